@@ -1,0 +1,3 @@
+from robocloud_desktop.cli import main
+
+raise SystemExit(main())
