@@ -1,0 +1,6 @@
+"""A Process API emulator on loopback for demo mode, tests and benchmarks (stdlib only)."""
+
+from .runs import EmulatedProcess
+from .server import Emulator, Fault, RecordedRequest
+
+__all__ = ["EmulatedProcess", "Emulator", "Fault", "RecordedRequest"]

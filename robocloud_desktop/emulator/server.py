@@ -1,0 +1,537 @@
+"""HTTP side of the Process API emulator: routing, secrets, faults and the Emulator itself.
+
+Stdlib only, so tests, demo mode and benchmarks need nothing beyond Python.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import json
+import secrets
+import socket
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, replace
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from socketserver import TCPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from .runs import EmulatedProcess, RunStore
+
+SECRET_NAME = "robocloud-process-secret"
+MAX_PAYLOAD = 100 * 1024
+# Oversized bodies up to this size are read before the 413 goes out: closing a socket with
+# unread data makes the client see a reset instead of the answer.
+READ_CAP = 16 * 1024 * 1024
+FAULT_KINDS = frozenset({"status", "html", "drop", "drop_after_create", "empty", "truncated", "delay"})
+_PREFIX = ("", "workspace-v1", "workspaces")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaviour queued with `Emulator.inject`; matched FIFO against arriving requests."""
+
+    kind: str
+    status: int = 503
+    retry_after: str | None = None
+    body: str | None = None
+    method: str | None = None
+    times: int = 1
+    seconds: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; use one of {sorted(FAULT_KINDS)}")
+        if not 100 <= self.status <= 599:
+            raise ValueError(f"fault status must be 100..599, not {self.status}")
+        if self.times < 1 or self.seconds < 0:
+            raise ValueError("fault times must be >= 1 and seconds >= 0")
+        value = self.retry_after
+        if value is not None and not (value.isascii() and value.isprintable()):
+            raise ValueError("retry_after must be printable ASCII on one line")
+        if self.method is not None:
+            object.__setattr__(self, "method", self.method.upper())
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator saw it; `path` has no query string so no secret leaks."""
+
+    method: str
+    path: str
+    time: float
+    secret_via: str | None
+    status: int  # 0 while unanswered, or when a fault dropped the connection
+    fault: str | None
+    client_port: int = 0  # tells keep-alive reuse apart from new connections
+    user_agent: str = ""
+
+
+@dataclass
+class _PendingFault:
+    fault: Fault
+    remaining: int
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    body: bytes = b""
+    content_type: str = "application/json"
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def _json(status: int, obj: Any, headers: tuple[tuple[str, str], ...] = ()) -> _Answer:
+    return _Answer(status, json.dumps(obj).encode(), headers=headers)
+
+
+def _error(status: int, code: str, message: str, headers: tuple[tuple[str, str], ...] = ()) -> _Answer:
+    return _json(status, {"error": {"code": code, "message": message}}, headers)
+
+
+def _too_large(size: int) -> _Answer:
+    return _json(413, {"message": f"Payload too large: {size} bytes, the limit is {MAX_PAYLOAD} bytes"})
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _fault_answer(fault: Fault) -> _Answer:
+    if fault.kind == "html":
+        text = (
+            f"<html><head><title>{fault.status} {_phrase(fault.status)}</title></head><body>"
+            f"<h1>{fault.status} {_phrase(fault.status)}</h1><hr><p>emulated proxy</p></body></html>"
+        )
+        return _Answer(fault.status, text.encode(), "text/html; charset=utf-8")
+    if fault.kind == "empty":
+        return _Answer(200)
+    headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
+    if fault.body is None:
+        try:
+            code = HTTPStatus(fault.status).name
+        except ValueError:
+            code = f"HTTP_{fault.status}"
+        return _error(fault.status, code, f"Emulated {fault.status} {_phrase(fault.status)}", headers)
+    looks_json = fault.body.lstrip()[:1] in ("{", "[", '"')
+    kind = "application/json" if looks_json else "text/plain; charset=utf-8"
+    return _Answer(fault.status, fault.body.encode(), kind, headers)
+
+
+def _truncated_answer(method: str) -> _Answer:
+    """A plausible 200 body of which only the first half will be sent."""
+    if method == "POST":
+        obj: dict[str, Any] = {"message": "OK", "processRunId": str(uuid.uuid4()), "workItemId": ""}
+    else:
+        obj = {"id": str(uuid.uuid4()), "result": "", "state": "IP", "errorCode": "", "duration": 1}
+    return _json(200, obj)
+
+
+def _route(path: str) -> tuple[str, str, str | None] | None:
+    """(workspace, process, run id or None) for the two API paths, else None."""
+    parts = path.rstrip("/").split("/")
+    if tuple(parts[:3]) != _PREFIX or len(parts) not in (7, 8) or not all(parts[3:]):
+        return None
+    if parts[4] != "processes" or parts[6] != "runs":
+        return None
+    return parts[3], parts[5], parts[7] if len(parts) == 8 else None
+
+
+class _BodyError(Exception):
+    """The body could not be read; `answer` None means the client went away mid-body."""
+
+    def __init__(self, answer: _Answer | None) -> None:
+        super().__init__()
+        self.answer = answer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "robocloud-emulator/0.1"
+    sys_version = ""
+    server: _Server
+    _token: tuple[int, int]
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silent: a benchmark's thousands of requests must not flood stderr."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers 501 to methods without a do_* method; the emulator answers 405.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
+    def _serve(self) -> None:
+        emu = self.server.emulator
+        method = self.command
+        url = urlsplit(self.path)
+        header_secret = self.headers.get(SECRET_NAME)
+        query_secret = parse_qs(url.query, keep_blank_values=True).get(SECRET_NAME, [None])[0]
+        secret = header_secret if header_secret is not None else query_secret
+        via = "header" if header_secret is not None else "query" if query_secret is not None else None
+        body_error: _BodyError | None = None
+        body = b""
+        try:
+            body = self._read_body()
+        except _BodyError as exc:
+            body_error = exc
+        fault = None if body_error else emu._take_fault(method)
+        self._token = emu._record(
+            method, url.path, via, fault.kind if fault else None,
+            self.client_address[1], self.headers.get("User-Agent", ""),
+        )
+        if emu.latency > 0:
+            time.sleep(emu.latency)
+        if body_error is None:
+            self._answer(method, url.path, secret, body, fault)
+        elif body_error.answer is not None:
+            self._send(body_error.answer)
+
+    def _answer(self, method: str, path: str, secret: str | None, body: bytes, fault: Fault | None) -> None:
+        """Send the answer, or misbehave as the fault says."""
+        emu = self.server.emulator
+        kind = fault.kind if fault else None
+        if fault is not None and kind == "delay":
+            time.sleep(fault.seconds)
+        if kind in (None, "delay", "drop_after_create"):
+            answer = emu._dispatch(method, path, secret, body)
+            if kind == "drop_after_create":
+                self._drop()
+            else:
+                self._send(answer)
+        elif kind == "drop":
+            self._drop()
+        elif kind == "truncated":
+            answer = _truncated_answer(method)
+            self._send(answer, cut=len(answer.body) // 2)
+        else:
+            assert fault is not None
+            self._send(_fault_answer(fault))
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            return self._read_chunked()
+        raw = self.headers.get("Content-Length")
+        if raw is None:
+            return b""
+        try:
+            length = int(raw)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            raise _BodyError(_error(400, "INVALID_REQUEST", "Invalid Content-Length"))
+        if length > READ_CAP:
+            self.close_connection = True
+            raise _BodyError(_too_large(length))
+        body = self.rfile.read(length)
+        if len(body) < length:
+            self.close_connection = True
+            raise _BodyError(None)
+        return body
+
+    def _read_chunked(self) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            try:
+                size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
+            except ValueError:
+                self.close_connection = True
+                raise _BodyError(_error(400, "INVALID_REQUEST", "Invalid chunked body")) from None
+            if size == 0:
+                break
+            total += size
+            if total > READ_CAP:
+                self.close_connection = True
+                raise _BodyError(_too_large(total))
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline(1024)
+        while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+            pass  # trailers carry nothing the emulator uses
+        return b"".join(chunks)
+
+    def _send(self, answer: _Answer, cut: int | None = None) -> None:
+        """Write status line, headers and body in one write: separate writes on a keep-alive
+        socket stall ~40 ms per answer (Nagle + delayed ACK)."""
+        body = b"" if self.command == "HEAD" else answer.body
+        if cut is not None:
+            body = body[:cut]
+            self.close_connection = True
+        lines = [
+            f"HTTP/1.1 {answer.status} {_phrase(answer.status)}",
+            f"Server: {self.server_version}",
+            f"Date: {self.date_time_string()}",
+            f"Content-Type: {answer.content_type}",
+            f"Content-Length: {len(answer.body)}",
+            *(f"{name}: {value}" for name, value in answer.headers),
+        ]
+        if self.close_connection:
+            lines.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":
+            lines.append("Connection: keep-alive")
+        # Recorded before the write so a client that has its answer also finds it in `requests`.
+        self.server.emulator._finish(self._token, answer.status)
+        try:
+            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        except OSError:
+            self.close_connection = True
+        if cut is not None:
+            self._drop()
+
+    def _drop(self) -> None:
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 1024
+
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
+        self.emulator = emulator
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        super().__init__(address, _Handler)
+
+    def server_bind(self) -> None:
+        # HTTPServer.server_bind resolves the host name with getfqdn, which can stall on DNS.
+        TCPServer.server_bind(self)
+        self.server_name, self.server_port = str(self.server_address[0]), int(self.server_address[1])
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, addr = super().get_request()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._open_lock:
+            self._open.add(sock)
+        return sock, addr
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Wake idle keep-alive handlers; each closes its own socket on the way out."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+
+class Emulator:
+    """A Process API on loopback: `with Emulator() as emu: ... emu.base_url ...`.
+
+    Checks run in this order: method and path (405 / 404), process (404 whatever the secret),
+    secret (401), then run id (404) or payload (413, 400). So a 413 or 400 needs the right secret.
+    """
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, run_duration: float = 2.0) -> None:
+        if run_duration < 0:
+            raise ValueError("run_duration must be >= 0")
+        self.host = host
+        self.port = port
+        self.run_duration = float(run_duration)
+        self.latency = 0.0
+        self._lock = threading.Lock()
+        self._life_lock = threading.Lock()
+        self._processes: dict[tuple[str, str], EmulatedProcess] = {}
+        self._faults: deque[_PendingFault] = deque()
+        self._records: list[RecordedRequest] = []
+        self._generation = 0
+        self._runs = RunStore()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.default_process = self.add_process()
+
+    # -- life -------------------------------------------------------------------------------
+
+    def start(self) -> Emulator:
+        with self._life_lock:
+            if self._server is None:
+                server = _Server((self.host, self.port), self)
+                self._thread = threading.Thread(
+                    target=server.serve_forever,
+                    kwargs={"poll_interval": 0.05},  # bounds how long stop() waits
+                    name=f"process-api-emulator:{server.server_port}",
+                    daemon=True,
+                )
+                self._server = server
+                self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._life_lock:
+            server, thread = self._server, self._thread
+            self._server = self._thread = None
+        if server is None or thread is None:
+            return
+        server.shutdown()
+        server.server_close()
+        server.close_connections()
+        thread.join(timeout=5)
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        server = self._server
+        if server is None:
+            raise RuntimeError("the emulator is not running; call start() first")
+        host = server.server_name
+        return (
+            f"http://[{host}]:{server.server_port}" if ":" in host else f"http://{host}:{server.server_port}"
+        )
+
+    # -- setup ------------------------------------------------------------------------------
+
+    def add_process(
+        self,
+        workspace_id: str | None = None,
+        process_id: str | None = None,
+        secret: str | None = None,
+        run_duration: float | None = None,
+    ) -> EmulatedProcess:
+        """Add a process; the same ids again replace the old one (how tests rotate a secret)."""
+        process = EmulatedProcess(
+            workspace_id=workspace_id or str(uuid.uuid4()),
+            process_id=process_id or str(uuid.uuid4()),
+            secret=secret if secret is not None else secrets.token_urlsafe(32),
+            run_duration=run_duration,
+        )
+        with self._lock:
+            self._processes[(process.workspace_id, process.process_id)] = process
+        return process
+
+    def inject(self, fault: Fault) -> None:
+        with self._lock:
+            self._faults.append(_PendingFault(fault, fault.times))
+
+    # -- what happened ----------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._records)
+
+    def count(self, method: str | None = None, path_contains: str | None = None) -> int:
+        wanted = method.upper() if method else None
+        return sum(
+            1
+            for r in self.requests
+            if (wanted is None or r.method == wanted) and (path_contains is None or path_contains in r.path)
+        )
+
+    @property
+    def runs_created(self) -> int:
+        return len(self._runs)
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._records = []
+            self._generation += 1
+
+    # -- used by the handler ----------------------------------------------------------------
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            for pending in self._faults:
+                if pending.fault.method in (None, method):
+                    pending.remaining -= 1
+                    if pending.remaining == 0:
+                        self._faults.remove(pending)
+                    return pending.fault
+        return None
+
+    def _record(
+        self, method: str, path: str, via: str | None, fault: str | None, port: int, agent: str
+    ) -> tuple[int, int]:
+        """Record on arrival so the list keeps arrival order; `_finish` fills in the status."""
+        record = RecordedRequest(method, path, time.monotonic(), via, 0, fault, port, agent)
+        with self._lock:
+            self._records.append(record)
+            return self._generation, len(self._records) - 1
+
+    def _finish(self, token: tuple[int, int], status: int) -> None:
+        generation, index = token
+        with self._lock:
+            if generation == self._generation and status:
+                self._records[index] = replace(self._records[index], status=status)
+
+    def _dispatch(self, method: str, path: str, secret: str | None, body: bytes) -> _Answer:
+        if method not in ("GET", "POST"):
+            return _error(405, "METHOD_NOT_ALLOWED", f"{method} is not supported", (("Allow", "GET, POST"),))
+        route = _route(path)
+        if route is None:
+            return _error(404, "NOT_FOUND", "No such endpoint")
+        workspace_id, process_id, run_id = route
+        allowed = "POST" if run_id is None else "GET"
+        if method != allowed:
+            return _error(405, "METHOD_NOT_ALLOWED", f"Use {allowed} on this path", (("Allow", allowed),))
+        with self._lock:
+            process = self._processes.get((workspace_id, process_id))
+        # A secret is scoped to its process, so for an unknown process there is nothing to check
+        # it against: 404 whatever the secret. For a known one the secret comes before anything
+        # else (run ids, payload checks), so nothing about the process shows without it.
+        if process is None:
+            return _error(404, "NOT_FOUND", "Process not found")
+        if secret is None or not hmac.compare_digest(secret.encode(), process.secret.encode()):
+            return _error(401, "UNAUTHORIZED", "Invalid or missing process secret")
+        if run_id is None:
+            return self._trigger(process, body)
+        run = self._runs.get(run_id)
+        if run is None or (run.workspace_id, run.process_id) != (workspace_id, process_id):
+            return _error(404, "NOT_FOUND", "Process run not found")
+        return _json(200, run.status())
+
+    def _trigger(self, process: EmulatedProcess, body: bytes) -> _Answer:
+        if len(body) > MAX_PAYLOAD:
+            return _too_large(len(body))
+        if not body.strip():
+            payload: Any = {}
+        else:
+            try:
+                payload = json.loads(body)
+            except (ValueError, RecursionError):
+                return _error(400, "INVALID_PAYLOAD", "Payload is not valid JSON")
+            if not isinstance(payload, dict):
+                return _error(400, "INVALID_PAYLOAD", "Payload must be a JSON object")
+        run = self._runs.create(process, payload, self.run_duration)
+        return _json(
+            200,
+            {
+                "message": "OK",
+                "processRunId": run.id,
+                "processId": process.process_id,
+                "workspaceId": process.workspace_id,
+                "workItemId": run.work_item_id,
+            },
+        )
+
+
+__all__ = ["Emulator", "Fault", "RecordedRequest"]
