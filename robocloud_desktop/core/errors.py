@@ -1,0 +1,74 @@
+"""Typed errors of the Process API client.
+
+Each message says, in one or two sentences, what happened and what to do. Messages are built
+from sanitized parts only, so they never carry a secret.
+"""
+
+from __future__ import annotations
+
+
+class ProcessApiError(Exception):
+    """Base of every error the client raises. `status` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r}, status={self.status!r})"
+
+
+class InvalidTarget(ProcessApiError):
+    """The base URL or ids cannot be used (for example plain http to a remote host)."""
+
+
+class InvalidPayload(ProcessApiError):
+    """The payload was refused before sending: not JSON, not an object, or too large."""
+
+
+class SecretRejected(ProcessApiError):
+    """401/403: the secret is missing, wrong or was regenerated."""
+
+
+class NotFound(ProcessApiError):
+    """404: unknown workspace, process or run, or a retired endpoint."""
+
+
+class PayloadRejected(ProcessApiError):
+    """400/409/413/415/422: the server refused the request; `server_message` says why."""
+
+    def __init__(self, message: str, *, status: int | None = None, server_message: str = "") -> None:
+        super().__init__(message, status=status)
+        self.server_message = server_message
+
+
+class RateLimited(ProcessApiError):
+    """429: too many requests. `retry_after` is in seconds when the server said."""
+
+    def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+
+
+class ServerError(ProcessApiError):
+    """5xx from Control Room or a proxy in between."""
+
+
+class UnexpectedAnswer(ProcessApiError):
+    """An answer the client cannot read: HTML, empty, truncated or not JSON."""
+
+
+class RequestTimeout(ProcessApiError):
+    """No answer in time."""
+
+
+class CannotConnect(ProcessApiError):
+    """The request never reached the server: DNS failure, refused connection, TLS failure, proxy."""
+
+
+class OutcomeUnknown(ProcessApiError):
+    """A trigger was sent but its answer was lost: the run may or may not have started."""

@@ -1,0 +1,96 @@
+"""Plain data the rest of the app passes around: runs and what their codes mean."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+TERMINAL_STATES = frozenset({"COMPL"})
+QUEUED_STATES = frozenset({"INI", "IND", "PEND"})
+FAILED_RESULTS = frozenset({"ERR", "TERMINATED", "TIMEOUT"})
+
+
+class Outcome(Enum):
+    """How a run stands, as a user reads it. The raw codes stay on the RunStatus."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    NEEDS_ATTENTION = "needs attention"  # PENDING: work items failed and wait for a person
+    COMPLETED_UNKNOWN = "completed, result unknown"
+    UNKNOWN = "unknown state"
+
+    @property
+    def is_ended(self) -> bool:
+        """Ended for anyone waiting on the run (PENDING counts: a person must act)."""
+        return self in _ENDED
+
+
+_ENDED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN})
+
+_LABELS = {
+    Outcome.QUEUED: "Queued",
+    Outcome.RUNNING: "Running",
+    Outcome.SUCCEEDED: "Completed",
+    Outcome.FAILED: "Failed",
+    Outcome.NEEDS_ATTENTION: "Needs attention",
+    Outcome.COMPLETED_UNKNOWN: "Completed (result unknown)",
+}
+
+
+def outcome_of(state: str, result: str) -> Outcome:
+    if state in QUEUED_STATES:
+        return Outcome.QUEUED
+    if state == "IP":
+        return Outcome.RUNNING
+    if state == "PENDING":
+        return Outcome.NEEDS_ATTENTION
+    if state in TERMINAL_STATES:
+        if result in ("OK", ""):
+            return Outcome.SUCCEEDED
+        if result in FAILED_RESULTS:
+            return Outcome.FAILED
+        return Outcome.COMPLETED_UNKNOWN
+    return Outcome.UNKNOWN
+
+
+def label_of(state: str, result: str) -> str:
+    outcome = outcome_of(state, result)
+    if outcome is Outcome.UNKNOWN:
+        return f"Unknown state {state or '(empty)'}"
+    if outcome is Outcome.COMPLETED_UNKNOWN:
+        return f"Completed (result {result})"
+    return _LABELS[outcome]
+
+
+@dataclass(frozen=True)
+class TriggeredRun:
+    """The answer to a trigger: the run was accepted and queued."""
+
+    run_id: str
+    work_item_id: str
+    process_id: str
+    workspace_id: str
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    """One reading of a run's status; raw codes as the server sent them."""
+
+    run_id: str
+    state: str
+    result: str
+    error_code: str
+    duration: float | None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_of(self.state, self.result)
+
+    @property
+    def label(self) -> str:
+        return label_of(self.state, self.result)

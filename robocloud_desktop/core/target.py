@@ -1,0 +1,82 @@
+"""Where a process lives: base URL, workspace id, process id, and how the secret travels."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from robocloud_desktop.core.errors import InvalidTarget
+
+LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def is_loopback(host: str) -> bool:
+    host = host.strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(base_url: str) -> str:
+    """The base URL without a trailing slash, or InvalidTarget saying what is wrong with it.
+
+    Plain http is refused for any host that is not loopback: the secret would cross the network
+    in clear text.
+    """
+    url = base_url.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidTarget(
+            f"The base URL {url!r} is not an http(s) URL with a host. "
+            "Use the one Control Room shows, for example https://api.eu1.robocloud.eu."
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise InvalidTarget(
+            "The base URL must not contain a query, a fragment or credentials. "
+            "Give only the scheme, host and optional path, for example https://api.eu1.robocloud.eu."
+        )
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise InvalidTarget(
+            f"Refusing plain http to {parts.hostname}: the process secret would travel unencrypted. "
+            "Use an https:// URL (plain http is allowed only for this computer, such as the emulator)."
+        )
+    return url
+
+
+@dataclass(frozen=True)
+class Target:
+    """A process on a Control Room host. Holds no secret: the secret is passed per call."""
+
+    base_url: str
+    workspace_id: str
+    process_id: str
+    secret_in_query: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        for name in ("workspace_id", "process_id"):
+            value = getattr(self, name).strip()
+            if not value:
+                raise InvalidTarget(f"The {name.replace('_', ' ')} is empty. Copy it from Control Room.")
+            object.__setattr__(self, name, value)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    @property
+    def is_loopback(self) -> bool:
+        return is_loopback(self.host)
+
+    def runs_url(self) -> str:
+        """The trigger URL, without any secret (safe to show)."""
+        ws, pid = quote(self.workspace_id, safe=""), quote(self.process_id, safe="")
+        return f"{self.base_url}/workspace-v1/workspaces/{ws}/processes/{pid}/runs"
+
+    def run_url(self, run_id: str) -> str:
+        """The status URL of one run, without any secret (safe to show)."""
+        return f"{self.runs_url()}/{quote(run_id.strip(), safe='')}"
