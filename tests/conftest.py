@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from robocloud_desktop.core.secrets import SERVICE, redetect_backend
 from robocloud_desktop.core.target import Target
 from robocloud_desktop.emulator import EmulatedProcess, Emulator
+from tests.support.secret_service import PrivateSecretService
+
+# No test may reach the developer's own keyring: unless a test asks for the private Secret Service
+# below, the session bus points nowhere and keyring finds no backend.
+NO_BUS = "unix:path=/nonexistent/robocloud-desktop-tests"
+os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_BUS
+os.environ.pop("PYTHON_KEYRING_BACKEND", None)
+os.environ.pop("ROBOCLOUD_DESKTOP_HOME", None)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 class SecretGuard:
@@ -51,3 +63,31 @@ def process(emulator: Emulator) -> EmulatedProcess:
 @pytest.fixture
 def target(emulator: Emulator, process: EmulatedProcess) -> Target:
     return Target(emulator.base_url, process.workspace_id, process.process_id)
+
+
+@pytest.fixture(scope="session")
+def _secret_service_daemon() -> Iterator[PrivateSecretService]:
+    service = PrivateSecretService()
+    yield service
+    service.stop()
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_BUS
+
+
+@pytest.fixture
+def secret_service(_secret_service_daemon: PrivateSecretService) -> Iterator[PrivateSecretService]:
+    """A real gnome-keyring on a private bus; this process and its children use it for the test."""
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = _secret_service_daemon.address
+    redetect_backend()
+    _secret_service_daemon.clear(SERVICE)
+    yield _secret_service_daemon
+    _secret_service_daemon.clear(SERVICE)
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = NO_BUS
+    redetect_backend()
+
+
+@pytest.fixture
+def app_home(tmp_path: Path) -> Path:
+    """A fresh --config-dir for one test."""
+    home = tmp_path / "home"
+    home.mkdir()
+    return home

@@ -1,0 +1,115 @@
+"""A real Secret Service (gnome-keyring) on a private D-Bus session, for keyring tests.
+
+It has its own HOME and bus, so no test ever reads or writes the developer's own keyring.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from contextlib import closing, suppress
+from pathlib import Path
+
+import secretstorage
+from jeepney.bus_messages import message_bus
+
+REQUIRED = ("dbus-daemon", "gnome-keyring-daemon")
+SECRETS_NAME = "org.freedesktop.secrets"
+
+# A session bus without service activation: otherwise the first client call could start a second,
+# locked gnome-keyring before ours has registered, and ours would then give up.
+_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:dir={runtime}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"""
+
+
+class PrivateSecretService:
+    def __init__(self) -> None:
+        missing = [tool for tool in REQUIRED if shutil.which(tool) is None]
+        if missing:
+            raise RuntimeError(
+                f"Keyring tests need {', '.join(missing)}: install the Debian packages gnome-keyring "
+                "and dbus-x11 (scripts/setup-env does)."
+            )
+        self.home = Path(tempfile.mkdtemp(prefix="robocloud-keyring-"))
+        runtime = self.home / "run"
+        runtime.mkdir(mode=0o700)
+        self._env = {**os.environ, "HOME": str(self.home), "XDG_DATA_HOME": str(self.home / "data"),
+                     "XDG_RUNTIME_DIR": str(runtime)}
+        self._env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        config = self.home / "bus.conf"
+        config.write_text(_BUS_CONFIG.format(runtime=runtime))
+        out = subprocess.run(["dbus-daemon", f"--config-file={config}", "--print-address=1", "--print-pid=1",
+                              "--fork"],
+                             env=self._env, capture_output=True, text=True, check=True, timeout=20).stdout
+        address, pid = out.split()[:2]
+        self.address, self._bus_pid = address, int(pid)
+        self._env["DBUS_SESSION_BUS_ADDRESS"] = address
+        # The password on stdin creates and unlocks the login keyring without any prompt.
+        self._daemon = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            env=self._env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        assert self._daemon.stdin is not None
+        self._daemon.stdin.write(b"test-keyring-password")
+        self._daemon.stdin.close()
+        self._wait_ready()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a process needs to use this keyring (and only this one)."""
+        return {"DBUS_SESSION_BUS_ADDRESS": self.address}
+
+    def _connect(self) -> secretstorage.DBusConnection:
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = self.address
+        return secretstorage.dbus_init()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with closing(self._connect()) as bus:
+                    owned = bus.send_and_get_reply(message_bus.NameHasOwner(SECRETS_NAME)).body[0]
+                    if owned and not secretstorage.get_default_collection(bus).is_locked():
+                        return
+            except (secretstorage.exceptions.SecretStorageException, OSError):
+                pass
+            if time.monotonic() > deadline or self._daemon.poll() is not None:
+                raise RuntimeError("gnome-keyring-daemon did not come up on the private D-Bus session")
+            time.sleep(0.05)
+
+    def items(self, service: str) -> list[tuple[str, dict[str, str], str]]:
+        """(label, attributes, secret) of every item stored for `service`."""
+        with closing(self._connect()) as bus:
+            collection = secretstorage.get_default_collection(bus)
+            return [(item.get_label(), item.get_attributes(), item.get_secret().decode())
+                    for item in collection.search_items({"service": service})]
+
+    def clear(self, service: str) -> None:
+        with closing(self._connect()) as bus:
+            for item in secretstorage.get_default_collection(bus).search_items({"service": service}):
+                item.delete()
+
+    def stop(self) -> None:
+        self._daemon.terminate()
+        try:
+            self._daemon.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._daemon.kill()
+        with suppress(ProcessLookupError):
+            os.kill(self._bus_pid, signal.SIGTERM)
+        shutil.rmtree(self.home, ignore_errors=True)
