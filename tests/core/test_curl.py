@@ -1,0 +1,337 @@
+"""Importing the curl command Control Room shows, from any shell, and writing curl commands back out."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import traceback
+
+import pytest
+
+from robocloud_desktop.core.curl import (
+    SECRET_PLACEHOLDER,
+    CurlImport,
+    CurlParseError,
+    parse_curl,
+    render_curl,
+    render_status_curl,
+)
+from robocloud_desktop.core.errors import InvalidTarget
+from robocloud_desktop.core.target import check_base_url
+
+SECRET = "Zq7-Secret_Value.9x"
+BASE = "https://api.eu1.robocloud.eu"
+WS = "1a2b3c-ws"
+PID = "9f8e7d-pid"
+URL = f"{BASE}/workspace-v1/workspaces/{WS}/processes/{PID}/runs"
+H = f"robocloud-process-secret: {SECRET}"
+
+# Exactly what process-api.md says Control Room shows.
+CONTROL_ROOM_SNIPPET = """curl
+--request POST
+--header "robocloud-process-secret: <SECRET>"
+--header "Content-Type: application/json"
+--data "{\\"workItemKey\\":\\"workItemValue\\"}"
+https://api.eu1.robocloud.eu/workspace-v1/workspaces/<WORKSPACE_ID>/processes/<PROCESS_ID>/runs"""
+
+FILLED_SNIPPET = (
+    CONTROL_ROOM_SNIPPET.replace("<SECRET>", SECRET).replace("<WORKSPACE_ID>", WS).replace("<PROCESS_ID>", PID)
+)
+WORK_ITEM = '{"workItemKey":"workItemValue"}'
+
+
+def expected(payload: str = '{"a": 1}', *, in_query: bool = False, base: str = BASE) -> CurlImport:
+    return CurlImport(base, WS, PID, SECRET, in_query, payload)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(FILLED_SNIPPET, expected(WORK_ITEM), id="control-room-snippet"),
+        pytest.param(FILLED_SNIPPET.replace("\n", " "), expected(WORK_ITEM), id="control-room-one-line"),
+        pytest.param(FILLED_SNIPPET.replace("\n", "\r\n"), expected(WORK_ITEM), id="crlf"),
+        pytest.param(
+            f"curl --request POST --header \"{H}\" --header \"Content-Type: application/json\" "
+            f"--data '{{\"a\": 1}}' {URL}",
+            expected(),
+            id="posix-one-line",
+        ),
+        pytest.param(
+            f"curl --request POST \\\n  --header '{H}' \\\n  --header 'Content-Type: application/json' \\\n"
+            f"  --data '{{\"a\": 1}}' \\\n  {URL}\n",
+            expected(),
+            id="posix-backslash-lines",
+        ),
+        pytest.param(
+            f"curl -X POST \\\r\n  -H '{H}' \\\r\n  -d '{{\"a\": 1}}' \\\r\n  {URL}\r\n",
+            expected(),
+            id="posix-backslash-crlf",
+        ),
+        pytest.param(
+            f"curl -X POST -H '{H}' -d '{{\n  \"a\": 1\n}}' {URL}",
+            expected('{\n  "a": 1\n}'),
+            id="single-quoted-multi-line-data",
+        ),
+        pytest.param(
+            f"curl -X POST -H '{H}' -d '{{\"a\": \"it'\\''s\"}}' {URL}",
+            expected('{"a": "it\'s"}'),
+            id="posix-escaped-single-quote",
+        ),
+        pytest.param(
+            f"curl -X POST -H '{H}' --data $'{{\"a\": \"it\\'s\\\\n\"}}' {URL}",
+            expected('{"a": "it\'s\\n"}'),
+            id="bash-ansi-c-quotes",
+        ),
+        pytest.param(
+            f'curl -X POST ^\n  -H "{H}" ^\n  -H "Content-Type: application/json" ^\n'
+            f'  -d "{{\\"a\\": 1}}" ^\n  {URL}',
+            expected(),
+            id="cmd-caret-backslash-quotes",
+        ),
+        pytest.param(
+            f'curl.exe -X POST -H "{H}" -d "{{""a"": 1}}" {URL}',
+            expected(),
+            id="cmd-doubled-quotes",
+        ),
+        pytest.param(
+            f'curl -X POST ^\r\n  -H "{H}" ^\r\n  -d "{{""a"": 1}}" ^\r\n  {URL}',
+            expected(),
+            id="cmd-doubled-quotes-caret-crlf",
+        ),
+        pytest.param(
+            f'curl ^"{URL}^" ^\n  -H ^"{H}^" ^\n  --data-raw ^"^{{^\\^"a^\\^": 1^}}^"',
+            expected(),
+            id="cmd-caret-quotes-browser-style",
+        ),
+        pytest.param(
+            f"curl.exe --request POST `\n  --header \"{H}\" `\n  --data '{{\"a\": 1}}' `\n  {URL}",
+            expected(),
+            id="powershell-backtick",
+        ),
+        pytest.param(
+            f"curl.exe --request POST `\n  --header \"{H}\" `\n  --data '{{\\\"a\\\": 1}}' `\n  {URL}",
+            expected(),
+            id="powershell-5-escaped-quotes",
+        ),
+        pytest.param(
+            f'curl.exe -X POST `\n -H "{H}" `\n -d "{{`"a`": 1}}" `\n {URL}',
+            expected(),
+            id="powershell-backtick-escaped-quotes",
+        ),
+        pytest.param(f"curl -X POST -H '{H}' -d '{{\"a\": 1}}' {URL}", expected(), id="short-forms"),
+        pytest.param(f"curl -XPOST -H'{H}' -d'{{\"a\": 1}}' {URL}", expected(), id="short-forms-glued"),
+        pytest.param(f'curl -X POST -H"{H}" {URL}', expected(""), id="short-header-glued-double-quotes"),
+        pytest.param(
+            f"curl --request=POST '--header={H}' '--data={{\"a\": 1}}' {URL}", expected(), id="equals-forms"
+        ),
+        pytest.param(f"curl -X POST -H '{H}' --data-raw '{{\"a\": 1}}' {URL}", expected(), id="data-raw"),
+        pytest.param(f"curl -X POST -H '{H}' --data-binary '{{\"a\": 1}}' {URL}", expected(), id="data-binary"),
+        pytest.param(f"curl -X POST -H '{H}' --data-ascii '{{\"a\": 1}}' {URL}", expected(), id="data-ascii"),
+        pytest.param(f"curl -H '{H}' --json '{{\"a\": 1}}' {URL}", expected(), id="json-option"),
+        pytest.param(f"curl --url {URL} -X POST -H '{H}' -d '{{\"a\": 1}}'", expected(), id="url-option"),
+        pytest.param(f"curl {URL} -X POST -H '{H}' -d '{{\"a\": 1}}'", expected(), id="url-first"),
+        pytest.param(
+            f"curl -X POST -d '{{\"a\": 1}}' '{URL}?robocloud-process-secret={SECRET}'",
+            expected(in_query=True),
+            id="secret-in-query",
+        ),
+        pytest.param(
+            f"curl -X POST '{URL}/?Robocloud-Process-Secret={SECRET.replace('.', '%2E')}&x=1'",
+            expected("", in_query=True),
+            id="secret-in-query-encoded-trailing-slash",
+        ),
+        pytest.param(
+            f"curl -s -S -L --compressed -k --insecure -v -i -sSL -w '%{{http_code}}' -o /dev/null "
+            f"-X POST -H '{H}' -d '{{\"a\": 1}}' {URL}",
+            expected(),
+            id="harmless-flags",
+        ),
+        pytest.param(
+            f'curl\t-X POST\u00a0-H "{H}"   {URL} ^', expected(""), id="tab-nbsp-trailing-caret"
+        ),
+        pytest.param(f"curl -X POST -H '{H}' {URL} \\", expected(""), id="trailing-backslash"),
+        pytest.param(f"$ curl -X POST -H '{H}' -d '{{\"a\": 1}}' {URL}", expected(), id="prompt-prefix"),
+        pytest.param(
+            f"curl -X POST -H 'ROBOCLOUD-PROCESS-SECRET :  {SECRET} ' {URL}", expected(""), id="header-case-spaces"
+        ),
+        pytest.param(f"curl -X post -H '{H}' {URL}/", expected(""), id="no-data-lowercase-method-trailing-slash"),
+        pytest.param(
+            f"curl -X POST -H '{H}' http://127.0.0.1:8123/prefix/workspace-v1/workspaces/{WS}/processes/{PID}/runs",
+            expected("", base="http://127.0.0.1:8123/prefix"),
+            id="loopback-http-port-prefix",
+        ),
+    ],
+)
+def test_parse_accepts_what_users_paste(text: str, want: CurlImport) -> None:
+    got = parse_curl(text)
+    assert got == want
+    assert got.secret == SECRET
+    assert SECRET not in repr(got)
+
+
+def test_control_room_snippet_as_documented_is_refused_for_its_placeholders() -> None:
+    with pytest.raises(CurlParseError, match="placeholder instead of the workspace id"):
+        parse_curl(CONTROL_ROOM_SNIPPET)
+
+
+def assert_secret_absent(error: CurlParseError, *secrets: str) -> None:
+    shown = "\n".join([str(error), repr(error), error.message, *traceback.format_exception(error)])
+    for secret in secrets:
+        assert secret not in shown
+
+
+HTTP_REMOTE = URL.replace("https://", "http://")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("", "Nothing was pasted", id="empty"),
+        pytest.param(f"curl -X POST -H '{H}' -d '{{}}'", "has no URL", id="no-url"),
+        pytest.param(
+            f"curl -X POST -H '{H}' {BASE}/workspace-v1/workspaces/{WS}/processes/{PID}",
+            f"The URL {BASE}/workspace-v1/workspaces/{WS}/processes/{PID} is not a Process API runs URL. "
+            "Expected one like https://api.eu1.robocloud.eu/workspace-v1/workspaces/<workspace id>/processes/<process id>/runs.",
+            id="not-a-runs-url",
+        ),
+        pytest.param(
+            f"curl -X POST {BASE}/api/v1/workspaces/{WS}/processes/{PID}/runs?robocloud-process-secret={SECRET}",
+            "is not a Process API runs URL",
+            id="not-a-runs-url-with-query-secret",
+        ),
+        pytest.param(f"curl -X POST -H '{H}' api.eu1.robocloud.eu/x", "must start with https://", id="no-scheme"),
+        pytest.param(f"curl -H '{H}' {URL}/run-123", "Paste the trigger (POST) command", id="status-url"),
+        pytest.param(f"curl -X GET -H '{H}' {URL}", "uses GET", id="get-method"),
+        pytest.param(f"curl -H '{H}' -X '{SECRET}' {URL}", "uses another method", id="secret-as-method"),
+        pytest.param(f"curl -G -H '{H}' {URL}", "Paste the trigger (POST) command", id="get-flag"),
+        pytest.param(f"curl -X POST -H 'Content-Type: application/json' -d '{{}}' {URL}", "no process secret", id="no-secret"),
+        pytest.param(f"curl -X POST -H '{H} {URL}", "unbalanced ' quote", id="unbalanced-single"),
+        pytest.param(f'curl -X POST -H "{H} {URL}', 'unbalanced " quote', id="unbalanced-double"),
+        pytest.param(
+            f"curl -X POST -H '{H}' {HTTP_REMOTE}",
+            "Refusing plain http to api.eu1.robocloud.eu",
+            id="plain-http-remote",
+        ),
+        pytest.param(
+            f"curl -X POST -H '{H}' -d '{{\"a\": }}' {URL}",
+            "The payload is not valid JSON: Expecting value at line 1, column 7.",
+            id="payload-not-json",
+        ),
+        pytest.param(f"curl -X POST -H '{H}' -d '[1, 2]' {URL}", "must be a JSON object", id="payload-array"),
+        pytest.param(f"curl -X POST -H robocloud-process-secret: {SECRET} {URL}", "has no value", id="header-lost-quotes"),
+        pytest.param(f"curl -X POST -H '{H}' --frobnicate {URL}", "option --frobnicate", id="unknown-option"),
+        pytest.param(f"curl -X POST -H '{H}' -Z {URL}", "option -Z", id="unknown-short-option"),
+        pytest.param(f"curl -X POST -H '{H}' -d '{{}}' -d '{{}}' {URL}", "more than one --data", id="two-data"),
+        pytest.param(f"curl -X POST -H '{H}' -d @body.json {URL}", "from a file", id="data-from-file"),
+        pytest.param(f"curl -X POST -H '{H}' -F a=b {URL}", "-F", id="form"),
+        pytest.param(f"curl -X POST -H '{H}' {URL} {URL}", "more than one URL", id="two-urls"),
+        pytest.param(f"curl -X POST {URL} -H", "-H at the end", id="option-without-value"),
+        pytest.param(f"wget --header '{H}' {URL}", "not a curl command", id="not-curl"),
+        pytest.param(
+            f"curl -X POST -H '{H}' '{URL}?robocloud-process-secret=Other-Secret-123'",
+            "more than one different process secret",
+            id="two-secrets",
+        ),
+        pytest.param(
+            f"curl -X POST -H 'robocloud-process-secret: {SECRET} trailing' {URL}",
+            "contains spaces, quotes",
+            id="malformed-secret",
+        ),
+        pytest.param(
+            f"curl -X POST '{URL}?robocloud-process-secret='", "query parameter in the URL is empty", id="empty-query"
+        ),
+    ],
+)
+def test_parse_errors_say_what_is_wrong_without_the_secret(text: str, message: str) -> None:
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(text)
+    assert message in caught.value.message
+    assert str(caught.value) == caught.value.message
+    assert isinstance(caught.value, ValueError)
+    assert_secret_absent(caught.value, SECRET, "trailing")
+
+
+def test_plain_http_message_is_the_one_check_base_url_gives() -> None:
+    with pytest.raises(InvalidTarget) as target_error:
+        check_base_url("http://api.eu1.robocloud.eu")
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(f"curl -X POST -H '{H}' {HTTP_REMOTE}")
+    assert caught.value.message == target_error.value.message
+
+
+@pytest.mark.parametrize(
+    "placeholder",
+    ["<SECRET>", "<YOUR_SECRET>", "<your process secret>", "${SECRET}", "$ROBOCLOUD_SECRET", SECRET_PLACEHOLDER,
+     "%ROBOCLOUD_SECRET%", "$env:ROBOCLOUD_SECRET", "{{secret}}", "$(cat secret.txt)"],
+)
+@pytest.mark.parametrize("in_query", [False, True], ids=["header", "query"])
+def test_placeholder_instead_of_secret(placeholder: str, in_query: bool) -> None:
+    if in_query:
+        text = f"curl -X POST '{URL}?robocloud-process-secret={placeholder}'"
+    else:
+        text = f"curl -X POST -H 'robocloud-process-secret: {placeholder}' -d '{{}}' {URL}"
+    with pytest.raises(CurlParseError, match="still has a placeholder where the process secret should be"):
+        parse_curl(text)
+
+
+@pytest.mark.parametrize("payload", ["{}", '{"a": 1}', '{"quote": "it\'s", "dollar": "$HOME `x` \\\\ \\""}',
+                                     '{\n  "multi": ["line"]\n}', ""])
+@pytest.mark.parametrize("in_query", [False, True], ids=["header", "query"])
+@pytest.mark.parametrize(("workspace_id", "process_id"), [(WS, PID), ("ws with space", "p/slash")])
+def test_round_trip_with_the_secret(payload: str, in_query: bool, workspace_id: str, process_id: str) -> None:
+    text = render_curl(BASE, workspace_id, process_id, payload, secret_in_query=in_query, secret=SECRET)
+    assert parse_curl(text) == CurlImport(BASE, workspace_id, process_id, SECRET, in_query, payload)
+
+
+@pytest.mark.parametrize("in_query", [False, True], ids=["header", "query"])
+def test_render_hides_the_secret_by_default(in_query: bool) -> None:
+    text = render_curl(BASE, WS, PID, '{"a": 1}', secret_in_query=in_query)
+    assert SECRET_PLACEHOLDER in text
+    status = render_status_curl(BASE, WS, PID, "run-1", secret_in_query=in_query)
+    assert SECRET_PLACEHOLDER in status
+    # Rendered with the placeholder, the command reads back as "still a placeholder", never as a secret.
+    with pytest.raises(CurlParseError, match="placeholder"):
+        parse_curl(text)
+
+
+def test_render_shape() -> None:
+    assert render_curl(BASE, WS, PID, '{"a": 1}') == (
+        "curl --request POST \\\n"
+        '  --header "robocloud-process-secret: $ROBOCLOUD_PROCESS_SECRET" \\\n'
+        '  --header "Content-Type: application/json" \\\n'
+        "  --data '{\"a\": 1}' \\\n"
+        f"  {URL}"
+    )
+    assert render_curl(BASE, WS, PID, secret_in_query=True).endswith(
+        f'\n  "{URL}?robocloud-process-secret=$ROBOCLOUD_PROCESS_SECRET"'
+    )
+    assert render_status_curl(BASE, WS, PID, "run-1") == (
+        'curl --header "robocloud-process-secret: $ROBOCLOUD_PROCESS_SECRET" \\\n'
+        f"  {URL}/run-1"
+    )
+    assert render_status_curl(BASE, WS, PID, "run 1", secret_in_query=True, secret="a/b+c") == (
+        f'curl "{URL}/run%201?robocloud-process-secret=a%2Fb%2Bc"'
+    )
+
+
+def test_status_command_reads_back_as_not_a_trigger() -> None:
+    with pytest.raises(CurlParseError, match="trigger"):
+        parse_curl(render_status_curl(BASE, WS, PID, "run-1", secret=SECRET))
+
+
+@pytest.mark.parametrize("in_query", [False, True], ids=["header", "query"])
+@pytest.mark.parametrize("secret", [None, SECRET])
+def test_rendered_commands_mean_the_same_to_a_real_shell(in_query: bool, secret: str | None) -> None:
+    payload = '{"quote": "it\'s", "dollar": "$HOME `x` \\\\ \\"", "bang": "!"}'
+    text = render_curl(BASE, WS, PID, payload, secret_in_query=in_query, secret=secret)
+    # A stand-in for curl that prints the arguments the shell gave it.
+    script = 'curl() { printf "%s\\0" "$@"; }\n' + text
+    env = {**os.environ, "ROBOCLOUD_PROCESS_SECRET": SECRET}
+    done = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=30, check=True)
+    args = done.stdout.split("\0")[:-1]
+    assert args[args.index("--data") + 1] == payload
+    if in_query:
+        assert args[-1] == f"{URL}?robocloud-process-secret={SECRET}"
+    else:
+        assert args[args.index("--header") + 1] == H
+        assert args[-1] == URL
