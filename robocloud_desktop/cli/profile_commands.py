@@ -1,0 +1,177 @@
+"""`profile ...`: keep process profiles, their secrets in the keyring, never on screen."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError, add_config_dir
+from robocloud_desktop.core.curl import CurlParseError, parse_curl, render_curl
+from robocloud_desktop.core.profiles import Profile
+from robocloud_desktop.core.regions import REGIONS, base_url_for_region
+from robocloud_desktop.core.secrets import SecretState, env_var_for
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    profile = commands.add_parser("profile", help="manage process profiles and their secrets")
+    actions = profile.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    def action(name: str, help_text: str, handler: Any) -> argparse.ArgumentParser:
+        parser = actions.add_parser(name, help=help_text)
+        add_config_dir(parser)
+        parser.set_defaults(handler=handler)
+        return parser
+
+    add = action("add", "add a profile (secret from --secret-stdin)", add_command)
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--workspace", required=True, metavar="WS", help="workspace id")
+    add.add_argument("--process", required=True, metavar="PID", help="process id")
+    where = add.add_mutually_exclusive_group(required=True)
+    where.add_argument("--region", choices=sorted(REGIONS), help="a known Control Room region")
+    where.add_argument("--base-url", help="Control Room API base URL (https)")
+    add.add_argument("--secret-in-query", action="store_true",
+                     help="send the secret in the URL (only if the target needs it: URLs get logged)")
+    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    add.add_argument("--notes", default="", help="free text shown with the profile")
+
+    imp = action("import-curl", "add a profile from the curl command Control Room shows", import_command)
+    imp.add_argument("name", metavar="NAME")
+    imp.add_argument("--file", metavar="FILE", help="read the curl command from FILE (default: stdin)")
+
+    listing = action("list", "list profiles (never shows secrets)", list_command)
+    listing.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    show = action("show", "show one profile", show_command)
+    show.add_argument("name", metavar="NAME")
+    show.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    rename = action("rename", "rename a profile (its secret stays)", rename_command)
+    rename.add_argument("old", metavar="OLD")
+    rename.add_argument("new", metavar="NEW")
+
+    set_secret = action("set-secret", "store a profile's secret in the keyring", set_secret_command)
+    set_secret.add_argument("name", metavar="NAME")
+    set_secret.add_argument("--secret-stdin", action="store_true", required=True,
+                            help="read the secret from stdin (required: secrets are never arguments)")
+
+    remove = action("remove", "remove a profile and its secret", remove_command)
+    remove.add_argument("name", metavar="NAME")
+
+    curl = action("curl", "print the profile as a curl command (secret as $ROBOCLOUD_PROCESS_SECRET)",
+                  curl_command)
+    curl.add_argument("name", metavar="NAME")
+    curl.add_argument("--reveal-secret", action="store_true", help="put the real secret in the command")
+
+
+def add_command(ctx: Context) -> int:
+    args = ctx.args
+    secret = ctx.secret_from_stdin() if args.secret_stdin else None
+    base_url = args.base_url or base_url_for_region(args.region)
+    profile = Profile(args.name, base_url, args.workspace, args.process,
+                      secret_in_query=args.secret_in_query, notes=args.notes)
+    profile = ctx.profiles.add(profile, secret)
+    _say_saved(ctx, profile, secret is not None)
+    return EXIT_OK
+
+
+def import_command(ctx: Context) -> int:
+    args = ctx.args
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"Cannot read {args.file!r}: {getattr(exc, 'strerror', None) or exc}.") from None
+    else:
+        if ctx.stdin is sys.stdin and sys.stdin.isatty():
+            ctx.warn("Paste the curl command, then press Ctrl+D.")
+        text = ctx.stdin.read()
+    try:
+        parsed = parse_curl(text)
+    except CurlParseError as error:
+        raise UsageError(error.message) from None
+    profile = Profile(args.name, parsed.base_url, parsed.workspace_id, parsed.process_id,
+                      secret_in_query=parsed.secret_in_query, payload=parsed.payload or "{}")
+    profile = ctx.profiles.add(profile, parsed.secret)
+    _say_saved(ctx, profile, True)
+    return EXIT_OK
+
+
+def _say_saved(ctx: Context, profile: Profile, with_secret: bool) -> None:
+    where = ctx.secrets.backend_name()
+    secret_note = f"secret stored in {where}" if with_secret else (
+        f"no secret yet: run `robocloud-desktop profile set-secret {profile.name} --secret-stdin`"
+    )
+    ctx.print(f"Saved profile {profile.name!r} ({secret_note}).")
+    if profile.secret_in_query:
+        ctx.warn("This profile sends its secret in the URL query string, "
+                 "where proxies and servers may log it.")
+
+
+def _describe(ctx: Context, profile: Profile) -> dict[str, Any]:
+    state = ctx.secrets.state(profile.id, profile.name)
+    return {
+        "id": profile.id, "name": profile.name, "region": profile.region, "baseUrl": profile.base_url,
+        "workspaceId": profile.workspace_id, "processId": profile.process_id,
+        "secretMode": "query" if profile.secret_in_query else "header",
+        "secret": state.value, "secretStored": state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT),
+        "notes": profile.notes, "payload": profile.payload,
+    }
+
+
+def list_command(ctx: Context) -> int:
+    rows = [_describe(ctx, p) for p in ctx.profiles.profiles()]
+    if ctx.as_json:
+        ctx.print_json(rows)
+        return EXIT_OK
+    if not rows:
+        ctx.print("No profiles yet. Add one with `robocloud-desktop profile import-curl NAME` "
+                  "or `robocloud-desktop profile add NAME ...`.")
+        return EXIT_OK
+    width = max(len(r["name"]) for r in rows)
+    for row in rows:
+        where = row["region"] or row["baseUrl"]
+        ctx.print(f"{row['name']:<{width}}  {where:<14} process {row['processId']}  secret: {row['secret']}")
+    return EXIT_OK
+
+
+def show_command(ctx: Context) -> int:
+    row = _describe(ctx, ctx.profiles.get(ctx.args.name))
+    if ctx.as_json:
+        ctx.print_json(row)
+        return EXIT_OK
+    labels = [("Name", "name"), ("Base URL", "baseUrl"), ("Workspace", "workspaceId"),
+              ("Process", "processId"), ("Secret mode", "secretMode"), ("Secret", "secret"),
+              ("Notes", "notes"), ("Payload", "payload")]
+    for label, key in labels:
+        ctx.print(f"{label + ':':<13}{row[key] if row[key] not in (None, '') else '-'}")
+    ctx.print(f"{'Override:':<13}${env_var_for(row['name'])} (read-only, for headless use)")
+    return EXIT_OK
+
+
+def rename_command(ctx: Context) -> int:
+    profile = ctx.profiles.rename(ctx.args.old, ctx.args.new)
+    ctx.print(f"Renamed to {profile.name!r}; its secret stays with it.")
+    return EXIT_OK
+
+
+def set_secret_command(ctx: Context) -> int:
+    profile = ctx.profiles.get(ctx.args.name)
+    ctx.secrets.set(profile.id, profile.name, ctx.secret_from_stdin())
+    ctx.print(f"Secret for {profile.name!r} stored in {ctx.secrets.backend_name()}.")
+    return EXIT_OK
+
+
+def remove_command(ctx: Context) -> int:
+    profile = ctx.profiles.remove(ctx.args.name)
+    ctx.print(f"Removed profile {profile.name!r} and its secret.")
+    return EXIT_OK
+
+
+def curl_command(ctx: Context) -> int:
+    profile = ctx.profiles.get(ctx.args.name)
+    secret = ctx.secrets.get(profile.id, profile.name) if ctx.args.reveal_secret else None
+    ctx.print(render_curl(profile.base_url, profile.workspace_id, profile.process_id, profile.payload,
+                          secret_in_query=profile.secret_in_query, secret=secret))
+    return EXIT_OK

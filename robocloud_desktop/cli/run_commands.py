@@ -1,0 +1,141 @@
+"""`trigger` and `status`: by profile name, or with the target spelled out in flags."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, Context, UsageError, add_config_dir
+from robocloud_desktop.core.api import ProcessApiClient
+from robocloud_desktop.core.models import Outcome, RunStatus
+from robocloud_desktop.core.payload import parse_payload
+from robocloud_desktop.core.regions import REGIONS, base_url_for_region
+from robocloud_desktop.core.target import Target
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", metavar="NAME", help="a saved profile (see `profile list`)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--base-url", help="Control Room API base URL, e.g. https://api.eu1.robocloud.eu")
+    where.add_argument("--region", choices=sorted(REGIONS), help="a known Control Room region")
+    parser.add_argument("--workspace", metavar="WS", help="workspace id")
+    parser.add_argument("--process", metavar="PID", help="process id")
+    parser.add_argument(
+        "--secret-in-query", action="store_true",
+        help="send the secret in the URL instead of a header (only if the target needs it: URLs get logged)",
+    )
+    parser.add_argument(
+        "--secret-stdin", action="store_true",
+        help="read the process secret from the first line of stdin "
+        "(default: the profile's keyring entry, or $ROBOCLOUD_PROCESS_SECRET without a profile)",
+    )
+    parser.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add_config_dir(parser)
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    trigger = commands.add_parser("trigger", help="start a run of a process")
+    _add_target_options(trigger)
+    trigger.add_argument(
+        "--payload", metavar="JSON|@FILE|-",
+        help="work-item payload: a JSON object, @file to read it from a file, - for stdin "
+        "(default: the profile's saved payload, or {})",
+    )
+    trigger.set_defaults(handler=trigger_command)
+
+    status = commands.add_parser("status", help="show the state and result of a run")
+    _add_target_options(status)
+    status.add_argument("run_id", metavar="RUN_ID")
+    status.set_defaults(handler=status_command)
+
+
+def resolve(ctx: Context) -> tuple[Target, str, str]:
+    """The target, the secret and the default payload text, from a profile or from flags."""
+    args = ctx.args
+    flags = [f for f in ("base_url", "region", "workspace", "process") if getattr(args, f)]
+    if args.name:
+        if flags:
+            raise UsageError(
+                "Give either a profile NAME or --base-url/--region/--workspace/--process, not both."
+            )
+        profile = ctx.profiles.get(args.name)
+        target = profile.target()
+        if args.secret_in_query:
+            target = Target(target.base_url, target.workspace_id, target.process_id, secret_in_query=True)
+        secret = ctx.secret_from_stdin() if args.secret_stdin else ctx.secrets.get(profile.id, profile.name)
+        return target, secret, profile.payload
+    if not (args.base_url or args.region) or not args.workspace or not args.process:
+        raise UsageError(
+            "Say which process: a profile NAME, or --base-url (or --region), --workspace and --process."
+        )
+    base_url = args.base_url or base_url_for_region(args.region)
+    target = Target(base_url, args.workspace, args.process, secret_in_query=args.secret_in_query)
+    secret = ctx.secret_from_stdin() if args.secret_stdin else ctx.secret_from_env()
+    return target, secret, "{}"
+
+
+def payload_text(spec: str, ctx: Context) -> str:
+    if spec == "-":
+        return ctx.stdin.read()
+    if spec.startswith("@"):
+        path = spec[1:]
+        try:
+            with open(path, encoding="utf-8") as handle:
+                return handle.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise UsageError(f"Cannot read the payload file {path!r}: {reason}.") from None
+    return spec
+
+
+def status_json(status: RunStatus) -> dict[str, Any]:
+    return {
+        "runId": status.run_id, "state": status.state, "result": status.result,
+        "errorCode": status.error_code, "duration": status.duration,
+        "outcome": status.outcome.value, "ended": status.outcome.is_ended,
+    }
+
+
+def status_exit_code(status: RunStatus) -> int:
+    return EXIT_RUN_FAILED if status.outcome in (Outcome.FAILED, Outcome.NEEDS_ATTENTION) else EXIT_OK
+
+
+def print_status(ctx: Context, status: RunStatus) -> None:
+    if ctx.as_json:
+        ctx.print_json(status_json(status))
+        return
+    ctx.print(f"Run {status.run_id}: {status.label}")
+    ctx.print(f"  state {status.state or '-'}, result {status.result or '-'}")
+    if status.error_code:
+        ctx.print(f"  error code {status.error_code}")
+    if status.duration is not None:
+        ctx.print(f"  duration {status.duration:.0f} s")
+
+
+def trigger_command(ctx: Context) -> int:
+    args = ctx.args
+    if args.payload == "-" and args.secret_stdin:
+        raise UsageError("Both the payload and the secret cannot come from stdin. Use --payload @FILE.")
+    # The payload is checked before the secret is looked up: a typo costs no keyring prompt.
+    if args.payload is not None:
+        payload = parse_payload(payload_text(args.payload, ctx))
+    target, secret, saved_payload = resolve(ctx)
+    if args.payload is None:
+        payload = parse_payload(saved_payload)
+    with ProcessApiClient() as client:
+        run = client.trigger(target, secret, payload)
+    if ctx.as_json:
+        ctx.print_json({"runId": run.run_id, "workItemId": run.work_item_id,
+                        "workspaceId": run.workspace_id, "processId": run.process_id})
+    else:
+        ctx.print(f"Run started: {run.run_id}")
+        ctx.print(f"  work item {run.work_item_id or '-'}")
+    return EXIT_OK
+
+
+def status_command(ctx: Context) -> int:
+    target, secret, _ = resolve(ctx)
+    with ProcessApiClient() as client:
+        status = client.get_run(target, secret, ctx.args.run_id)
+    print_status(ctx, status)
+    return status_exit_code(status)
