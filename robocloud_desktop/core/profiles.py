@@ -145,7 +145,7 @@ class ProfileStore:
         the profile is not kept either: a half-made profile would fail at the first trigger."""
         profile = profile.validated()
         if secret is not None and self.secrets is not None:
-            self.secrets.check_available()
+            self.secrets.check_available(profile.name)
         with self._changing() as profiles:
             self._check_name_free(profiles, profile.name, None)
             if any(p.id == profile.id for p in profiles):

@@ -150,9 +150,9 @@ class SecretStore:
             return error.state
         return SecretState.STORED
 
-    def check_available(self) -> None:
+    def check_available(self, profile_name: str) -> None:
         """Raise KeyringUnavailable / KeyringIsLocked now, before anything is changed."""
-        self._call(lambda b: b.get_password(SERVICE, "availability-check"), "")
+        self._call(lambda b: b.get_password(SERVICE, "availability-check"), profile_name)
 
     def _call(self, operation: Callable[[KeyringBackend], Any], profile_name: str) -> Any:
         try:
@@ -164,7 +164,7 @@ class SecretStore:
             raise KeyringUnavailable(
                 "No keyring is available to keep the secret safe. Install and start a Secret Service "
                 "(GNOME Keyring or KWallet) and try again; for headless use, set "
-                f"{env_var_for(profile_name or 'NAME')} instead."
+                f"{env_var_for(profile_name)} instead."
             ) from None
         except KeyringLocked:
             raise KeyringIsLocked(

@@ -119,6 +119,7 @@ def test_without_a_keyring_adding_a_secret_exits_2_and_writes_it_nowhere(emulato
         done = cli(app_home, *args, stdin=stdin)
         assert done.returncode == 2
         assert "No keyring is available" in done.stderr and "GNOME Keyring" in done.stderr
+        assert "ROBOCLOUD_PROCESS_SECRET_P " in done.stderr
         assert process.secret not in done.stdout + done.stderr
     assert json.loads(cli(app_home, "profile", "list", "--json").stdout) == []
     assert files_containing(app_home, process.secret) == []
