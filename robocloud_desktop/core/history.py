@@ -1,0 +1,252 @@
+"""Every run this workstation started, in SQLite (WAL) in the data dir.
+
+A run's target (base URL, ids, secret mode) is copied in at trigger time, so a run can be followed
+to its end even after its profile is edited or removed. Secrets are never stored here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from robocloud_desktop.core.atomic import keep_aside
+from robocloud_desktop.core.models import Outcome, RunStatus, TriggeredRun, outcome_of
+from robocloud_desktop.core.target import Target
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as the history knows it. Plain data: safe to hand to any thread."""
+
+    run_id: str
+    profile_id: str
+    profile_name: str
+    base_url: str
+    workspace_id: str
+    process_id: str
+    secret_in_query: bool
+    work_item_id: str
+    payload: str | None  # None when keeping payloads is off; the hash is kept either way
+    payload_sha256: str
+    triggered_at: float  # wall-clock seconds (time.time())
+    state: str = ""
+    result: str = ""
+    error_code: str = ""
+    duration: float | None = None
+    last_checked: float | None = None
+    last_error: str = ""
+    error_count: int = 0
+    ended_at: float | None = None  # when an end (COMPL, or PENDING) was first seen
+    finished: bool = False  # polling has stopped for good
+    last_answer: str = ""  # the raw JSON of the last status answer, for the details pane
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_of(self.state, self.result) if self.state else Outcome.QUEUED
+
+    @property
+    def is_ended(self) -> bool:
+        return self.outcome.is_ended
+
+    def target(self) -> Target:
+        return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query)
+
+
+_COLUMNS = tuple(f.name for f in fields(RunRecord))
+
+# Each entry moves the schema one version up; PRAGMA user_version says where a file stands.
+_MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE runs (
+        run_id TEXT PRIMARY KEY,
+        profile_id TEXT NOT NULL,
+        profile_name TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        process_id TEXT NOT NULL,
+        secret_in_query INTEGER NOT NULL DEFAULT 0,
+        work_item_id TEXT NOT NULL DEFAULT '',
+        payload TEXT,
+        payload_sha256 TEXT NOT NULL,
+        triggered_at REAL NOT NULL,
+        state TEXT NOT NULL DEFAULT '',
+        result TEXT NOT NULL DEFAULT '',
+        error_code TEXT NOT NULL DEFAULT '',
+        duration REAL,
+        last_checked REAL,
+        last_error TEXT NOT NULL DEFAULT '',
+        error_count INTEGER NOT NULL DEFAULT 0,
+        ended_at REAL,
+        finished INTEGER NOT NULL DEFAULT 0,
+        last_answer TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX runs_by_time ON runs (triggered_at DESC);
+    CREATE INDEX runs_unfinished ON runs (finished) WHERE finished = 0;
+    """,
+)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+class HistoryError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def payload_hash(payload: str) -> str:
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class RunHistory:
+    """Thread-safe: one connection, used under a lock (SQLite serialises writers anyway)."""
+
+    def __init__(self, path: Path, *, keep_payloads: bool = True) -> None:
+        self.path = path
+        self.keep_payloads = keep_payloads
+        self.problems: list[str] = []
+        self._lock = threading.Lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as error:
+            # Not a database we can use: keep it aside for the user, never overwrite it.
+            kept = keep_aside(path)
+            for suffix in ("-wal", "-shm"):
+                side = path.with_name(path.name + suffix)
+                if side.exists():
+                    keep_aside(side)
+            self.problems.append(
+                f"The run history could not be opened ({error}). It was kept as {kept}; a new, empty "
+                "history was started."
+            )
+            self._db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a committed change survives the process being killed at any moment
+            # (only a power cut may lose the last few), and commits stay cheap at monitor rates.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._migrate(db)
+            db.execute("SELECT count(*) FROM runs").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise HistoryError(
+                f"The run history was written by a newer version of robocloud-desktop (schema {version}). "
+                "Update the app to read it."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number + 1}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def record_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
+                       profile_id: str = "", profile_name: str = "") -> RunRecord:
+        record = self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
+                                 keep_payload=self.keep_payloads)
+        self._write(record, insert=True)
+        return record
+
+    @staticmethod
+    def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *, profile_id: str = "",
+                   profile_name: str = "", keep_payload: bool = True) -> RunRecord:
+        """The record of a run just triggered, not yet saved."""
+        text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        return RunRecord(
+            run_id=run.run_id, profile_id=profile_id, profile_name=profile_name, base_url=target.base_url,
+            workspace_id=target.workspace_id, process_id=target.process_id,
+            secret_in_query=target.secret_in_query, work_item_id=run.work_item_id,
+            payload=text if keep_payload else None, payload_sha256=payload_hash(text),
+            triggered_at=time.time(),
+        )
+
+    def record_status(self, record: RunRecord, status: RunStatus, *, finished: bool) -> RunRecord:
+        now = time.time()
+        updated = replace(
+            record, state=status.state, result=status.result, error_code=status.error_code,
+            duration=status.duration, last_checked=now, last_error="",
+            ended_at=record.ended_at or (now if status.outcome.is_ended else None),
+            finished=finished, last_answer=json.dumps(status.raw, ensure_ascii=False, sort_keys=True),
+        )
+        self._write(updated)
+        return updated
+
+    def record_error(self, record: RunRecord, message: str, *, finished: bool = False) -> RunRecord:
+        updated = replace(record, last_checked=time.time(), last_error=message,
+                          error_count=record.error_count + 1, finished=finished)
+        self._write(updated)
+        return updated
+
+    def _write(self, record: RunRecord, *, insert: bool = False) -> None:
+        values = [self._to_db(getattr(record, name)) for name in _COLUMNS]
+        verb = "INSERT" if insert else "INSERT OR REPLACE"
+        sql = f"{verb} INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+        with self._lock:
+            self._db.execute(sql, values)
+
+    @staticmethod
+    def _to_db(value: Any) -> Any:
+        return int(value) if isinstance(value, bool) else value
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def get(self, run_id: str) -> RunRecord | None:
+        rows = self._select("WHERE run_id = ?", (run_id,))
+        return rows[0] if rows else None
+
+    def unfinished(self) -> list[RunRecord]:
+        return self._select("WHERE finished = 0 ORDER BY triggered_at", ())
+
+    def recent(self, *, limit: int = 100, profile_id: str | None = None,
+               where: Callable[[RunRecord], bool] | None = None) -> list[RunRecord]:
+        """Newest first. `where` filters in Python (labels are ours, not columns)."""
+        clause, params = ("WHERE profile_id = ?", (profile_id,)) if profile_id is not None else ("", ())
+        rows = self._select(f"{clause} ORDER BY triggered_at DESC", params)
+        if where is not None:
+            rows = [r for r in rows if where(r)]
+        return rows[:limit] if limit > 0 else rows
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
+
+    def _select(self, tail: str, params: Iterable[Any]) -> list[RunRecord]:
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs {tail}", tuple(params)).fetchall()
+        return [self._from_row(row) for row in rows]
+
+    @staticmethod
+    def _from_row(row: tuple[Any, ...]) -> RunRecord:
+        values = dict(zip(_COLUMNS, row, strict=True))
+        values["secret_in_query"] = bool(values["secret_in_query"])
+        values["finished"] = bool(values["finished"])
+        return RunRecord(**values)

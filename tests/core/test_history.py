@@ -1,0 +1,126 @@
+"""RunHistory on real SQLite files: records, schema versions, unreadable files, kill -9."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from robocloud_desktop.core.history import SCHEMA_VERSION, HistoryError, RunHistory, payload_hash
+from robocloud_desktop.core.models import RunStatus, TriggeredRun
+from robocloud_desktop.core.target import Target
+
+TARGET = Target("https://api.eu1.robocloud.eu", "ws-1", "proc-1")
+
+
+def triggered(n: int) -> TriggeredRun:
+    return TriggeredRun(run_id=f"run-{n}", work_item_id=f"wi-{n}", process_id="proc-1", workspace_id="ws-1")
+
+
+def test_a_run_is_kept_from_trigger_to_end(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    record = history.record_trigger(triggered(1), TARGET, {"invoice": 7}, profile_id="p1", profile_name="Invoices")
+    assert history.unfinished() == [record]
+    running = history.record_status(record, RunStatus("run-1", "IP", "", "", 3, {"state": "IP"}), finished=False)
+    assert running.ended_at is None
+    done = history.record_status(running, RunStatus("run-1", "COMPL", "ERR", "BOOM", 9, {}), finished=True)
+    history.close()
+
+    again = RunHistory(tmp_path / "h.sqlite3")
+    saved = again.get("run-1")
+    assert saved == done
+    assert (saved.state, saved.result, saved.error_code, saved.duration) == ("COMPL", "ERR", "BOOM", 9)
+    assert saved.payload == '{"invoice": 7}' and saved.payload_sha256 == payload_hash('{"invoice": 7}')
+    assert saved.target() == TARGET and saved.ended_at is not None
+    assert again.unfinished() == []
+
+
+def test_keeping_payloads_off_keeps_only_the_hash(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3", keep_payloads=False)
+    record = history.record_trigger(triggered(1), TARGET, {"ssn": "123-45-6789"})
+    assert record.payload is None and record.payload_sha256 == payload_hash('{"ssn": "123-45-6789"}')
+    history.close()
+    assert b"123-45-6789" not in (tmp_path / "h.sqlite3").read_bytes()
+
+
+def test_errors_are_counted_and_cleared_by_the_next_answer(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    record = history.record_trigger(triggered(1), TARGET, {})
+    failing = history.record_error(history.record_error(record, "HTTP 503"), "HTTP 502")
+    assert (failing.last_error, failing.error_count) == ("HTTP 502", 2)
+    fine = history.record_status(failing, RunStatus("run-1", "IP", "", "", 1, {}), finished=False)
+    assert (fine.last_error, fine.error_count) == ("", 2)
+
+
+def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    RunHistory(path).close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(HistoryError, match="newer version"):
+        RunHistory(path)
+    assert path.exists()
+
+
+def test_a_file_that_is_not_a_database_is_kept_aside(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    history = RunHistory(path)
+    assert history.count() == 0
+    [problem] = history.problems
+    kept = [p for p in tmp_path.iterdir() if p.name.startswith("h.sqlite3.unreadable-")]
+    assert len(kept) == 1 and kept[0].read_bytes() == b"this is not sqlite" * 100
+    assert str(kept[0]) in problem
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from robocloud_desktop.core.history import RunHistory
+    from robocloud_desktop.core.models import RunStatus, TriggeredRun
+    from robocloud_desktop.core.target import Target
+
+    history = RunHistory(__import__("pathlib").Path(sys.argv[1]))
+    target = Target("https://api.eu1.robocloud.eu", "ws", "proc")
+    n = 0
+    while True:
+        n += 1
+        run = TriggeredRun(f"run-{n}", f"wi-{n}", "proc", "ws")
+        record = history.record_trigger(run, target, {"n": n, "pad": "x" * 2000})
+        record = history.record_status(record, RunStatus(run.run_id, "IP", "", "", 1, {}), finished=False)
+        if n % 2 == 0:
+            history.record_status(record, RunStatus(run.run_id, "COMPL", "OK", "", 2, {}), finished=True)
+            print(run.run_id, flush=True)  # said only once the commit has returned
+    """
+)
+
+
+def test_kill_9_loses_no_finished_run_and_corrupts_nothing(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    for _ in range(3):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        assert writer.stdout is not None
+        finished = [writer.stdout.readline().strip() for _ in range(200)]
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        finished += [line.strip() for line in writer.stdout.read().splitlines() if line.strip()]
+
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        history = RunHistory(path)
+        for run_id in finished:
+            saved = history.get(run_id)
+            assert saved is not None and saved.finished and saved.result == "OK"
+        # Killed mid-way, some runs were left unfinished: they are there to be resumed.
+        assert all(r.state in ("", "IP") for r in history.unfinished())
+        history.close()
+        path.unlink()
+        for side in ("-wal", "-shm"):
+            Path(str(path) + side).unlink(missing_ok=True)
