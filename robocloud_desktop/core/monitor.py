@@ -1,0 +1,293 @@
+"""Follow every run this workstation started until it ends, from a bounded pool of threads.
+
+One scheduler thread keeps a heap of when each run is next due and hands due runs to a fixed set
+of worker threads, never more than one request per run and never more requests than workers.
+With nothing due it sleeps on a condition with no timeout, so an idle monitor costs no CPU.
+Workers are daemon threads: a request stuck in a slow network cannot hold up shutdown.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from robocloud_desktop.core.api import NO_RETRY, ProcessApiClient
+from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
+from robocloud_desktop.core.history import RunHistory, RunRecord
+from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
+from robocloud_desktop.core.secrets import SecretStoreError
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_LIMIT = 3  # a run gone from the server three times in a row is not coming back
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """How often to look. `intervals` maps a run's age (seconds since trigger) to its interval."""
+
+    first_delay: float = 1.0
+    intervals: tuple[tuple[float, float], ...] = ((0, 2.0), (120, 5.0), (900, 15.0), (3600, 60.0))
+    unknown_interval: float = 60.0  # a state code we do not know: keep looking, slowly
+    pending_interval: float = 300.0  # PENDING has ended for waiters but may still turn into COMPL
+    error_backoff: float = 2.0
+    error_backoff_max: float = 120.0
+    give_up_after: float = 7 * 24 * 3600.0
+
+    def interval_for(self, age: float) -> float:
+        chosen = self.intervals[0][1]
+        for since, interval in self.intervals:
+            if age >= since:
+                chosen = interval
+        return chosen
+
+    def backoff(self, failures: int) -> float:
+        return min(self.error_backoff_max, self.error_backoff * 2 ** max(0, failures - 1))
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    """What the monitor learned about a run: the record now and as it was before."""
+
+    record: RunRecord
+    previous: RunRecord
+
+    @property
+    def changed(self) -> bool:
+        """True when something a user sees changed (not merely the time of the last check)."""
+        before, now = self.previous, self.record
+        return (before.state, before.result, before.error_code, before.last_error, before.finished) != (
+            now.state, now.result, now.error_code, now.last_error, now.finished
+        )
+
+
+SecretLookup = Callable[[RunRecord], str]
+Listener = Callable[[RunUpdate], None]
+
+
+class RunMonitor:
+    def __init__(
+        self,
+        client: ProcessApiClient,
+        history: RunHistory,
+        secret_for: SecretLookup,
+        *,
+        plan: PollPlan | None = None,
+        workers: int = 8,
+        on_update: Listener | None = None,
+    ) -> None:
+        self.client = client
+        self.history = history
+        self.plan = plan or PollPlan()
+        self._secret_for = secret_for
+        self._listeners: list[Listener] = [on_update] if on_update else []
+        self._workers = workers
+        self._cond = threading.Condition()
+        self._runs: dict[str, RunRecord] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._ticket: dict[str, int] = {}  # the heap entry that counts for each run; older ones are stale
+        self._counter = 0
+        self._busy: set[str] = set()
+        self._host_blocked_until: dict[str, float] = {}
+        self._host_failures: dict[str, int] = {}
+        self._not_found: dict[str, int] = {}
+        self._secrets: dict[str, str] = {}
+        self._jobs: queue.SimpleQueue[RunRecord | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._stopping = False
+        self._on_network: set[int | None] = set()  # worker threads busy with a request
+
+    # --- public ---------------------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def start(self, *, resume: bool = True) -> None:
+        """Start the threads; with `resume`, follow every run the history says has not finished."""
+        self._threads = [threading.Thread(target=self._schedule_loop, name="run-monitor", daemon=True)]
+        self._threads += [threading.Thread(target=self._work_loop, name=f"run-monitor-{i}", daemon=True)
+                          for i in range(self._workers)]
+        for thread in self._threads:
+            thread.start()
+        if resume:
+            unfinished = self.history.unfinished()
+            # Spread the first look over a couple of seconds: a thousand runs resumed at once
+            # should not arrive at the server in the same instant.
+            spread = min(2.0, self.plan.intervals[0][1])
+            for record in unfinished:
+                self.track(record, delay=random.uniform(0, spread))
+
+    def track(self, record: RunRecord, *, delay: float | None = None) -> None:
+        """Follow `record` (usually just triggered) until it ends."""
+        with self._cond:
+            if self._stopping:
+                return
+            self._runs[record.run_id] = record
+            self._push(record.run_id, time.monotonic() + (self.plan.first_delay if delay is None else delay))
+
+    def forget_secrets(self) -> None:
+        """Look secrets up again on the next poll (after the user stored a new one)."""
+        with self._cond:
+            self._secrets.clear()
+
+    @property
+    def tracked(self) -> int:
+        with self._cond:
+            return len(self._runs)
+
+    @property
+    def in_flight(self) -> int:
+        with self._cond:
+            return len(self._busy)
+
+    def stop(self, timeout: float = 1.0) -> bool:
+        """Stop polling within `timeout` seconds. Requests still in flight are abandoned: their
+        answers are dropped, and their daemon threads end when the answer (or timeout) comes.
+        True when every thread that was not waiting on the network has ended."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        for _ in range(self._workers):
+            self._jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread.ident in self._on_network:
+                continue
+            thread.join(max(0.0, deadline - time.monotonic()))
+        return not any(t.is_alive() for t in self._threads if t.ident not in self._on_network)
+
+    # --- scheduling -----------------------------------------------------------------------------
+
+    def _push(self, run_id: str, when: float) -> None:
+        self._counter += 1
+        self._ticket[run_id] = self._counter
+        heapq.heappush(self._heap, (when, self._counter, run_id))
+        self._cond.notify()
+
+    def _schedule_loop(self) -> None:
+        with self._cond:
+            while not self._stopping:
+                now = time.monotonic()
+                if self._heap and self._heap[0][0] <= now and len(self._busy) < self._workers:
+                    _, ticket, run_id = heapq.heappop(self._heap)
+                    record = self._runs.get(run_id)
+                    if record is None or self._ticket.get(run_id) != ticket or run_id in self._busy:
+                        continue
+                    blocked = self._host_blocked_until.get(record.target().host, 0.0)
+                    if blocked > now:
+                        self._push(run_id, blocked + random.uniform(0, 1.0))
+                        continue
+                    self._busy.add(run_id)
+                    self._jobs.put(record)
+                    continue
+                wait = self._heap[0][0] - now if self._heap and len(self._busy) < self._workers else None
+                self._cond.wait(wait)
+
+    def _work_loop(self) -> None:
+        while True:
+            record = self._jobs.get()
+            if record is None:
+                return
+            me = threading.get_ident()
+            self._on_network.add(me)
+            try:
+                self._poll(record)
+            except Exception:  # a bug in one poll must not kill the worker and strand every run
+                log.exception("polling run %s failed", record.run_id)
+                self._finish(record, record, self.plan.unknown_interval)
+            finally:
+                self._on_network.discard(me)
+
+    # --- one poll -------------------------------------------------------------------------------
+
+    def _poll(self, record: RunRecord) -> None:
+        host = record.target().host
+        try:
+            secret = self._secret(record)
+            status = self.client.get_run(record.target(), secret, record.run_id, retry=NO_RETRY)
+        except SecretStoreError as error:
+            self._failed(record, error.message, self.plan.unknown_interval)
+            return
+        except ProcessApiError as error:
+            self._api_error(record, host, error)
+            return
+        with self._cond:
+            self._host_failures.pop(host, None)
+            self._not_found.pop(record.run_id, None)
+        too_old = time.time() - record.triggered_at > self.plan.give_up_after
+        finished = status.state in TERMINAL_STATES or too_old
+        if self._stopping:
+            return
+        updated = self.history.record_status(record, status, finished=finished)
+        if status.outcome is Outcome.NEEDS_ATTENTION:
+            interval = self.plan.pending_interval
+        elif status.outcome is Outcome.UNKNOWN:
+            interval = self.plan.unknown_interval
+        else:
+            interval = self.plan.interval_for(time.time() - record.triggered_at)
+        self._finish(record, updated, None if finished else interval)
+
+    def _api_error(self, record: RunRecord, host: str, error: ProcessApiError) -> None:
+        plan = self.plan
+        if isinstance(error, SecretRejected):
+            with self._cond:
+                self._secrets.pop(record.profile_id, None)  # the user may store a new one meanwhile
+            self._failed(record, error.message, plan.unknown_interval)
+            return
+        if isinstance(error, NotFound):
+            with self._cond:
+                count = self._not_found[record.run_id] = self._not_found.get(record.run_id, 0) + 1
+            self._failed(record, error.message, plan.unknown_interval, finished=count >= NOT_FOUND_LIMIT)
+            return
+        # Rate limits and server or network trouble concern the whole host: every run there waits.
+        with self._cond:
+            failures = self._host_failures[host] = self._host_failures.get(host, 0) + 1
+            wait = plan.backoff(failures)
+            if isinstance(error, RateLimited) and error.retry_after is not None:
+                wait = max(error.retry_after, 0.0)
+            until = time.monotonic() + wait
+            self._host_blocked_until[host] = max(self._host_blocked_until.get(host, 0.0), until)
+        self._failed(record, error.message, wait)
+
+    def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False) -> None:
+        if self._stopping:
+            return
+        updated = self.history.record_error(record, message, finished=finished)
+        self._finish(record, updated, None if finished else retry_in)
+
+    def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None) -> None:
+        with self._cond:
+            self._busy.discard(previous.run_id)
+            if self._stopping:
+                self._cond.notify_all()
+                return
+            if next_in is None:
+                self._runs.pop(previous.run_id, None)
+                self._ticket.pop(previous.run_id, None)
+            else:
+                self._runs[previous.run_id] = updated
+                self._push(previous.run_id, time.monotonic() + next_in)
+            self._cond.notify_all()
+        if updated is not previous:
+            update = RunUpdate(updated, previous)
+            for listener in self._listeners:
+                try:
+                    listener(update)
+                except Exception:
+                    log.exception("a run listener failed")
+
+    def _secret(self, record: RunRecord) -> str:
+        with self._cond:
+            cached = self._secrets.get(record.profile_id)
+        if cached is not None:
+            return cached
+        secret = self._secret_for(record)
+        with self._cond:
+            self._secrets[record.profile_id] = secret
+        return secret
