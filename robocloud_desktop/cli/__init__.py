@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from robocloud_desktop import __version__
-from robocloud_desktop.cli import emulator_command, profile_commands, run_commands
+from robocloud_desktop.cli import emulator_command, history_commands, profile_commands, run_commands
 from robocloud_desktop.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
@@ -21,6 +21,7 @@ from robocloud_desktop.cli.common import (
     exit_code_for,
 )
 from robocloud_desktop.core.errors import ProcessApiError
+from robocloud_desktop.core.history import HistoryError
 from robocloud_desktop.core.profiles import ProfileError
 from robocloud_desktop.core.secrets import SecretStoreError
 
@@ -38,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_commands.add_parsers(commands)
     profile_commands.add_parsers(commands)
+    history_commands.add_parsers(commands)
     emulator_command.add_parser(commands)
     return parser
 
@@ -56,7 +58,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             parser.print_help(ctx.out)
             return EXIT_OK
         return int(args.handler(ctx))
-    except (UsageError, ProfileError, SecretStoreError) as error:
+    except (UsageError, ProfileError, SecretStoreError, HistoryError) as error:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)
     except ProcessApiError as error:
         return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status)

@@ -18,6 +18,7 @@ from robocloud_desktop.core.errors import (
     ProcessApiError,
     SecretRejected,
 )
+from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
@@ -61,6 +62,13 @@ class Context:
         for problem in store.problems:
             self.warn(problem.message)
         return store
+
+    @cached_property
+    def history(self) -> RunHistory:
+        history = RunHistory(self.paths.history_db)
+        for problem in history.problems:
+            self.warn(problem)
+        return history
 
     @property
     def as_json(self) -> bool:

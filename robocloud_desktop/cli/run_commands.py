@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
+from dataclasses import dataclass, field
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, Context, UsageError, add_config_dir
+from robocloud_desktop.cli.following import wait_for_run
 from robocloud_desktop.core.api import ProcessApiClient
-from robocloud_desktop.core.models import Outcome, RunStatus
+from robocloud_desktop.core.history import HistoryError, RunHistory, RunRecord
+from robocloud_desktop.core.models import Outcome, RunStatus, TriggeredRun
 from robocloud_desktop.core.payload import parse_payload
+from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.regions import REGIONS, base_url_for_region
 from robocloud_desktop.core.target import Target
 
@@ -41,6 +46,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="work-item payload: a JSON object, @file to read it from a file, - for stdin "
         "(default: the profile's saved payload, or {})",
     )
+    trigger.add_argument("--wait", action="store_true",
+                         help="follow the run to its end: exit 0 if it succeeded, 1 if not, 5 on timeout")
+    trigger.add_argument("--timeout", type=float, metavar="S", help="with --wait: give up after S seconds")
     trigger.set_defaults(handler=trigger_command)
 
     status = commands.add_parser("status", help="show the state and result of a run")
@@ -49,7 +57,15 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     status.set_defaults(handler=status_command)
 
 
-def resolve(ctx: Context) -> tuple[Target, str, str]:
+@dataclass(frozen=True)
+class Resolved:
+    target: Target
+    secret: str = field(repr=False)
+    payload: str
+    profile: Profile | None
+
+
+def resolve(ctx: Context) -> Resolved:
     """The target, the secret and the default payload text, from a profile or from flags."""
     args = ctx.args
     flags = [f for f in ("base_url", "region", "workspace", "process") if getattr(args, f)]
@@ -63,7 +79,7 @@ def resolve(ctx: Context) -> tuple[Target, str, str]:
         if args.secret_in_query:
             target = Target(target.base_url, target.workspace_id, target.process_id, secret_in_query=True)
         secret = ctx.secret_from_stdin() if args.secret_stdin else ctx.secrets.get(profile.id, profile.name)
-        return target, secret, profile.payload
+        return Resolved(target, secret, profile.payload, profile)
     if not (args.base_url or args.region) or not args.workspace or not args.process:
         raise UsageError(
             "Say which process: a profile NAME, or --base-url (or --region), --workspace and --process."
@@ -71,7 +87,7 @@ def resolve(ctx: Context) -> tuple[Target, str, str]:
     base_url = args.base_url or base_url_for_region(args.region)
     target = Target(base_url, args.workspace, args.process, secret_in_query=args.secret_in_query)
     secret = ctx.secret_from_stdin() if args.secret_stdin else ctx.secret_from_env()
-    return target, secret, "{}"
+    return Resolved(target, secret, "{}", None)
 
 
 def payload_text(spec: str, ctx: Context) -> str:
@@ -96,8 +112,9 @@ def status_json(status: RunStatus) -> dict[str, Any]:
     }
 
 
-def status_exit_code(status: RunStatus) -> int:
-    return EXIT_RUN_FAILED if status.outcome in (Outcome.FAILED, Outcome.NEEDS_ATTENTION) else EXIT_OK
+def exit_code_for_outcome(outcome: Outcome) -> int:
+    """0 unless the run has ended without succeeding (failed, needs attention, unknown result)."""
+    return EXIT_RUN_FAILED if outcome.is_ended and outcome is not Outcome.SUCCEEDED else EXIT_OK
 
 
 def print_status(ctx: Context, status: RunStatus) -> None:
@@ -119,23 +136,38 @@ def trigger_command(ctx: Context) -> int:
     # The payload is checked before the secret is looked up: a typo costs no keyring prompt.
     if args.payload is not None:
         payload = parse_payload(payload_text(args.payload, ctx))
-    target, secret, saved_payload = resolve(ctx)
+    resolved = resolve(ctx)
     if args.payload is None:
-        payload = parse_payload(saved_payload)
+        payload = parse_payload(resolved.payload)
     with ProcessApiClient() as client:
-        run = client.trigger(target, secret, payload)
-    if ctx.as_json:
-        ctx.print_json({"runId": run.run_id, "workItemId": run.work_item_id,
-                        "workspaceId": run.workspace_id, "processId": run.process_id})
-    else:
-        ctx.print(f"Run started: {run.run_id}")
-        ctx.print(f"  work item {run.work_item_id or '-'}")
-    return EXIT_OK
+        run = client.trigger(resolved.target, resolved.secret, payload)
+        record = _remember(ctx, run, resolved, payload)
+        if ctx.as_json and not args.wait:
+            ctx.print_json({"runId": run.run_id, "workItemId": run.work_item_id,
+                            "workspaceId": run.workspace_id, "processId": run.process_id})
+        elif not ctx.as_json:
+            ctx.print(f"Run started: {run.run_id}")
+            ctx.print(f"  work item {run.work_item_id or '-'}")
+        if not args.wait:
+            return EXIT_OK
+        return wait_for_run(ctx, client, record, resolved.secret, args.timeout)
+
+
+def _remember(ctx: Context, run: TriggeredRun, resolved: Resolved, payload: dict[str, Any]) -> RunRecord:
+    profile = resolved.profile
+    try:
+        return ctx.history.record_trigger(run, resolved.target, payload,
+                                          profile_id=profile.id if profile else "",
+                                          profile_name=profile.name if profile else "")
+    except (OSError, sqlite3.Error, HistoryError) as error:
+        # The run has started: that matters more than the history, so say so and go on.
+        ctx.warn(f"The run started but could not be saved in the run history ({error}).")
+        return RunHistory.record_for(run, resolved.target, payload)
 
 
 def status_command(ctx: Context) -> int:
-    target, secret, _ = resolve(ctx)
+    resolved = resolve(ctx)
     with ProcessApiClient() as client:
-        status = client.get_run(target, secret, ctx.args.run_id)
+        status = client.get_run(resolved.target, resolved.secret, ctx.args.run_id)
     print_status(ctx, status)
-    return status_exit_code(status)
+    return exit_code_for_outcome(status.outcome)

@@ -1,0 +1,104 @@
+"""Following runs on the command line: `trigger --wait` and `watch`, one line per change."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_TIMEOUT, Context
+from robocloud_desktop.core.api import ProcessApiClient
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.monitor import RunMonitor, RunUpdate
+from robocloud_desktop.core.run_secrets import run_secret_lookup
+
+
+def describe(record: RunRecord) -> str:
+    """One line: time, run, human label, raw codes, and the last error if there is one."""
+    stamp = time.strftime("%H:%M:%S")
+    who = f"{record.profile_name} " if record.profile_name else ""
+    label = label_of(record.state, record.result) if record.state else "Queued"
+    codes = "/".join(c for c in (record.state, record.result, record.error_code) if c)
+    line = f"{stamp} {who}{record.run_id}: {label}" + (f" ({codes})" if codes else "")
+    if record.last_error and not record.is_ended:
+        line += f" — {record.last_error}"
+    return line
+
+
+def record_json(record: RunRecord) -> dict[str, object]:
+    return {
+        "runId": record.run_id, "profile": record.profile_name, "profileId": record.profile_id,
+        "workItemId": record.work_item_id, "state": record.state, "result": record.result,
+        "errorCode": record.error_code, "duration": record.duration, "outcome": record.outcome.value,
+        "ended": record.is_ended, "triggeredAt": record.triggered_at, "lastChecked": record.last_checked,
+        "lastError": record.last_error,
+    }
+
+
+def exit_code_of(record: RunRecord) -> int:
+    return EXIT_OK if record.outcome is Outcome.SUCCEEDED else EXIT_RUN_FAILED
+
+
+def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secret: str,
+                 timeout: float | None) -> int:
+    done = threading.Event()
+    latest = [record]
+
+    def on_update(update: RunUpdate) -> None:
+        latest[0] = update.record
+        if update.changed and not ctx.as_json:
+            ctx.print(describe(update.record))
+            ctx.out.flush()
+        if update.record.is_ended or update.record.finished:
+            done.set()
+
+    monitor = RunMonitor(client, ctx.history, lambda _: secret, workers=1, on_update=on_update)
+    monitor.start(resume=False)
+    monitor.track(record)
+    try:
+        ended = done.wait(timeout)
+    finally:
+        monitor.stop()
+    final = latest[0]
+    if ctx.as_json:
+        ctx.print_json(record_json(final))
+    if not ended:
+        ctx.warn(f"Timed out after {timeout:g} s; run {final.run_id} is still {final.outcome.value}. "
+                 f"Check it later with `robocloud-desktop status ... {final.run_id}` or `watch`.")
+        return EXIT_TIMEOUT
+    return exit_code_of(final)
+
+
+def watch(ctx: Context) -> int:
+    """Follow every unfinished run in the history until each has ended."""
+    history = ctx.history
+    waiting = {r.run_id for r in history.unfinished() if not r.is_ended}
+    if not waiting:
+        ctx.print("No runs to follow: every run in the history has ended.")
+        return EXIT_OK
+    ctx.print(f"Following {len(waiting)} run(s) until they end (Ctrl+C to stop; `watch` again resumes).")
+    ctx.out.flush()
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def on_update(update: RunUpdate) -> None:
+        record = update.record
+        with lock:
+            if update.changed:
+                ctx.print(describe(record))
+                ctx.out.flush()
+            if record.is_ended or record.finished:
+                waiting.discard(record.run_id)
+            if not waiting:
+                done.set()
+
+    with ProcessApiClient() as client:
+        monitor = RunMonitor(client, history, run_secret_lookup(ctx.profiles, ctx.secrets), on_update=on_update)
+        monitor.start(resume=True)
+        try:
+            done.wait()
+        except KeyboardInterrupt:
+            ctx.warn("Stopped; the runs are still in the history and `watch` will pick them up again.")
+        finally:
+            monitor.stop()
+    return EXIT_OK

@@ -1,0 +1,52 @@
+"""`runs` lists the run history; `watch` follows unfinished runs to their end."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from robocloud_desktop.cli.common import EXIT_OK, Context, add_config_dir
+from robocloud_desktop.cli.following import record_json, watch
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.models import label_of
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    runs = commands.add_parser("runs", help="list runs started from this computer, newest first")
+    runs.add_argument("--profile", metavar="NAME", help="only runs of this profile")
+    runs.add_argument("--state", metavar="S",
+                      help="only runs in this state: a raw code (COMPL, IP, ...) or a word (failed, running, ...)")
+    runs.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20; 0 = all)")
+    runs.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add_config_dir(runs)
+    runs.set_defaults(handler=runs_command)
+
+    watcher = commands.add_parser("watch", help="follow every unfinished run until all have ended")
+    add_config_dir(watcher)
+    watcher.set_defaults(handler=watch)
+
+
+def _state_matches(record: RunRecord, wanted: str) -> bool:
+    word = wanted.strip().casefold()
+    return word in (record.state.casefold(), record.outcome.value.casefold(),
+                    label_of(record.state, record.result).casefold())
+
+
+def runs_command(ctx: Context) -> int:
+    args = ctx.args
+    profile_id = ctx.profiles.get(args.profile).id if args.profile else None
+    where = (lambda r: _state_matches(r, args.state)) if args.state else None
+    rows = ctx.history.recent(limit=args.limit, profile_id=profile_id, where=where)
+    if ctx.as_json:
+        ctx.print_json([record_json(r) for r in rows])
+        return EXIT_OK
+    if not rows:
+        ctx.print("No runs match." if (args.profile or args.state) else "No runs yet.")
+        return EXIT_OK
+    for r in rows:
+        started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.triggered_at))
+        label = label_of(r.state, r.result) if r.state else "Queued"
+        extra = f" {r.error_code}" if r.error_code else ""
+        took = f" {r.duration:.0f}s" if r.duration is not None else ""
+        ctx.print(f"{started}  {r.profile_name or '-':<16} {r.run_id}  {label}{extra}{took}")
+    return EXIT_OK

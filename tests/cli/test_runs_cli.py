@@ -1,0 +1,72 @@
+"""`trigger --wait`, `runs` and `watch` as a user runs them, against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+from tests.cli.test_cli import run_cli, where
+
+
+def cli(home, emulator, process, *args, **kwargs):  # type: ignore[no-untyped-def]
+    return run_cli(*args, "--config-dir", str(home), secret=process.secret, **kwargs)
+
+
+def trigger(home, emulator, process, payload: str, *extra: str):  # type: ignore[no-untyped-def]
+    return cli(home, emulator, process, "trigger", *where(emulator, process), "--payload", payload, *extra)
+
+
+def test_wait_exits_0_on_success_and_1_on_failure(app_home, emulator, process):
+    ok = trigger(app_home, emulator, process, '{"simulate_duration": 0.5}', "--wait")
+    assert ok.returncode == 0, ok.stderr
+    assert "Completed (COMPL/OK)" in ok.stdout
+    failed = trigger(app_home, emulator, process, '{"simulate": "fail", "simulate_duration": 0.5}', "--wait", "--json")
+    assert failed.returncode == 1
+    answer = json.loads(failed.stdout)
+    assert (answer["state"], answer["result"], answer["errorCode"]) == ("COMPL", "ERR", "EMULATED_FAILURE")
+    pending = trigger(app_home, emulator, process, '{"simulate": "pending", "simulate_duration": 0.2}', "--wait")
+    assert pending.returncode == 1 and "Needs attention" in pending.stdout
+
+
+def test_wait_times_out_with_exit_5_and_the_run_id(app_home, emulator, process):
+    done = trigger(app_home, emulator, process, '{"simulate_duration": 60}', "--wait", "--timeout", "1.5")
+    assert done.returncode == 5
+    run_id = done.stdout.split("Run started: ")[1].split()[0]
+    assert run_id in done.stderr and "Timed out" in done.stderr
+
+
+def test_runs_lists_the_history_with_filters(app_home, emulator, process):
+    trigger(app_home, emulator, process, '{"simulate_duration": 0}', "--wait")
+    trigger(app_home, emulator, process, '{"simulate": "fail", "simulate_duration": 0}', "--wait")
+    trigger(app_home, emulator, process, '{"simulate_duration": 60}')
+    everything = json.loads(cli(app_home, emulator, process, "runs", "--json").stdout)
+    assert [r["outcome"] for r in everything] == ["queued", "failed", "succeeded"]  # newest first
+    failed = json.loads(cli(app_home, emulator, process, "runs", "--state", "failed", "--json").stdout)
+    assert [r["errorCode"] for r in failed] == ["EMULATED_FAILURE"]
+    assert len(json.loads(cli(app_home, emulator, process, "runs", "--state", "COMPL", "--json").stdout)) == 2
+    assert len(json.loads(cli(app_home, emulator, process, "runs", "--limit", "1", "--json").stdout)) == 1
+    human = cli(app_home, emulator, process, "runs").stdout
+    assert "Failed EMULATED_FAILURE" in human and "Completed" in human
+
+
+def test_watch_killed_and_started_again_finishes_every_run(app_home, emulator, process):
+    run_ids = [json.loads(trigger(app_home, emulator, process, f'{{"simulate_duration": {3 + i}}}', "--json")
+                          .stdout)["runId"] for i in range(4)]
+    environ = {**os.environ, "ROBOCLOUD_PROCESS_SECRET": process.secret}
+    first = subprocess.Popen([sys.executable, "-m", "robocloud_desktop", "watch", "--config-dir", str(app_home)],
+                             stdout=subprocess.PIPE, text=True, env=environ)
+    assert first.stdout is not None
+    assert first.stdout.readline().startswith("Following 4 run(s)")
+    assert first.stdout.readline().strip()  # it has polled and printed a change: kill it mid-way
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+
+    again = run_cli("watch", "--config-dir", str(app_home), secret=process.secret, timeout=60)
+    assert again.returncode == 0, again.stderr
+    assert "Following" in again.stdout
+    runs = {r["runId"]: r for r in json.loads(cli(app_home, emulator, process, "runs", "--json").stdout)}
+    assert all(runs[run_id]["ended"] and runs[run_id]["outcome"] == "succeeded" for run_id in run_ids)
+    assert cli(app_home, emulator, process, "watch").stdout.startswith("No runs to follow")
