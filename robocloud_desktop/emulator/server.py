@@ -31,6 +31,8 @@ MAX_PAYLOAD = 100 * 1024
 READ_CAP = 16 * 1024 * 1024
 FAULT_KINDS = frozenset({"status", "html", "drop", "drop_after_create", "empty", "truncated", "delay"})
 _PREFIX = ("", "workspace-v1", "workspaces")
+# Lets a benchmark in another process count what its client sent; needs no secret (loopback tool).
+STATS_PATH = "/_emulator/stats"
 
 
 @dataclass(frozen=True)
@@ -159,7 +161,7 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "robocloud-emulator/0.1"
     sys_version = ""
     server: _Server
-    _token: tuple[int, int]
+    _token: tuple[int, int] | None
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: a benchmark's thousands of requests must not flood stderr."""
@@ -180,6 +182,10 @@ class _Handler(BaseHTTPRequestHandler):
         emu = self.server.emulator
         method = self.command
         url = urlsplit(self.path)
+        if method == "GET" and url.path == STATS_PATH:
+            self._token = None  # left unrecorded, so asking does not change the answer
+            self._send(_json(200, emu.stats()))
+            return
         header_secret = self.headers.get(SECRET_NAME)
         query_secret = parse_qs(url.query, keep_blank_values=True).get(SECRET_NAME, [None])[0]
         secret = header_secret if header_secret is not None else query_secret
@@ -357,6 +363,7 @@ class Emulator:
         self._processes: dict[tuple[str, str], EmulatedProcess] = {}
         self._faults: deque[_PendingFault] = deque()
         self._records: list[RecordedRequest] = []
+        self._method_counts: dict[str, int] = {}
         self._generation = 0
         self._runs = RunStore()
         self._server: _Server | None = None
@@ -451,6 +458,12 @@ class Emulator:
     def runs_created(self) -> int:
         return len(self._runs)
 
+    def stats(self) -> dict[str, Any]:
+        """Requests received by method since start (`clear_requests` does not reset it), runs created."""
+        with self._lock:
+            by_method = {"GET": 0, "POST": 0, **self._method_counts}
+        return {"requests": by_method, "runs": self.runs_created}
+
     def clear_requests(self) -> None:
         with self._lock:
             self._records = []
@@ -475,9 +488,12 @@ class Emulator:
         record = RecordedRequest(method, path, time.monotonic(), via, 0, fault, port, agent)
         with self._lock:
             self._records.append(record)
+            self._method_counts[method] = self._method_counts.get(method, 0) + 1
             return self._generation, len(self._records) - 1
 
-    def _finish(self, token: tuple[int, int], status: int) -> None:
+    def _finish(self, token: tuple[int, int] | None, status: int) -> None:
+        if token is None:
+            return
         generation, index = token
         with self._lock:
             if generation == self._generation and status:

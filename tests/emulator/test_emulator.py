@@ -368,6 +368,18 @@ def test_200_concurrent_gets_are_all_answered(emu: Emulator) -> None:
     assert emu.count("GET") == 200
 
 
+def test_stats_count_requests_by_method_and_runs_but_not_themselves(emu: Emulator) -> None:
+    run_id = trigger(emu)["processRunId"]
+    get_run(emu, run_id)
+    get_run(emu, run_id)
+    call(emu, "GET", "/nothing/here")
+    emu.clear_requests()  # the stats are totals since start
+    for _ in range(2):
+        status, _, data = call(emu, "GET", "/_emulator/stats")
+        assert status == 200
+        assert json.loads(data) == {"requests": {"GET": 3, "POST": 1}, "runs": 1}
+
+
 def test_clear_requests(emu: Emulator) -> None:
     post_default(emu)
     emu.clear_requests()
