@@ -1,0 +1,410 @@
+"""The work-item payload editor: JSON with colours, checked as you type, formatted on request.
+
+Whether a payload is acceptable is decided by core (parse_payload, encode_payload); this widget
+only shows that verdict, marks the place core names, and keeps the text pleasant to edit.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontDatabase,
+    QKeyEvent,
+    QKeySequence,
+    QPalette,
+    QResizeEvent,
+    QTextCharFormat,
+    QTextCursor,
+    QTextDocument,
+    QTextFormat,
+)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from robocloud_desktop.core.errors import InvalidPayload
+from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, encode_payload, parse_payload
+from robocloud_desktop.ui.json_highlighter import JsonHighlighter
+from robocloud_desktop.ui.look import outcome_colour, outcome_icon
+
+INDENT = "  "
+PREVIEW_CHARS = 60
+FORMAT_KEYS = QKeySequence("Ctrl+Shift+F")
+
+# Core words a JSON error as "...: <what> at line L, column C. <advice>". The status line leads with
+# the place, which is what the eye looks for; the full sentence stays in the tooltip. Python's own
+# messages sometimes end in "at" already ("Invalid control character '\n' at"), hence the optional one.
+_PLACE = re.compile(r"(?P<what>[^:]+?)(?: at)? at line (?P<line>\d+), column (?P<column>\d+)")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Core's verdict on one text, with what the widget shows for it."""
+
+    payload: dict[str, Any] | None
+    reason: str = ""  # core's full message; "" when valid
+    status: str = ""  # the one-line status
+    place: tuple[int, int] | None = None  # (line, column), 1-based as core names them
+
+    @property
+    def valid(self) -> bool:
+        return self.payload is not None
+
+
+def judge(text: str) -> Verdict:
+    try:
+        payload = parse_payload(text)
+        size = len(encode_payload(payload))
+    except InvalidPayload as error:
+        reason = str(error)
+        found = _PLACE.search(reason)
+        if found is None:
+            # Not about a place in the text (an array, too large): the first sentence says what is
+            # wrong; the advice that follows stays in the tooltip.
+            first, dot, _ = reason.partition(". ")
+            return Verdict(None, reason, first + dot.strip())
+        line, column = int(found["line"]), int(found["column"])
+        return Verdict(None, reason, f"Line {line}, column {column}: {found['what'].strip()}", (line, column))
+    if not text.strip():
+        return Verdict(payload, status="Empty payload · sends {}")
+    return Verdict(payload, status=f"Valid JSON object · {_size(size)}")
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} byte" if size == 1 else f"{size} bytes"
+    return f"{size / 1024:.1f} KB of {MAX_PAYLOAD_BYTES // 1024} KB"
+
+
+def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
+    """One line for a menu: whitespace collapsed, elided to about `limit` characters."""
+    line = " ".join(text.split()) or "{} (empty)"
+    if len(line) > limit:
+        line = line[: limit - 1].rstrip() + "…"
+    return line.replace("&", "&&")  # a lone & would become a mnemonic in a menu
+
+
+class CodeEdit(QPlainTextEdit):
+    """A plain-text editor where Tab indents by two spaces and Shift+Tab still leaves the editor."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Tab is taken in event() below; letting Qt treat Tab as focus movement keeps Shift+Tab as
+        # the keyboard's way out, so the editor is never a trap.
+        self.setTabChangesFocus(True)
+
+    def event(self, event: QEvent) -> bool:
+        if (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
+                and event.key() == Qt.Key.Key_Tab and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            self.insertPlainText(INDENT)
+            return True
+        return super().event(event)
+
+
+class ElidedLabel(QLabel):
+    """One line of text that shrinks with "…" instead of widening the window; the full text is the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full = ""
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def full_text(self) -> str:
+        return self._full
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width(), 0)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+class PayloadEditor(QWidget):
+    """Edits the JSON work-item payload and tells whether core would accept it."""
+
+    validityChanged = Signal(bool, str)  # (valid, reason): reason is "" when valid
+    payloadEdited = Signal()  # the user changed the text (typing, Format, Recent, undo)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.validation_delay_ms = 250
+        self._verdict = judge("")
+        self._quiet = False  # set while the text changes for reasons other than the user
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.validate_now)
+
+        self.editor = self._build_editor()
+        self._highlighter = JsonHighlighter(self.editor.document())
+        self.format_action = self._build_format_action()
+        self.status_icon = QLabel(self)
+        self.status_icon.setObjectName("payloadStatusIcon")
+        self.status = ElidedLabel(self)
+        self.status.setObjectName("payloadStatus")
+        self.format_button = QPushButton(self.format_action.text(), self)
+        self.format_button.setObjectName("formatButton")
+        self.format_button.setToolTip(self.format_action.toolTip())
+        self.format_button.setAccessibleName("Format JSON")
+        self.format_button.clicked.connect(self.format_action.trigger)
+        self.recent_menu = QMenu(self)
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.triggered.connect(self._recent_chosen)
+        # A push button with a menu: styles draw its arrow beside the text (a tool button's overlaps it).
+        self.recent_button = QPushButton("Recent", self)
+        self.recent_button.setObjectName("recentPayloads")
+        self.recent_button.setAccessibleName("Recent payloads")
+        self.recent_button.setMenu(self.recent_menu)
+
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.status_icon)
+        row.addWidget(self.status, 1)
+        row.addWidget(self.recent_button)
+        row.addWidget(self.format_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.editor, 1)
+        layout.addLayout(row)
+
+        self.editor.textChanged.connect(self._text_changed)
+        self.set_recent([])
+        self._show(self._verdict)
+
+    def _build_editor(self) -> CodeEdit:
+        editor = CodeEdit(self)
+        editor.setObjectName("payloadEditor")
+        editor.setAccessibleName("Work-item payload (JSON)")
+        editor.setToolTip("The JSON object sent as the run's work-item payload. Empty sends {}.\n"
+                          "Tab indents by two spaces; Shift+Tab leaves the editor.")
+        editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        editor.setTabStopDistance(editor.fontMetrics().horizontalAdvance(INDENT))  # pasted tabs match
+        editor.setPlaceholderText('{"customer": "ACME", "items": [1, 2]}')
+        editor.setMinimumHeight(editor.fontMetrics().lineSpacing() * 4)
+        return editor
+
+    def _build_format_action(self) -> QAction:
+        action = QAction("Format", self)
+        action.setShortcut(FORMAT_KEYS)
+        # Only while focus is in this widget: elsewhere in the window Ctrl+Shift+F may mean something else.
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        keys = FORMAT_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
+        action.setToolTip(f"Pretty-print the JSON with two-space indents, keeping the key order ({keys})")
+        action.triggered.connect(self.format_json)
+        self.addAction(action)
+        return action
+
+    # --- API --------------------------------------------------------------------------------------
+
+    def text(self) -> str:
+        # toPlainText() would turn non-breaking spaces into plain ones and so change string values;
+        # the raw text keeps them, with U+2029 between lines.
+        return self.editor.document().toRawText().replace("\u2029", "\n")
+
+    def set_text(self, text: str) -> None:
+        """Replace the content (another profile); the undo history goes too, as it was another payload's."""
+        self._quiet = True
+        try:
+            self.editor.setPlainText(text)
+        finally:
+            self._quiet = False
+        self.validate_now()
+
+    # The getters check first when an edit is still waiting for the debounce: an answer about
+    # text that is no longer in the editor would be worse than a check a moment early.
+    def is_valid(self) -> bool:
+        self._flush()
+        return self._verdict.valid
+
+    def reason(self) -> str:
+        self._flush()
+        return self._verdict.reason
+
+    def payload(self) -> dict[str, Any] | None:
+        self._flush()
+        return self._verdict.payload
+
+    def validate_now(self) -> None:
+        self._timer.stop()
+        before = self._verdict
+        self._verdict = judge(self.text())
+        self._show(self._verdict)
+        if (before.valid, before.reason) != (self._verdict.valid, self._verdict.reason):
+            self.validityChanged.emit(self._verdict.valid, self._verdict.reason)
+
+    @Slot()
+    def format_json(self) -> None:
+        """Pretty-print; when the text is not a valid payload, only show why."""
+        self.validate_now()
+        payload = self._verdict.payload
+        if payload is None or not self.text().strip():
+            return
+        # Formatting what core parsed shows exactly what will be sent (the same ensure_ascii=False as
+        # core's encoding); dicts keep their key order.
+        pretty = json.dumps(payload, indent=2, ensure_ascii=False)
+        if pretty != self.text():
+            self._replace_text(pretty)
+
+    def set_recent(self, payloads: list[str]) -> None:
+        self.recent_menu.clear()
+        for text in dict.fromkeys(payloads):  # same payload twice is one entry
+            action = self.recent_menu.addAction(preview(text))
+            action.setData(text)
+            action.setToolTip(_tooltip_excerpt(text))
+        has_any = bool(self.recent_menu.actions())
+        self.recent_button.setEnabled(has_any)
+        self.recent_button.setToolTip("Replace the payload with one sent recently (Ctrl+Z undoes)" if has_any
+                                      else "No recent payloads yet: each payload sent is listed here")
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        if self._timer.isActive():
+            self.validate_now()
+
+    @Slot()
+    def _text_changed(self) -> None:
+        if self._quiet:
+            return
+        self.payloadEdited.emit()
+        self._timer.start(self.validation_delay_ms)
+
+    def _replace_text(self, text: str) -> None:
+        """Replace everything as one undo step, so Ctrl+Z brings the old text back."""
+        cursor = self.editor.textCursor()
+        cursor.beginEditBlock()
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(text)
+        cursor.endEditBlock()
+        cursor.movePosition(QTextCursor.MoveOperation.Start)
+        self.editor.setTextCursor(cursor)
+        self.validate_now()  # an explicit action: show its verdict at once
+
+    @Slot(QAction)
+    def _recent_chosen(self, action: QAction) -> None:
+        text = action.data()
+        if isinstance(text, str) and text != self.text():
+            self._replace_text(text)
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # so Ctrl+Z works straight away
+
+    def _show(self, verdict: Verdict) -> None:
+        error = outcome_colour(Outcome.FAILED)
+        palette = self.palette()
+        if not verdict.valid:
+            palette.setColor(QPalette.ColorRole.WindowText, error)
+        self.status.setPalette(palette)
+        self.status.set_full_text(verdict.status)
+        if verdict.reason:
+            self.status.setToolTip(verdict.reason)
+        self.status.setAccessibleName(f"Payload status: {verdict.status}")
+        size = self.status.fontMetrics().height()
+        self.status_icon.setPixmap(outcome_icon(Outcome.SUCCEEDED if verdict.valid else Outcome.FAILED)
+                                   .pixmap(QSize(size, size), self.devicePixelRatioF()))
+        self.status_icon.setToolTip("Valid payload" if verdict.valid else "Invalid payload")
+        self.status_icon.setAccessibleName(self.status_icon.toolTip())
+        self.editor.setAccessibleDescription(verdict.status)
+        self.editor.setExtraSelections([] if verdict.place is None else self._marks(*verdict.place, error))
+
+    def _marks(self, line: int, column: int, colour: QColor) -> list[QTextEdit.ExtraSelection]:
+        """A faint wash over the line core names and a wavy underline on the character it points at.
+
+        The wash finds the line at a glance; the underline alone is hard to see under a comma.
+        """
+        cursor = QTextCursor(self.editor.document())
+        cursor.setPosition(_fault_position(self.editor.document(), line, column))
+        line_format = QTextCharFormat()
+        line_format.setProperty(QTextFormat.Property.FullWidthSelection, True)
+        line_format.setBackground(_tint(colour, 28))
+        whole_line = QTextEdit.ExtraSelection()
+        whole_line.cursor, whole_line.format = QTextCursor(cursor), line_format
+
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter, QTextCursor.MoveMode.KeepAnchor)
+        fault_format = QTextCharFormat()
+        fault_format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+        fault_format.setUnderlineColor(colour)
+        fault_format.setBackground(_tint(colour, 70))  # so a space or a brace at fault shows too
+        at_fault = QTextEdit.ExtraSelection()
+        at_fault.cursor, at_fault.format = cursor, fault_format
+        return [whole_line, at_fault]
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        # Qt may send a PaletteChange from QWidget.__init__ (a parent with its own palette), before
+        # the highlighter exists; there is nothing to recolour yet then.
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_highlighter"):
+            # Light/dark switched: new syntax colours. Re-highlighting fires textChanged, which is not an edit.
+            self._quiet = True
+            try:
+                self._highlighter.refresh_theme()
+            finally:
+                self._quiet = False
+            self._show(self._verdict)
+
+
+def _fault_position(document: QTextDocument, line: int, column: int) -> int:
+    """The document position of core's (line, column), or of the last character before it.
+
+    Past the end of a line (a missing brace, a line that stops short) there is no character to
+    underline, so the mark goes on the last non-blank character before it, where the JSON broke off.
+    """
+    block = document.findBlockByNumber(line - 1)
+    if not block.isValid():
+        block = document.lastBlock()
+    text = block.text()
+    if column - 1 < len(text):
+        return block.position() + _utf16_len(text[: column - 1])
+    while block.isValid():
+        kept = block.text().rstrip()
+        if kept:
+            return block.position() + _utf16_len(kept[:-1])
+        block = block.previous()
+    return 0
+
+
+def _tint(colour: QColor, alpha: int) -> QColor:
+    tint = QColor(colour)
+    tint.setAlpha(alpha)
+    return tint
+
+
+def _utf16_len(text: str) -> int:
+    # Core counts columns in characters; the document counts UTF-16 units (an emoji is two).
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _tooltip_excerpt(text: str, lines: int = 15, width: int = 100) -> str:
+    """The first lines of a payload, each cut to `width` characters, so a tooltip stays screen-sized."""
+    shown = [line if len(line) <= width else line[: width - 1] + "…" for line in text.splitlines()[:lines]]
+    if len(text.splitlines()) > lines:
+        shown.append("…")
+    # <pre> keeps the JSON's shape, and escaping keeps "<b>" in a value from being read as markup.
+    return f"<pre>{html.escape(chr(10).join(shown) or '{}')}</pre>"
