@@ -1,0 +1,385 @@
+"""The details pane: everything known about the selected run, raw codes included.
+
+Fits a side pane (350-450 px wide) or a bottom pane (~250 px high): ids sit in a form of
+read-only, selectable fields that scroll rather than force the pane wider, and the raw texts move
+beside the form when the pane is wide.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette, QResizeEvent
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QStackedLayout,
+    QVBoxLayout,
+    QWidget,
+)
+
+from robocloud_desktop.core.curl import SECRET_PLACEHOLDER, render_status_curl
+from robocloud_desktop.core.errors import InvalidTarget
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.ui import look
+from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
+
+EMPTY_HINT = "Select a run to see its details"
+COPIED_FOR_MS = 1500
+WIDE_FROM = 640  # px: from here the raw texts go beside the form instead of under it
+_NONE = "—"
+_FIELD_MARGIN = 4  # QLineEdit's own text margins, each side
+_FIELD_MAX_MIN_WIDTH = 300
+_SECRET_VARIABLE = SECRET_PLACEHOLDER.lstrip("$")
+
+
+def _pretty_json(text: str) -> str:
+    """Indented JSON when the text is JSON; otherwise the text as it came (it is evidence)."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except (ValueError, TypeError):
+        return text
+
+
+class _IdField(QLineEdit):
+    """A read-only, selectable one-line value that scrolls instead of widening the pane."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setFrame(False)
+        self.setAccessibleName(name)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        # Blend into the pane: it reads as text, yet can be selected, scrolled and copied in full.
+        self.setStyleSheet("QLineEdit { background: transparent; border: none; padding: 0; }")
+
+    def show_value(self, value: str) -> None:
+        if self.text() != value:
+            self.setText(value)
+            self.setCursorPosition(0)  # show where an id starts
+            self.updateGeometry()
+        self.setToolTip(value)
+
+    def minimumSizeHint(self) -> QSize:
+        # As wide as the value, so a narrow form puts it under its label (WrapLongRows) rather than
+        # cutting it; capped, so an odd long URL scrolls inside the field instead.
+        hint = super().minimumSizeHint()
+        wanted = self.fontMetrics().horizontalAdvance(self.text()) + 2 * _FIELD_MARGIN
+        return QSize(min(max(wanted, hint.width()), _FIELD_MAX_MIN_WIDTH), hint.height())
+
+    def sizeHint(self) -> QSize:
+        return self.minimumSizeHint()
+
+
+class _ValueLabel(QLabel):
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName(name)
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.PlainText)  # server text is never rich text
+        self.setIndent(2)  # lines up with the text inside the id fields
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+
+
+class _RawText(QPlainTextEdit):
+    """Monospace, read-only and selectable; as tall as its text, within limits."""
+
+    def __init__(self, name: str, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setAccessibleName(name)
+        self.setToolTip(tooltip)
+        self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setTabChangesFocus(True)  # keyboard users can move on past it
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+
+    def show_text(self, text: str) -> None:
+        if self.toPlainText() != text:  # keeps the reader's selection and scroll across live updates
+            self.setPlainText(text)
+        lines = min(max(text.count("\n") + 1, 3), 14)
+        margins = self.contentsMargins().top() + self.contentsMargins().bottom()
+        self.setMinimumHeight(lines * self.fontMetrics().lineSpacing() + margins + 2 * self.frameWidth() + 8)
+
+
+class _CopyButton(QPushButton):
+    """Copies a text to the clipboard and says "Copied" for a moment."""
+
+    def __init__(self, text: str, name: str, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._caption = text
+        self.setObjectName(name)
+        self.setAccessibleName(text)
+        self.setToolTip(tooltip)
+        # Wide enough for either caption, so "Copied" does not make the row jump.
+        self.setMinimumWidth(self.sizeHint().width())
+        self._restore = QTimer(self)
+        self._restore.setSingleShot(True)
+        self._restore.setInterval(COPIED_FOR_MS)
+        self._restore.timeout.connect(lambda: self.setText(self._caption))
+
+    def copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.setText("Copied")
+        self._restore.start()  # a second click restarts it, so the caption comes back once
+
+
+class RunDetails(QWidget):
+    """Shows one RunRecord; `show_record(None)` shows a hint instead."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("runDetails")
+        self.setAccessibleName("Run details")
+        self._record: RunRecord | None = None
+        self._curl = ""
+
+        self._hint = QLabel(EMPTY_HINT, self)
+        self._hint.setObjectName("runDetailsHint")
+        self._hint.setAccessibleName("No run selected")
+        self._hint.setToolTip("Pick a run in the runs table")
+        self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._hint.setWordWrap(True)
+        # Muted like a placeholder, yet readable; the palette role follows light and dark themes.
+        self._hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+
+        self._scroll = QScrollArea(self)
+        self._scroll.setObjectName("runDetailsScroll")
+        self._scroll.setAccessibleName("Run details")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._scroll.setWidget(self._build_content())
+
+        self._pages = QStackedLayout(self)
+        self._pages.addWidget(self._hint)
+        self._pages.addWidget(self._scroll)
+        self._pages.setCurrentWidget(self._hint)
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        content = QWidget()
+        outer = QVBoxLayout(content)
+        outer.setContentsMargins(8, 8, 8, 8)
+
+        self._icon = QLabel(content)
+        self._icon.setAccessibleName("Outcome icon")
+        self._title = QLabel(content)
+        self._title.setObjectName("runDetailsTitle")
+        self._title.setAccessibleName("Outcome")
+        font = self._title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self._title.setFont(font)
+        title_row = QHBoxLayout()
+        title_row.addWidget(self._icon)
+        title_row.addWidget(self._title, 1)
+
+        self._copy_id = _CopyButton("Copy run ID", "copyRunId", "Copy this run's id to the clipboard")
+        self._copy_id.clicked.connect(self._copy_run_id)
+        self._copy_curl = _CopyButton(
+            "Copy as curl", "copyCurl",
+            "Copy a curl command that reads this run's status. The secret is left out: "
+            f"set {_SECRET_VARIABLE} in your shell before running it.",
+        )
+        self._copy_curl.clicked.connect(self._copy_curl_command)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self._copy_id)
+        buttons.addWidget(self._copy_curl)
+        buttons.addStretch(1)
+        self._header = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._header.addLayout(title_row, 1)
+        self._header.addLayout(buttons)
+        outer.addLayout(self._header)
+
+        self._error = QLabel(content)
+        self._error.setObjectName("runDetailsLastError")
+        self._error.setAccessibleName("Last error")
+        self._error.setToolTip("The last status check of this run failed with this message")
+        self._error.setWordWrap(True)
+        self._error.setTextFormat(Qt.TextFormat.PlainText)
+        self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        outer.addWidget(self._error)
+
+        self._body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._body.addWidget(self._build_form(content))
+        self._body.addLayout(self._build_texts(content))
+        outer.addLayout(self._body)
+        outer.addStretch(1)
+        return content
+
+    def _build_form(self, parent: QWidget) -> QWidget:
+        box = QWidget(parent)
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self._fields: dict[str, _IdField | _ValueLabel] = {}
+        rows = (
+            ("profile", "Profile", _ValueLabel, "The profile the run was started from"),
+            ("run_id", "Run ID", _IdField, "The run's id in Control Room"),
+            ("work_item_id", "Work item", _IdField, "The id of the run's first work item"),
+            ("workspace_id", "Workspace", _IdField, "The Control Room workspace id"),
+            ("process_id", "Process", _IdField, "The Control Room process id"),
+            ("base_url", "Base URL", _IdField, "The Control Room API host the run was started on"),
+            ("state", "State", _ValueLabel, "The raw state code Control Room reported"),
+            ("result", "Result", _ValueLabel, "The raw result code Control Room reported"),
+            ("error_code", "Error code", _ValueLabel, "The raw error code Control Room reported"),
+            ("duration", "Duration", _ValueLabel, "How long the run took, as Control Room reports it"),
+            ("started", "Started", _ValueLabel, "When this computer started the run (local time)"),
+            ("ended", "Ended", _ValueLabel, "When the app first saw the run end (local time)"),
+            ("last_checked", "Last checked", _ValueLabel, "When the app last asked Control Room (local time)"),
+            ("errors", "Failed checks", _ValueLabel, "How many status checks of this run failed"),
+        )
+        for key, label, kind, tooltip in rows:
+            field = kind(label, box)
+            field.setToolTip(tooltip)
+            field.setObjectName(f"runDetails_{key}")
+            form.addRow(f"{label}:", field)
+            self._fields[key] = field
+        return box
+
+    def _build_texts(self, parent: QWidget) -> QVBoxLayout:
+        column = QVBoxLayout()
+        self._answer = _RawText("Last answer", "The last status answer from Control Room, as received", parent)
+        self._answer.setObjectName("runDetailsAnswer")
+        self._answer.setPlaceholderText("No status answer yet")
+        self._payload = _RawText("Payload", "The work item payload the run was started with", parent)
+        self._payload.setObjectName("runDetailsPayload")
+        self._payload_note = _ValueLabel("Payload", parent)
+        self._payload_note.setObjectName("runDetailsPayloadNote")
+        for caption, widget in (("Last answer", self._answer), ("Payload", self._payload)):
+            title = QLabel(caption, parent)
+            title.setBuddy(widget)
+            column.addWidget(title)
+            column.addWidget(widget)
+            if widget is self._payload:
+                column.addWidget(self._payload_note)
+        return column
+
+    # --- showing ------------------------------------------------------------------------------
+
+    @property
+    def record(self) -> RunRecord | None:
+        return self._record
+
+    def show_record(self, record: RunRecord | None) -> None:
+        if record == self._record and record is not None:
+            return  # live updates repeat the same record; keep the reader's scroll and selection
+        self._record = record
+        if record is None:
+            self._pages.setCurrentWidget(self._hint)
+            return
+        self._pages.setCurrentWidget(self._scroll)
+        self._fill(record)
+
+    def _fill(self, record: RunRecord) -> None:
+        outcome = record.outcome
+        self._icon.setPixmap(look.outcome_icon(outcome).pixmap(20, 20))
+        self._title.setText(state_label(record))
+        self._title.setToolTip(f"As Control Room reported it: {raw_codes(record)}")
+        self._icon.setToolTip(state_label(record))
+        self._apply_colours()
+
+        values = {
+            "profile": record.profile_name or NO_PROFILE,
+            "run_id": record.run_id,
+            "work_item_id": record.work_item_id or _NONE,
+            "workspace_id": record.workspace_id,
+            "process_id": record.process_id,
+            "base_url": record.base_url,
+            "state": record.state or "no status yet",
+            "result": record.result or _NONE,
+            "error_code": record.error_code or _NONE,
+            "duration": format_duration(record.duration) or _NONE,
+            "started": format_full(record.triggered_at) or _NONE,
+            "ended": format_full(record.ended_at) or _NONE,
+            "last_checked": format_full(record.last_checked) or "not yet",
+            "errors": str(record.error_count),
+        }
+        for key, value in values.items():
+            field = self._fields[key]
+            if isinstance(field, _IdField):
+                field.show_value(value)
+            else:
+                field.setText(value)
+        self._fields["profile"].setToolTip(f"Profile id: {record.profile_id}" if record.profile_id
+                                           else "Started without a profile")
+
+        self._error.setVisible(bool(record.last_error))
+        self._error.setText(f"Last check failed: {record.last_error}" if record.last_error else "")
+
+        self._answer.show_text(_pretty_json(record.last_answer) if record.last_answer else "")
+        if record.payload is None:
+            self._payload.hide()
+            self._payload_note.show()
+            self._payload_note.setText(f"not kept (sha256 {record.payload_sha256[:12]}…)")
+            self._payload_note.setToolTip(f"Keeping payloads is off; only its hash is kept: {record.payload_sha256}")
+        else:
+            self._payload_note.hide()
+            self._payload.show()
+            self._payload.show_text(_pretty_json(record.payload) if record.payload.strip() else "(empty)")
+
+        try:
+            self._curl = render_status_curl(record.base_url, record.workspace_id, record.process_id, record.run_id,
+                                            secret_in_query=record.secret_in_query)
+        except InvalidTarget as error:
+            # A history written by another version may hold a target the core refuses today.
+            self._curl = ""
+            self._copy_curl.setEnabled(False)
+            self._copy_curl.setToolTip(f"No curl command for this run: {error.message}")
+        else:
+            self._copy_curl.setEnabled(True)
+            self._copy_curl.setToolTip(
+                "Copy a curl command that reads this run's status. The secret is left out: "
+                f"set {_SECRET_VARIABLE} in your shell before running it."
+            )
+
+    def _apply_colours(self) -> None:
+        if self._record is None:
+            return
+        colour = look.outcome_colour(self._record.outcome).name()
+        self._title.setStyleSheet(f"color: {colour};")
+        background, text = look.banner_colours("error")
+        self._error.setStyleSheet(
+            f"background: {background}; color: {text}; border-radius: 4px; padding: 6px;")
+
+    # --- copying ------------------------------------------------------------------------------
+
+    def _copy_run_id(self) -> None:
+        if self._record is not None:
+            self._copy_id.copy(self._record.run_id)
+
+    def _copy_curl_command(self) -> None:
+        if self._curl:
+            self._copy_curl.copy(self._curl)
+
+    # --- layout and theme ---------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        wide = event.size().width() >= WIDE_FROM
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self._body.direction() != direction:
+            self._body.setDirection(direction)
+            self._header.setDirection(direction)
+            # Side by side the form and the raw texts share the width; stacked, both keep their height.
+            for item in range(self._body.count()):
+                self._body.setStretch(item, 1 if wide else 0)
+        super().resizeEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self._apply_colours()  # light/dark switch: the colours are picked per theme
+        super().changeEvent(event)

@@ -1,0 +1,457 @@
+"""The live board's table: one row per run, updated in place as the monitor reports.
+
+RunTableModel holds plain RunRecords from the core and only presents them; what a state or result
+means comes from core.models. RunFilterProxy sorts (newest first by default) and filters the rows;
+configure_run_table sets up the QTableView that shows them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
+
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.ui import look
+
+COL_PROFILE, COL_RUN_ID, COL_STATE, COL_RESULT, COL_ERROR_CODE, COL_DURATION, COL_STARTED, COL_LAST_CHECKED = range(8)
+COLUMN_COUNT = 8
+
+RUN_ID_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
+SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
+OUTCOME_ROLE = int(Qt.ItemDataRole.UserRole.value) + 3
+
+NO_PROFILE = "—"
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
+
+_HEADERS: tuple[tuple[str, str], ...] = (
+    ("Profile", "The profile the run was started from"),
+    ("Run ID", "The run's id in Control Room"),
+    ("State", "Where the run stands. Point at a cell for the raw state and result codes."),
+    ("Result", "The raw result Control Room reported (OK, ERR, TERMINATED, TIMEOUT, ...)"),
+    ("Error code", "The raw error code Control Room reported, if any"),
+    ("Duration", "How long the run took, or has taken so far, as Control Room reports it"),
+    ("Started", "When this computer started the run (local time)"),
+    ("Last checked", "When the app last asked Control Room about the run (local time)"),
+)
+assert len(_HEADERS) == COLUMN_COUNT
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# --- formatting, shared with the details pane ---------------------------------------------------
+
+
+def state_label(record: RunRecord) -> str:
+    """The human label of the run's state; a run with no status yet is queued."""
+    return label_of(record.state, record.result) if record.state else "Queued"
+
+
+def raw_codes(record: RunRecord) -> str:
+    """The codes as Control Room sent them, e.g. 'COMPL / ERR'."""
+    if not record.state:
+        return "no status yet"
+    return f"{record.state} / {record.result}" if record.result else record.state
+
+
+def format_duration(seconds: float | None) -> str:
+    """'9 s', '2 min 5 s', '1 h 2 min'; empty when unknown."""
+    if seconds is None:
+        return ""
+    try:
+        total = round(float(seconds))
+    except (TypeError, ValueError, OverflowError):  # NaN, inf or junk from an odd server: show it as is
+        return str(seconds)
+    if total < 0:
+        return str(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+def _local(timestamp: float | None) -> datetime | None:
+    if timestamp is None:
+        return None
+    try:
+        return datetime.fromtimestamp(timestamp)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def format_when(timestamp: float | None, now: float | None = None) -> str:
+    """'14:03:22' today, 'Nov 28 14:03' this year, 'Nov 28 2024 14:03' before.
+
+    Absolute rather than '12 s ago', so a cell does not go stale between updates.
+    """
+    moment = _local(timestamp)
+    if moment is None:
+        return ""
+    today = _local(time.time() if now is None else now) or moment
+    if moment.date() == today.date():
+        return f"{moment:%H:%M:%S}"
+    day = f"{_MONTHS[moment.month - 1]} {moment.day}"
+    if moment.year != today.year:
+        day += f" {moment.year}"
+    return f"{day} {moment:%H:%M}"
+
+
+def format_full(timestamp: float | None) -> str:
+    """Date and time, for tooltips and the details pane."""
+    moment = _local(timestamp)
+    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else ""
+
+
+# --- the model ------------------------------------------------------------------------------------
+
+
+def _state_tooltip(record: RunRecord) -> str:
+    lines = [raw_codes(record)]
+    if record.error_code:
+        lines.append(f"Error code: {record.error_code}")
+    if record.last_error:
+        lines.append(f"Last check failed: {record.last_error}")
+    return "\n".join(lines)
+
+
+def _display(record: RunRecord, column: int) -> str:
+    if column == COL_PROFILE:
+        return record.profile_name or NO_PROFILE
+    if column == COL_RUN_ID:
+        return record.run_id
+    if column == COL_STATE:
+        return state_label(record)
+    if column == COL_RESULT:
+        return record.result
+    if column == COL_ERROR_CODE:
+        return record.error_code
+    if column == COL_DURATION:
+        return format_duration(record.duration)
+    if column == COL_STARTED:
+        return format_when(record.triggered_at)
+    return format_when(record.last_checked)
+
+
+def _sort_key(record: RunRecord, column: int) -> str | float:
+    # One type per column: QVariant cannot order None against a float.
+    if column == COL_DURATION:
+        return -1.0 if record.duration is None else float(record.duration)
+    if column == COL_STARTED:
+        return float(record.triggered_at)
+    if column == COL_LAST_CHECKED:
+        return 0.0 if record.last_checked is None else float(record.last_checked)
+    return _display(record, column)
+
+
+def _tooltip(record: RunRecord, column: int) -> str | None:
+    if column == COL_STATE:
+        return _state_tooltip(record)
+    if column == COL_PROFILE:
+        return record.profile_name or "Started without a profile"
+    if column == COL_STARTED:
+        return format_full(record.triggered_at)
+    if column == COL_LAST_CHECKED:
+        return format_full(record.last_checked) or "Not checked yet"
+    if column == COL_DURATION and record.duration is not None:
+        return f"{record.duration:g} s"
+    text = _display(record, column)
+    return text or None
+
+
+class RunTableModel(QAbstractTableModel):
+    """Runs keyed by run id; rows never move, so updates are O(changed rows)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._records: list[RunRecord] = []
+        self._rows: dict[str, int] = {}
+        self._in_flight = 0
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def record(self, row: int) -> RunRecord:
+        return self._records[row]
+
+    def record_for(self, run_id: str) -> RunRecord | None:
+        row = self._rows.get(run_id)
+        return None if row is None else self._records[row]
+
+    def row_of(self, run_id: str) -> int | None:
+        return self._rows.get(run_id)
+
+    def in_flight(self) -> int:
+        """Runs not ended yet (kept as a running count, so the status bar can ask often)."""
+        return self._in_flight
+
+    def records(self) -> list[RunRecord]:
+        return list(self._records)
+
+    # --- writing ------------------------------------------------------------------------------
+
+    def set_records(self, records: Iterable[RunRecord]) -> None:
+        """Replace everything (initial load). A run id given twice keeps its last record."""
+        by_id: dict[str, RunRecord] = {}
+        for record in records:
+            by_id[record.run_id] = record
+        self.beginResetModel()
+        self._records = list(by_id.values())
+        self._rows = {run_id: row for row, run_id in enumerate(by_id)}
+        self._in_flight = sum(1 for r in self._records if not r.is_ended)
+        self.endResetModel()
+
+    def upsert(self, records: Iterable[RunRecord]) -> None:
+        """Add new runs at the end and update known ones, telling views only about real changes."""
+        changed: set[int] = set()
+        added: dict[str, RunRecord] = {}
+        for record in records:
+            row = self._rows.get(record.run_id)
+            if row is None:
+                added[record.run_id] = record
+                continue
+            old = self._records[row]
+            if old == record:
+                continue
+            self._in_flight += (not record.is_ended) - (not old.is_ended)
+            self._records[row] = record
+            changed.add(row)
+        for first, last in _ranges(sorted(changed)):
+            self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
+        if added:
+            # Appended as one block: the proxy's sort puts the newest first, not the position.
+            start = len(self._records)
+            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
+            for offset, (run_id, record) in enumerate(added.items()):
+                self._rows[run_id] = start + offset
+                self._records.append(record)
+                self._in_flight += not record.is_ended
+            self.endInsertRows()
+
+    # --- Qt model interface -------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._records)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else COLUMN_COUNT
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        # Sorting 10,000 rows asks for SORT_ROLE ~140,000 times: that role is checked first, and
+        # roles are compared as plain ints (comparing with Qt's enum members costs more).
+        row = index.row()
+        if not 0 <= row < len(self._records):
+            return None
+        record, column = self._records[row], index.column()
+        if role == SORT_ROLE:
+            return _sort_key(record, column)
+        if role == _DISPLAY:
+            return _display(record, column)
+        if role == RUN_ID_ROLE:
+            return record.run_id
+        if role == OUTCOME_ROLE:
+            return record.outcome
+        if role == _TOOLTIP:
+            return _tooltip(record, column)
+        if column == COL_STATE:
+            if role == _DECORATION:
+                return look.outcome_icon(record.outcome)
+            if role == _FOREGROUND:
+                return look.outcome_colour(record.outcome)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < COLUMN_COUNT:
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _HEADERS[section][0]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _HEADERS[section][1]
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+def _ranges(rows: list[int]) -> Iterable[tuple[int, int]]:
+    """Sorted row numbers as (first, last) runs of consecutive rows."""
+    if not rows:
+        return
+    first = last = rows[0]
+    for row in rows[1:]:
+        if row != last + 1:
+            yield first, last
+            first = row
+        last = row
+    yield first, last
+
+
+# --- sorting and filtering ------------------------------------------------------------------------
+
+
+class RunFilterProxy(QSortFilterProxyModel):
+    """Newest first by default; profile, outcome, in-flight and text filters all apply together."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runs: RunTableModel | None = None
+        self._profile_id: str | None = None
+        self._outcomes: frozenset[Outcome] | None = None
+        self._in_flight_only = False
+        self._text = ""
+        self.setSortRole(SORT_ROLE)
+        self.setSortCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setRecursiveFilteringEnabled(False)
+        self.setDynamicSortFilter(True)
+        self.sort(COL_STARTED, Qt.SortOrder.DescendingOrder)
+
+    def setSourceModel(self, model: RunTableModel | None) -> None:  # type: ignore[override]
+        # The filters read RunRecords straight from the model: much cheaper than data() per field.
+        if model is not None and not isinstance(model, RunTableModel):
+            raise TypeError("RunFilterProxy filters a RunTableModel")
+        self._runs = model
+        super().setSourceModel(model)
+
+    def record_at(self, index: QModelIndex | QPersistentModelIndex) -> RunRecord | None:
+        """The run behind a row of this proxy (for the selection -> details pane)."""
+        if self._runs is None or not index.isValid():
+            return None
+        return self._runs.record(self.mapToSource(index).row())
+
+    # --- filters ------------------------------------------------------------------------------
+
+    def set_profile_filter(self, profile_id: str | None) -> None:
+        if profile_id != self._profile_id:
+            self._change_filter(_profile_id=profile_id)
+
+    def set_outcome_filter(self, outcomes: Iterable[Outcome] | None) -> None:
+        """None shows every outcome; a set shows only those (an empty set shows nothing)."""
+        wanted = None if outcomes is None else frozenset(outcomes)
+        if wanted != self._outcomes:
+            self._change_filter(_outcomes=wanted)
+
+    def set_in_flight_only(self, on: bool) -> None:
+        if on != self._in_flight_only:
+            self._change_filter(_in_flight_only=on)
+
+    def set_text_filter(self, text: str) -> None:
+        needle = text.strip().casefold()
+        if needle != self._text:
+            self._change_filter(_text=needle)
+
+    def _change_filter(self, **settings: Any) -> None:
+        # Qt 6.10+ wants the change bracketed (invalidateFilter is deprecated there); older Qt
+        # re-filters the rows afterwards. Either way only rows are re-checked, never columns.
+        bracketed = hasattr(self, "beginFilterChange") and hasattr(self, "endFilterChange")
+        if bracketed:
+            self.beginFilterChange()
+        for name, value in settings.items():
+            setattr(self, name, value)
+        if bracketed:
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        if self._runs is None or source_parent.isValid():
+            return False
+        record = self._runs.record(source_row)
+        if self._profile_id is not None and record.profile_id != self._profile_id:
+            return False
+        outcome = record.outcome
+        if self._outcomes is not None and outcome not in self._outcomes:
+            return False
+        if self._in_flight_only and outcome.is_ended:
+            return False
+        if self._text:
+            haystack = (record.profile_name, record.run_id, state_label(record), record.result, record.error_code)
+            return any(self._text in field.casefold() for field in haystack)
+        return True
+
+
+# --- the view ------------------------------------------------------------------------------------
+
+# Sample contents that size each column by the font in use rather than by fixed pixels.
+_SAMPLES = {
+    COL_PROFILE: "Nightly invoices",
+    COL_RUN_ID: "0123456789abcd",  # ids are elided in the middle; the full id is in the tooltip
+    COL_STATE: "Unknown state STOP",
+    COL_RESULT: "TIMEOUT",
+    COL_ERROR_CODE: "WORKER_CRASH",
+    COL_DURATION: "1 min 5 s",
+    COL_STARTED: "Nov 28 14:03",
+    COL_LAST_CHECKED: "Last checked",
+}
+_PADDING = 18  # cell margins; the header's sort arrow fits over the samples' spare room
+_ICON = 16
+
+
+class _MiddleElide(QStyledItemDelegate):
+    """Run ids differ at both ends; eliding the middle keeps the start and end readable."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+def configure_run_table(view: QTableView) -> None:
+    """Set up a view already given its model (a RunFilterProxy, or the RunTableModel itself)."""
+    if view.model() is None or view.model().columnCount() != COLUMN_COUNT:
+        raise ValueError("configure_run_table needs the view's model (the runs proxy) to be set first")
+    view.setObjectName("runTable")
+    view.setAccessibleName("Runs")
+    view.setToolTip("Runs started from this computer, newest first. Select one to see its details.")
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setIconSize(QSize(_ICON, _ICON))
+    view.setItemDelegateForColumn(COL_RUN_ID, _MiddleElide(view))
+
+    rows = view.verticalHeader()
+    rows.hide()
+    # Fixed row height: no per-row size hints to compute for thousands of rows.
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(max(view.fontMetrics().height() + 8, _ICON + 6))
+
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    metrics = view.fontMetrics()
+    for column, sample in _SAMPLES.items():
+        title = str(view.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title)) + _PADDING
+        if column == COL_STATE:
+            width += _ICON + 6
+        header.resizeSection(column, width)
+    header.setMinimumSectionSize(metrics.horizontalAdvance("Result") + _PADDING // 2)
+
+    # The indicator first: turning sorting on sorts by it, and the default is newest first.
+    header.setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)
+    view.setSortingEnabled(True)

@@ -1,0 +1,170 @@
+"""RunDetails: what it shows, what it copies, and that no secret is ever in a copied command."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import PySide6
+import pytest
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+
+from robocloud_desktop.core.curl import SECRET_PLACEHOLDER
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.ui import run_details
+from robocloud_desktop.ui.run_details import EMPTY_HINT, RunDetails
+
+RUN_ID = "1b2c3d4e-0000-4000-8000-00000000abf5"
+ANSWER = {"id": RUN_ID, "state": "COMPL", "result": "ERR", "errorCode": "WORKER_CRASH", "duration": 125,
+          "workspaceId": "ws-42"}
+
+
+def make_record(**changes: object) -> RunRecord:
+    record = RunRecord(
+        run_id=RUN_ID, profile_id="p-1", profile_name="Nightly invoices", base_url="https://api.eu1.robocloud.eu",
+        workspace_id="ws-42", process_id="proc-7", secret_in_query=False, work_item_id="wi-99",
+        payload='{"invoice": 1001}', payload_sha256="ab" * 32, triggered_at=1_764_000_000.0,
+        state="COMPL", result="ERR", error_code="WORKER_CRASH", duration=125, last_checked=1_764_000_130.0,
+        last_error="", error_count=0, ended_at=1_764_000_130.0, finished=True,
+        last_answer=json.dumps(ANSWER, sort_keys=True),
+    )
+    return replace(record, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def details(qtbot, monkeypatch: pytest.MonkeyPatch) -> RunDetails:
+    monkeypatch.setattr(run_details, "COPIED_FOR_MS", 100)  # the caption still comes back; tests stay quick
+    widget = RunDetails()
+    qtbot.addWidget(widget)
+    widget.resize(420, 600)
+    widget.show()
+    return widget
+
+
+def shown_texts(widget: QWidget) -> str:
+    """Every text the user can see in the pane, fields and raw texts included."""
+    parts = [w.text() for w in widget.findChildren(QLabel) if w.isVisibleTo(widget)]
+    parts += [w.text() for w in widget.findChildren(QLineEdit) if w.isVisibleTo(widget)]
+    parts += [w.toPlainText() for w in widget.findChildren(QPlainTextEdit) if w.isVisibleTo(widget)]
+    return "\n".join(parts)
+
+
+def button(widget: RunDetails, name: str) -> QPushButton:
+    found = widget.findChild(QPushButton, name)
+    assert found is not None, name
+    return found
+
+
+def test_names_for_styling_and_assistive_technology(details: RunDetails) -> None:
+    assert details.objectName() == "runDetails"
+    assert details.accessibleName() == "Run details"
+    details.show_record(make_record())
+    for control in [*details.findChildren(QPushButton), *details.findChildren(QLineEdit),
+                    *details.findChildren(QPlainTextEdit)]:
+        assert control.accessibleName(), control.objectName()
+        assert control.toolTip(), control.objectName()
+
+
+def test_shows_ids_codes_and_the_raw_answer(details: RunDetails) -> None:
+    details.show_record(make_record())
+    text = shown_texts(details)
+    for expected in (RUN_ID, "wi-99", "ws-42", "proc-7", "https://api.eu1.robocloud.eu", "Nightly invoices",
+                     "Failed", "COMPL", "ERR", "WORKER_CRASH", "2 min 5 s"):
+        assert expected in text, expected
+    answer = details.findChild(QPlainTextEdit, "runDetailsAnswer")
+    assert answer.isReadOnly()
+    assert json.loads(answer.toPlainText()) == ANSWER
+    assert "\n  " in answer.toPlainText()  # pretty-printed
+    assert json.loads(details.findChild(QPlainTextEdit, "runDetailsPayload").toPlainText()) == {"invoice": 1001}
+
+
+def test_answer_that_is_not_json_is_shown_as_received(details: RunDetails) -> None:
+    details.show_record(make_record(last_answer="<html>502 Bad Gateway</html>"))
+    assert details.findChild(QPlainTextEdit, "runDetailsAnswer").toPlainText() == "<html>502 Bad Gateway</html>"
+
+
+def test_last_error_is_highlighted_only_when_there_is_one(details: RunDetails) -> None:
+    error = details.findChild(QLabel, "runDetailsLastError")
+    details.show_record(make_record())
+    assert not error.isVisibleTo(details)
+    details.show_record(make_record(last_error="HTTP 503 from api.eu1.robocloud.eu", error_count=3))
+    assert error.isVisibleTo(details)
+    assert "HTTP 503" in error.text()
+    assert "background" in error.styleSheet()
+    assert "3" in details.findChild(QLabel, "runDetails_errors").text()
+
+
+def test_payload_not_kept_shows_its_hash(details: RunDetails) -> None:
+    details.show_record(make_record(payload=None))
+    assert not details.findChild(QPlainTextEdit, "runDetailsPayload").isVisibleTo(details)
+    note = details.findChild(QLabel, "runDetailsPayloadNote")
+    assert note.isVisibleTo(details)
+    assert note.text().startswith("not kept (sha256 abab")
+
+
+def test_queued_and_unknown_states_read_as_the_core_labels(details: RunDetails) -> None:
+    details.show_record(make_record(state="", result="", error_code="", last_answer="", duration=None))
+    assert "Queued" in shown_texts(details)
+    details.show_record(make_record(state="STOPPING", result=""))
+    assert "Unknown state STOPPING" in shown_texts(details)
+
+
+def test_none_shows_the_hint(details: RunDetails) -> None:
+    details.show_record(make_record())
+    details.show_record(None)
+    hint = details.findChild(QLabel, "runDetailsHint")
+    assert hint.isVisibleTo(details)
+    assert hint.text() == EMPTY_HINT
+    assert RUN_ID not in shown_texts(details)
+    assert details.record is None
+
+
+def test_copy_run_id(qtbot, details: RunDetails) -> None:
+    details.show_record(make_record())
+    copy = button(details, "copyRunId")
+    qtbot.mouseClick(copy, PySide6.QtCore.Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == RUN_ID
+    assert copy.text() == "Copied"
+    qtbot.waitUntil(lambda: copy.text() == "Copy run ID", timeout=3000)
+
+
+@pytest.mark.parametrize("secret_in_query", [False, True])
+def test_copy_as_curl_has_the_run_url_and_the_placeholder(qtbot, details: RunDetails, secret_in_query: bool) -> None:
+    details.show_record(make_record(secret_in_query=secret_in_query))
+    copy = button(details, "copyCurl")
+    qtbot.mouseClick(copy, PySide6.QtCore.Qt.MouseButton.LeftButton)
+    command = QGuiApplication.clipboard().text()
+    assert command.startswith("curl ")
+    assert f"https://api.eu1.robocloud.eu/workspace-v1/workspaces/ws-42/processes/proc-7/runs/{RUN_ID}" in command
+    assert SECRET_PLACEHOLDER == "$ROBOCLOUD_PROCESS_SECRET"
+    assert SECRET_PLACEHOLDER in command
+    assert copy.text() == "Copied"
+    qtbot.waitUntil(lambda: copy.text() == "Copy as curl", timeout=3000)
+
+
+def test_copy_as_curl_is_disabled_for_a_target_the_core_refuses(details: RunDetails) -> None:
+    details.show_record(make_record(base_url="http://example.com"))  # plain http to a remote host
+    copy = button(details, "copyCurl")
+    assert not copy.isEnabled()
+    assert "http" in copy.toolTip()
+
+
+def test_live_update_of_the_same_run_keeps_the_readers_selection(details: RunDetails) -> None:
+    details.show_record(make_record(state="IP", result="", last_answer='{"state": "IP"}'))
+    answer = details.findChild(QPlainTextEdit, "runDetailsAnswer")
+    answer.selectAll()
+    details.show_record(make_record(state="IP", result="", last_answer='{"state": "IP"}', last_checked=2e9))
+    assert answer.textCursor().hasSelection()
+
+
+@pytest.mark.parametrize("size", [(350, 600), (420, 600), (900, 250)])
+def test_fits_side_and_bottom_panes_without_growing(qtbot, size: tuple[int, int]) -> None:
+    widget = RunDetails()
+    qtbot.addWidget(widget)
+    widget.show_record(make_record(last_error="x" * 300, base_url="https://api.eu1.robocloud.eu/" + "a" * 200))
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.minimumSizeHint().width() <= size[0]
+    assert (widget.width(), widget.height()) == size
