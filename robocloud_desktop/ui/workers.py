@@ -1,0 +1,75 @@
+"""Background work for the window: network and keyring calls never run on the GUI thread.
+
+A job runs on a QThreadPool thread; its result (or exception) comes back through a queued signal
+to an object that lives on the GUI thread, so callbacks may touch widgets.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+
+log = logging.getLogger(__name__)
+
+Done = Callable[[Any], None]
+Failed = Callable[[Exception], None]
+
+
+class _Job(QRunnable):
+    def __init__(self, token: int, fn: Callable[[], Any], relay: Background) -> None:
+        super().__init__()
+        self._token, self._fn, self._relay = token, fn, relay
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except Exception as error:  # handed to the caller's on_error on the GUI thread
+            self._relay.failed.emit(self._token, error)
+        else:
+            self._relay.finished.emit(self._token, result)
+
+
+class Background(QObject):
+    """Runs callables off the GUI thread and calls back on it."""
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._tokens = itertools.count(1)
+        self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        self.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
+
+    def run(self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None) -> None:
+        token = next(self._tokens)
+        self._callbacks[token] = (on_done, on_error)
+        self._pool.start(_Job(token, fn, self))
+
+    @property
+    def busy(self) -> int:
+        return len(self._callbacks)
+
+    def wait_idle(self, msecs: int = 5000) -> bool:
+        return self._pool.waitForDone(msecs)
+
+    @Slot(int, object)
+    def _deliver(self, token: int, result: object) -> None:
+        on_done, _ = self._callbacks.pop(token, (None, None))
+        if on_done is not None:
+            on_done(result)
+
+    @Slot(int, object)
+    def _deliver_error(self, token: int, error: object) -> None:
+        _, on_error = self._callbacks.pop(token, (None, None))
+        if on_error is not None:
+            on_error(error)  # type: ignore[arg-type]
+        else:
+            log.error("background job failed: %s", error)
