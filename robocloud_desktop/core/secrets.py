@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from enum import Enum
@@ -22,6 +23,9 @@ from keyring.backends import fail
 from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
 
 SERVICE = "robocloud-desktop"
+# One keyring call at a time in this process: gnome-keyring has been seen to abort when two
+# D-Bus clients of one process hit it at once, and nothing here needs parallel keyring access.
+_KEYRING_LOCK = threading.RLock()
 ENV_PREFIX = "ROBOCLOUD_PROCESS_SECRET_"
 
 
@@ -58,7 +62,8 @@ class SecretNotFound(SecretStoreError):
 
 def env_var_for(profile_name: str) -> str:
     """The read-only environment override for a profile: ROBOCLOUD_PROCESS_SECRET_<NAME>."""
-    return ENV_PREFIX + re.sub(r"[^A-Z0-9]+", "_", profile_name.upper()).strip("_")
+    suffix = re.sub(r"[^A-Z0-9]+", "_", profile_name.upper()).strip("_")
+    return ENV_PREFIX + (suffix or "<NAME>")
 
 
 def redetect_backend() -> None:
@@ -101,7 +106,7 @@ class SecretStore:
             return "no keyring available"
         if isinstance(backend, fail.Keyring):
             return "no keyring available"
-        name = getattr(type(backend), "name", "") or type(backend).__name__
+        name = str(getattr(backend, "name", "") or type(backend).__name__)
         return {"SecretService Keyring": "the Secret Service (GNOME Keyring / KWallet)",
                 "Windows WinVaultKeyring": "Windows Credential Manager",
                 "macOS Keyring": "the macOS Keychain"}.get(name, name)
@@ -156,10 +161,11 @@ class SecretStore:
 
     def _call(self, operation: Callable[[KeyringBackend], Any], profile_name: str) -> Any:
         try:
-            backend = self._backend()
-            if isinstance(backend, fail.Keyring):
-                raise NoKeyringError()
-            return operation(backend)
+            with _KEYRING_LOCK:
+                backend = self._backend()
+                if isinstance(backend, fail.Keyring):
+                    raise NoKeyringError()
+                return operation(backend)
         except NoKeyringError:
             raise KeyringUnavailable(
                 "No keyring is available to keep the secret safe. Install and start a Secret Service "
