@@ -1,0 +1,697 @@
+"""The profile list: filter, add / edit / duplicate / delete / import, and each profile's secret state.
+
+Keyring reads and every save run on the Background pool: a keyring may block on an unlock prompt.
+The widgets change only when the answers come back on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QDialog,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QMessageBox,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
+from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError, env_var_for
+from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog
+from robocloud_desktop.ui.look import icon
+from robocloud_desktop.ui.profile_dialog import ProfileDialog, region_label
+from robocloud_desktop.ui.workers import Background
+
+log = logging.getLogger(__name__)
+
+ProfileRole = Qt.ItemDataRole.UserRole + 1
+SubtitleRole = Qt.ItemDataRole.UserRole + 2
+SearchRole = Qt.ItemDataRole.UserRole + 3
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def subtitle(profile: Profile) -> str:
+    pid = profile.process_id
+    short = pid if len(pid) <= 12 else pid[:8] + "…"
+    return f"{region_label(profile.base_url)} · process {short}"
+
+
+def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) -> str:
+    if state is None:
+        return "Checking the keyring…"
+    return {
+        SecretState.STORED: f"Secret stored in {backend}",
+        SecretState.FROM_ENVIRONMENT: f"Secret from {env_var_for(profile.name)}",
+        SecretState.MISSING: "No secret stored — edit the profile to add one",
+        SecretState.LOCKED: "Keyring locked: unlock it (log in to your desktop session, or unlock the login "
+                            "keyring in your password manager), then press F5 to check again",
+        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet), "
+                                 f"or set {env_var_for(profile.name)}",
+        SecretState.ERROR: "The keyring could not be read; press F5 to try again",
+    }[state]
+
+
+def secret_icon(state: SecretState | None) -> QIcon:
+    if state is None:
+        return QIcon()  # not read yet: a "missing" key would be a claim we cannot make
+    return icon("key" if state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT) else "key-missing")
+
+
+def message_of(error: Exception) -> str:
+    if isinstance(error, ProfileError | SecretStoreError):
+        return error.message
+    return f"The profiles could not be saved: {error}"
+
+
+# --- model and drawing ----------------------------------------------------------------------------
+
+
+class ProfileModel(QAbstractListModel):
+    """Profiles with their secret states. States arrive later, from the keyring, row by row."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._profiles: list[Profile] = []
+        self._states: dict[str, SecretState] = {}
+        self._backend = ""
+
+    def profiles(self) -> list[Profile]:
+        return list(self._profiles)
+
+    def set_profiles(self, profiles: list[Profile]) -> None:
+        self.beginResetModel()
+        self._profiles = list(profiles)
+        self.endResetModel()
+
+    def set_states(self, states: dict[str, SecretState], backend: str) -> None:
+        self._states, self._backend = dict(states), backend
+        if self._profiles:
+            roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole]
+            self.dataChanged.emit(self.index(0), self.index(len(self._profiles) - 1), roles)
+
+    def state(self, profile_id: str) -> SecretState | None:
+        return self._states.get(profile_id)
+
+    def profile_at(self, row: int) -> Profile | None:
+        return self._profiles[row] if 0 <= row < len(self._profiles) else None
+
+    def row_of(self, profile_id: str) -> int | None:
+        return next((i for i, p in enumerate(self._profiles) if p.id == profile_id), None)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own default)
+        return 0 if parent.isValid() else len(self._profiles)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        profile = self.profile_at(index.row()) if index.isValid() else None
+        if profile is None:
+            return None
+        state = self._states.get(profile.id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return profile.name
+        if role == SubtitleRole:
+            return subtitle(profile)
+        if role == ProfileRole:
+            return profile
+        if role == Qt.ItemDataRole.DecorationRole:
+            return secret_icon(state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{profile.name}\n{profile.base_url}\nProcess {profile.process_id}\n" + secret_tooltip(
+                profile, state, self._backend)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{profile.name}, {subtitle(profile)}, {secret_tooltip(profile, state, self._backend)}"
+        if role == SearchRole:
+            return "\n".join((profile.name, profile.workspace_id, profile.process_id,
+                              region_label(profile.base_url), profile.base_url, profile.notes))
+        return None
+
+
+class ProfileDelegate(QStyledItemDelegate):
+    """Two lines per profile: the name in bold, then region and short process id, quieter."""
+
+    PAD_X, PAD_Y, ICON, GAP = 8, 6, 16, 8
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        bold = QFontMetrics(self._bold(option.font))
+        height = bold.height() + option.fontMetrics.height() + 2 + 2 * self.PAD_Y
+        return QSize(max(option.rect.width(), 120), height)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        decoration = QIcon(opt.icon)  # a copy: opt.icon refers into the struct cleared below
+        # The style draws the row's background, selection and focus; the text and icon are ours.
+        opt.text, opt.icon = "", QIcon()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        active = bool(opt.state & QStyle.StateFlag.State_Active)
+        group = QPalette.ColorGroup.Active if active else QPalette.ColorGroup.Inactive
+        if not opt.state & QStyle.StateFlag.State_Enabled:
+            group = QPalette.ColorGroup.Disabled
+        main = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        quiet = main if selected else opt.palette.color(group, QPalette.ColorRole.PlaceholderText)
+
+        area = opt.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
+        icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
+        decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
+                         QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
+        left = icon_rect.right() + 1 + self.GAP
+        width = area.right() - left
+
+        bold = self._bold(opt.font)
+        bold_metrics, metrics = QFontMetrics(bold), QFontMetrics(opt.font)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(main)
+        name = bold_metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+                                       Qt.TextElideMode.ElideRight, width)
+        painter.drawText(QRect(left, area.top(), width, bold_metrics.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
+        painter.setFont(opt.font)
+        painter.setPen(quiet)
+        second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
+        painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), second)
+        painter.restore()
+
+    @staticmethod
+    def _bold(font: QFont) -> QFont:
+        bold = QFont(font)
+        bold.setWeight(QFont.Weight.DemiBold)
+        return bold
+
+
+class ProfileView(QListView):
+    """A list that says something useful when it is empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_text = ""
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or model.rowCount() or not self.empty_text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                         int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                         self.empty_text)
+
+
+class SerialJobs:
+    """Runs this list's keyring jobs on the Background pool one at a time, in order.
+
+    gnome-keyring can abort when two clients open Secret Service sessions at the same moment
+    (reproduced here with two threads against gnome-keyring 42, exit by SIGABRT). One job at a
+    time also means a locked keyring asks to be unlocked once, not once per thread.
+    """
+
+    def __init__(self, background: Background) -> None:
+        self._background = background
+        self._queue: deque[tuple[str, Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]] = deque()
+        self._running = False
+
+    @property
+    def idle(self) -> bool:
+        return not self._running and not self._queue
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[Exception], None],
+            *, kind: str = "") -> None:
+        """Queue `fn`; a queued job of the same non-empty `kind` that has not started is dropped."""
+        if kind:
+            self._queue = deque(job for job in self._queue if job[0] != kind)
+        self._queue.append((kind, fn, on_done, on_error))
+        self._next()
+
+    def _next(self) -> None:
+        if self._running or not self._queue:
+            return
+        _, fn, on_done, on_error = self._queue.popleft()
+        self._running = True
+        self._background.run(fn, lambda result: self._finish(on_done, result),
+                             lambda error: self._finish(on_error, error))
+
+    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+        self._running = False
+        try:
+            callback(value)
+        finally:
+            self._next()
+
+
+# --- the widget -----------------------------------------------------------------------------------
+
+
+class ProfileList(QWidget):
+    """`currentProfileChanged` fires when the selected profile (by id) changes; `profilesChanged` when
+    the profiles' data or their secret states changed (a save here, a reload that found changes, or
+    a keyring read with a new answer)."""
+
+    currentProfileChanged = Signal(object)  # Profile | None
+    problem = Signal(str)
+    profilesChanged = Signal()
+
+    def __init__(self, store: ProfileStore, secrets: SecretStore, background: Background,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        if store.secrets is None:
+            # The store adds secrets with rollback and deletes them with the profile; without a
+            # SecretStore it would silently drop every secret typed into the dialog.
+            raise ValueError("ProfileList needs a ProfileStore created with the SecretStore.")
+        self._store, self._secrets = store, secrets
+        self._backend_name: str | None = None
+        self._state_generation = 0
+        self._current_id: str | None = None
+        self._restoring = False
+        self._dialog: QDialog | None = None
+        self._keyring_jobs = SerialJobs(background)
+        self._build()
+        self._connect()
+        self.reload()
+        # An empty store is no change for reload(), which would then leave these as built.
+        self._update_actions()
+        self._update_empty_text()
+
+    # --- building -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("profileFilter")
+        self.filter_edit.setPlaceholderText("Filter profiles")
+        self.filter_edit.setAccessibleName("Filter profiles")
+        self.filter_edit.setToolTip("Filter by name, workspace, process id, region or notes")
+        self.filter_edit.setClearButtonEnabled(True)
+
+        self.model = ProfileModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterRole(SearchRole)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+        self.view = ProfileView(self)
+        self.view.setObjectName("profileList")
+        self.view.setAccessibleName("Profiles")
+        self.view.setModel(self.proxy)
+        self.view.setItemDelegate(ProfileDelegate(self.view))
+        self.view.setSelectionMode(QListView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(QSize(ProfileDelegate.ICON, ProfileDelegate.ICON))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+        self.add_action = self._action("&Add…", "Add a profile", "addProfile")
+        self.edit_action = self._action("&Edit…", "Edit the selected profile (Enter, F2)", "editProfile",
+                                        ["F2", "Return", "Enter"])
+        self.duplicate_action = self._action("D&uplicate…", "Copy the selected profile into a new one",
+                                             "duplicateProfile")
+        self.delete_action = self._action("&Delete", "Delete the selected profile and its secret (Delete)",
+                                          "deleteProfile", ["Delete"])
+        self.import_action = self._action("&Import from curl…",
+                                          "Add a profile from the curl command Control Room shows for a process",
+                                          "importCurl")
+        self.refresh_action = self._action("Check secrets again", "Read the secrets' state from the keyring again (F5)",
+                                           "refreshProfiles", ["F5"])
+        self.view.addActions([self.edit_action, self.duplicate_action, self.delete_action, self.refresh_action])
+
+        theme = QIcon.ThemeIcon
+        self.add_button = self._button(self.add_action, "Add profile", theme.ListAdd)
+        self.import_button = self._button(self.import_action, "Import profile from curl", theme.EditPaste)
+        self.edit_button = self._button(self.edit_action, "Edit profile", theme.DocumentProperties)
+        self.duplicate_button = self._button(self.duplicate_action, "Duplicate profile", theme.EditCopy)
+        self.delete_button = self._button(self.delete_action, "Delete profile", theme.EditDelete)
+
+        # Two short rows fit a narrow side panel without clipping any label.
+        making = QHBoxLayout()
+        making.setSpacing(4)
+        making.addWidget(self.add_button)
+        making.addWidget(self.import_button)
+        making.addStretch(1)
+        changing = QHBoxLayout()
+        changing.setSpacing(4)
+        changing.addWidget(self.edit_button)
+        changing.addWidget(self.duplicate_button)
+        changing.addWidget(self.delete_button)
+        changing.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(making)
+        layout.addLayout(changing)
+
+        # Down from the filter box goes into the list, as in a search field with results below.
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter_edit, self._focus_list,
+                  context=Qt.ShortcutContext.WidgetShortcut)
+
+    def _action(self, text: str, tip: str, name: str, keys: list[str] | None = None) -> QAction:
+        action = QAction(text, self)
+        action.setObjectName(name + "Action")
+        action.setToolTip(tip)
+        if keys:
+            action.setShortcuts([QKeySequence(k) for k in keys])
+            # Only while the list has focus: Enter and Delete mean other things in other widgets.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        return action
+
+    def _button(self, action: QAction, accessible: str, theme_icon: QIcon.ThemeIcon) -> QToolButton:
+        button = QToolButton(self)
+        button.setDefaultAction(action)
+        button.setObjectName(action.objectName().removesuffix("Action"))
+        button.setAccessibleName(accessible)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        button.setAutoRaise(False)
+        # Desktop themes have these; without one the button simply shows its text.
+        action.setIcon(QIcon.fromTheme(theme_icon))
+        return button
+
+    def _connect(self) -> None:
+        self.filter_edit.textChanged.connect(self._filter_changed)
+        self.view.selectionModel().currentChanged.connect(self._view_current_changed)
+        self.view.doubleClicked.connect(lambda _index: self.edit_profile())
+        self.add_action.triggered.connect(self.add_profile)
+        self.edit_action.triggered.connect(self.edit_profile)
+        self.duplicate_action.triggered.connect(self.duplicate_profile)
+        self.delete_action.triggered.connect(self.delete_profile)
+        self.import_action.triggered.connect(self.import_from_curl)
+        self.refresh_action.triggered.connect(self.reload)
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def current_profile(self) -> Profile | None:
+        index = self.view.selectionModel().currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.profile_at(self.proxy.mapToSource(index).row())
+
+    def secret_state(self, profile_id: str) -> SecretState | None:
+        return self.model.state(profile_id)
+
+    @property
+    def open_dialog(self) -> QDialog | None:
+        """The dialog or confirmation this list has open, if any (tests fill it in and press its buttons)."""
+        return self._dialog
+
+    def select_profile(self, profile_id: str) -> bool:
+        row = self.model.row_of(profile_id)
+        if row is None:
+            return False
+        index = self.proxy.mapFromSource(self.model.index(row))
+        if not index.isValid():  # hidden by the filter: show it rather than select something unseen
+            self.filter_edit.clear()
+            index = self.proxy.mapFromSource(self.model.index(row))
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index)
+        return True
+
+    def reload(self) -> None:
+        """Show store.profiles() again, keep the selection by id, and re-read secret states."""
+        profiles = self._store.profiles()
+        if profiles != self.model.profiles():
+            old_row = self.view.selectionModel().currentIndex().row()
+            self._restoring = True
+            try:
+                self.model.set_profiles(profiles)
+                if self._current_id and not self.select_profile(self._current_id):
+                    # The selected profile is gone (deleted): its neighbour takes its place.
+                    count = self.proxy.rowCount()
+                    if count:
+                        neighbour = self.proxy.index(min(max(old_row, 0), count - 1), 0)
+                        self.view.selectionModel().setCurrentIndex(
+                            neighbour, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            finally:
+                self._restoring = False
+            self._update_actions()
+            self._update_empty_text()
+            self._sync_current()
+            self.profilesChanged.emit()
+        self._refresh_states()
+
+    def _refresh_states(self) -> None:
+        self._state_generation += 1
+        generation, secrets = self._state_generation, self._secrets
+        wanted = [(p.id, p.name) for p in self.model.profiles()]
+
+        def read() -> tuple[int, str, dict[str, SecretState]]:
+            # One job reads them one after another: a locked keyring prompts once, not once per thread.
+            return generation, secrets.backend_name(), {pid: secrets.state(pid, name) for pid, name in wanted}
+
+        # Only the newest read matters: one still waiting in the queue is replaced.
+        self._keyring_jobs.run(read, self._states_read, self._states_failed, kind="states")
+
+    def _states_read(self, result: tuple[int, str, dict[str, SecretState]]) -> None:
+        generation, backend, states = result
+        if not self._alive() or generation != self._state_generation:
+            return  # a newer read is on its way
+        self._backend_name = backend
+        changed = any(self.model.state(pid) is not state for pid, state in states.items())
+        self.model.set_states(states, backend)
+        if changed:
+            # What the window allows (a trigger needs a secret) depends on these states too.
+            self.profilesChanged.emit()
+
+    def _states_failed(self, error: Exception) -> None:
+        if self._alive():
+            self.problem.emit(message_of(error))
+
+    # --- reacting to the view -----------------------------------------------------------------
+
+    def _view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if self._restoring:
+            return
+        selection = self.view.selectionModel()
+        if current.isValid() and not selection.isSelected(current):
+            # When the filter hides the selected row, Qt moves "current" without selecting it;
+            # the highlighted row and the profile the window works on must be the same one.
+            selection.select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self._update_actions()
+        self._sync_current()
+
+    def _sync_current(self) -> None:
+        profile = self.current_profile()
+        profile_id = profile.id if profile else None
+        if profile_id != self._current_id:
+            self._current_id = profile_id
+            self.currentProfileChanged.emit(profile)
+
+    def _update_actions(self) -> None:
+        has_current = self.current_profile() is not None
+        for action in (self.edit_action, self.duplicate_action, self.delete_action):
+            action.setEnabled(has_current)
+
+    def _filter_changed(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        self._update_empty_text()
+        self._update_actions()
+        if not self._restoring:  # reload() says once, at its end, what the selection became
+            self._sync_current()
+
+    def _update_empty_text(self) -> None:
+        text = self.filter_edit.text().strip()
+        if text:
+            self.view.empty_text = f"No profile matches “{text}”."
+        else:
+            self.view.empty_text = "No profiles yet. Add one, or import the curl command Control Room shows."
+        self.view.viewport().update()
+
+    def _focus_list(self) -> None:
+        self.view.setFocus()
+        if not self.view.currentIndex().isValid() and self.proxy.rowCount():
+            self.view.setCurrentIndex(self.proxy.index(0, 0))
+
+    # --- dialogs ------------------------------------------------------------------------------
+
+    def _open(self, dialog: QDialog) -> bool:
+        """Show `dialog` window-modal without a nested event loop; the caller connects its outcome."""
+        if self._dialog is not None:
+            dialog.deleteLater()
+            self._dialog.raise_()
+            self._dialog.activateWindow()
+            return False
+        self._dialog = dialog
+        dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
+        dialog.open()
+        return True
+
+    def _dialog_closed(self, dialog: QDialog) -> None:
+        if self._dialog is dialog:
+            self._dialog = None
+        dialog.deleteLater()
+        self.view.setFocus()
+
+    def _profile_dialog(self, profile: Profile | None, *, duplicate: bool = False) -> ProfileDialog:
+        state = self.model.state(profile.id) if profile else None
+        return ProfileDialog(self._store, self._secrets, profile, self, duplicate=duplicate,
+                             secret_state=state, backend_name=self._backend_name)
+
+    def add_profile(self) -> None:
+        dialog = self._profile_dialog(None)
+        store = self._store
+
+        def save() -> None:
+            profile, secret = dialog.result_profile(), dialog.entered_secret()
+            self._save(lambda: store.add(profile, secret))
+
+        dialog.accepted.connect(save)
+        self._open(dialog)
+
+    def edit_profile(self) -> None:
+        original = self.current_profile()
+        if original is None:
+            return
+        dialog = self._profile_dialog(original)
+
+        def save() -> None:
+            profile, secret = dialog.result_profile(), dialog.entered_secret()
+            self._save(lambda: _update(self._store, self._secrets, profile, secret, original.name))
+
+        dialog.accepted.connect(save)
+        self._open(dialog)
+
+    def duplicate_profile(self) -> None:
+        original = self.current_profile()
+        if original is None:
+            return
+        dialog = self._profile_dialog(original, duplicate=True)
+        copy_secret = self.model.state(original.id) is SecretState.STORED
+
+        def save() -> None:
+            profile, secret = dialog.result_profile(), dialog.entered_secret()
+            self._save(lambda: _duplicate(self._store, self._secrets, original, profile, secret, copy_secret))
+
+        dialog.accepted.connect(save)
+        self._open(dialog)
+
+    def import_from_curl(self) -> None:
+        dialog = CurlImportDialog(self._store, self)
+        store = self._store
+
+        def save() -> None:
+            profile, secret = dialog.result()
+            self._save(lambda: store.add(profile, secret))
+
+        dialog.accepted.connect(save)
+        self._open(dialog)
+
+    def delete_profile(self) -> None:
+        profile = self.current_profile()
+        if profile is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete profile", f"Delete the profile “{profile.name}”?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setInformativeText("Its Process API secret is removed from the keyring too. This cannot be undone.")
+        delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+        delete.setObjectName("confirmDelete")
+        delete.setAccessibleName(f"Delete {profile.name}")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel")
+        box.setDefaultButton(cancel)  # Enter must not delete by accident
+        box.setEscapeButton(cancel)
+        store = self._store
+
+        def clicked(button: QAbstractButton) -> None:
+            if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
+                self._save(lambda: _remove(store, profile))
+
+        box.buttonClicked.connect(clicked)
+        self._open(box)
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def _save(self, job: Callable[[], Profile | None]) -> None:
+        self._keyring_jobs.run(job, self._saved, self._save_failed)
+
+    def _saved(self, profile: Profile | None) -> None:
+        if not self._alive():
+            return
+        self.reload()
+        if profile is not None:
+            self.select_profile(profile.id)
+
+    def _save_failed(self, error: Exception) -> None:
+        if not self._alive():
+            return
+        log.info("saving profiles failed: %s", type(error).__name__)
+        self.problem.emit(message_of(error))
+        self.reload()  # the store may have changed part way (a rename saved, its secret not)
+
+    def _alive(self) -> bool:
+        # Background answers can arrive after the window closed and deleted this widget.
+        return shiboken6.isValid(self)
+
+
+# --- the jobs: plain data in, run on the Background pool ----------------------------------------
+
+
+def _update(store: ProfileStore, secrets: SecretStore, profile: Profile, secret: str | None,
+            old_name: str) -> Profile:
+    if secret is not None:
+        # As store.add does: find out the keyring is missing or locked before anything changes.
+        secrets.check_available(profile.name)
+    saved = store.update(profile)
+    if secret is not None:
+        secrets.set(saved.id, saved.name, secret)
+    elif saved.name != old_name:
+        _relabel(secrets, saved)
+    return saved
+
+
+def _relabel(secrets: SecretStore, profile: Profile) -> None:
+    """The keyring entry's label names the profile; after a rename it would name the old one.
+    Cosmetic, so any keyring trouble leaves the old label (the secret is found by id anyway)."""
+    if secrets.from_environment(profile.name):
+        return  # get() would answer with the override, which must not end up in the keyring
+    with suppress(SecretStoreError):
+        secrets.set(profile.id, profile.name, secrets.get(profile.id, profile.name))
+
+
+def _duplicate(store: ProfileStore, secrets: SecretStore, original: Profile, profile: Profile,
+               secret: str | None, copy_secret: bool) -> Profile:
+    if secret is None and copy_secret:
+        secret = secrets.get(original.id, original.name)
+    return store.add(profile, secret)
+
+
+def _remove(store: ProfileStore, profile: Profile) -> None:
+    latest = store.by_id(profile.id)  # renamed elsewhere (the command line) since it was listed?
+    name = latest.name if latest else profile.name
+    try:
+        store.remove(name)
+    except SecretStoreError as error:
+        raise SecretStoreError(
+            f"The profile “{name}” was deleted, but its secret could not be removed from the keyring. "
+            f"{error.message}"
+        ) from None

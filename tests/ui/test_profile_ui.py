@@ -1,0 +1,596 @@
+"""The profile list and its dialogs driven as a user would: real widgets, a real ProfileStore file and,
+where a test asks for it, a real gnome-keyring on a private D-Bus session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
+
+from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.regions import REGIONS
+from robocloud_desktop.core.secrets import SERVICE, SecretState, SecretStore
+from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog
+from robocloud_desktop.ui.look import icon
+from robocloud_desktop.ui.profile_dialog import QUERY_WARNING, ProfileDialog
+from robocloud_desktop.ui.profile_list import ProfileList
+from robocloud_desktop.ui.workers import Background
+
+SECRET = "Zq8-process-SECRET-4c1b9e"
+OTHER_SECRET = "Yw2-process-SECRET-77aa01"
+WS = "c8a1f8b5-6b1e-4a8e-9d0f-5b2a1e0c3d44"
+PID = "7f3e2d1c-0b9a-4876-8543-210fedcba987"
+EU1 = REGIONS["eu1"]
+
+# Control Room's example command (process-api.md), with real-looking ids and an https URL.
+SNIPPET = f"""curl
+--request POST
+--header "robocloud-process-secret: {SECRET}"
+--header "Content-Type: application/json"
+--data "{{\\"workItemKey\\":\\"workItemValue\\"}}"
+{EU1}/workspace-v1/workspaces/{WS}/processes/{PID}/runs
+"""
+
+
+@pytest.fixture
+def background(qtbot) -> Iterator[Background]:
+    background = Background()
+    yield background
+    # Every keyring read and save has reported back before the keyring fixture goes away.
+    qtbot.waitUntil(lambda: background.busy == 0, timeout=10000)
+
+
+@pytest.fixture
+def store(app_home: Path) -> ProfileStore:
+    return ProfileStore(app_home / "profiles.json", SecretStore())
+
+
+@pytest.fixture
+def make_list(qtbot, background: Background) -> Callable[[ProfileStore], ProfileList]:
+    def make(store: ProfileStore) -> ProfileList:
+        assert store.secrets is not None
+        profiles = ProfileList(store, store.secrets, background)
+        qtbot.addWidget(profiles)
+        profiles.resize(300, 500)
+        profiles.show()
+        qtbot.waitExposed(profiles)
+        # Nothing is "stored" or "missing" until the background read has answered.
+        qtbot.waitUntil(lambda: background.busy == 0, timeout=10000)
+        return profiles
+
+    return make
+
+
+def type_into(qtbot, field: QWidget, text: str) -> None:
+    """Replace a line edit's text the way a user does: select all, then type."""
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    if text:
+        qtbot.keyClicks(field, text)
+
+
+def fill(qtbot, dialog: ProfileDialog, *, name: str | None = None, workspace: str | None = None,
+         process: str | None = None, secret: str | None = None) -> None:
+    for field, text in ((dialog.name_edit, name), (dialog.workspace_edit, workspace),
+                        (dialog.process_edit, process), (dialog.secret_edit, secret)):
+        if text is not None:
+            type_into(qtbot, field, text)
+
+
+def press_ok(qtbot, dialog: ProfileDialog | CurlImportDialog) -> None:
+    assert dialog.ok_button.isEnabled(), dialog.findChildren(QLabel)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+
+def index_of(profiles: ProfileList, name: str) -> QModelIndex:
+    for row in range(profiles.proxy.rowCount()):
+        index = profiles.proxy.index(row, 0)
+        if index.data() == name:
+            return index
+    raise AssertionError(f"{name!r} is not shown")
+
+
+def shown_names(profiles: ProfileList) -> list[str]:
+    return [profiles.proxy.index(row, 0).data() for row in range(profiles.proxy.rowCount())]
+
+
+def label_texts(dialog: QWidget) -> list[str]:
+    texts = [dialog.windowTitle()]
+    for widget in dialog.findChildren(QWidget):
+        texts += [widget.toolTip(), widget.accessibleName(), widget.accessibleDescription()]
+        if isinstance(widget, QLabel | QAbstractButton):
+            texts.append(widget.text())
+    return texts
+
+
+def look(widget: QWidget, path: str) -> None:
+    """Save what the user would see, after checking no wrapped text is cut off."""
+    QApplication.processEvents()  # let pending layout requests run, as the event loop would before painting
+    for label in widget.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap():
+            assert label.height() >= label.heightForWidth(label.width()), f"{label.objectName()} is clipped"
+    widget.grab().save(path)
+
+
+class Keyring:
+    """Reads the private keyring the way a second client would, but only while the app's background
+    work is idle: gnome-keyring can abort when two clients open sessions at the same moment."""
+
+    def __init__(self, qtbot, background: Background, service) -> None:
+        self._qtbot, self._background, self._service = qtbot, background, service
+
+    def _idle(self) -> None:
+        self._qtbot.waitUntil(lambda: self._background.busy == 0, timeout=10000)
+
+    def entries(self) -> list[tuple[str, str, str]]:
+        """(label, profile id, secret) of each entry the app stored."""
+        self._idle()
+        return [(label, attributes["username"], secret) for label, attributes, secret in self._service.items(SERVICE)]
+
+    def get(self, profile_id: str, name: str) -> str:
+        self._idle()
+        return SecretStore().get(profile_id, name)
+
+
+@pytest.fixture
+def keyring(qtbot, background: Background, secret_service) -> Keyring:
+    return Keyring(qtbot, background, secret_service)
+
+
+# --- adding -------------------------------------------------------------------------------------
+
+
+def test_add_profile_puts_secret_in_the_real_keyring(qtbot, keyring, store, make_list, secret_guard):
+    secret_guard.add(SECRET)
+    profiles = make_list(store)
+    profiles.add_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog) and dialog.isVisible()
+    assert dialog.secret_hint.text() == "Stored in the Secret Service (GNOME Keyring / KWallet)"
+    assert not dialog.ok_button.isEnabled()
+
+    fill(qtbot, dialog, name="Invoices nightly", workspace=WS, process=PID, secret=SECRET)
+    with qtbot.waitSignal(profiles.currentProfileChanged, timeout=10000) as changed:
+        press_ok(qtbot, dialog)
+
+    profile = store.get("Invoices nightly")
+    assert changed.args == [profile]
+    assert (profile.base_url, profile.workspace_id, profile.process_id) == (EU1, WS, PID)
+    assert not profile.secret_in_query
+    assert keyring.entries() == [
+        ("Control Room process secret for Invoices nightly (robocloud-desktop)", profile.id, SECRET)]
+    assert SECRET not in store.path.read_text()
+
+    qtbot.waitUntil(lambda: profiles.secret_state(profile.id) is SecretState.STORED, timeout=10000)
+    index = index_of(profiles, "Invoices nightly")
+    assert index.data(Qt.ItemDataRole.DecorationRole).cacheKey() == icon("key").cacheKey()
+    assert index.data(Qt.ItemDataRole.ToolTipRole).endswith(
+        "Secret stored in the Secret Service (GNOME Keyring / KWallet)")
+    assert profiles.current_profile() == profile
+    assert profiles.open_dialog is None
+
+
+def test_without_a_keyring_adding_with_a_secret_says_so_and_saves_nothing(qtbot, store, make_list, secret_guard):
+    secret_guard.add(SECRET)
+    profiles = make_list(store)
+    profiles.add_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    assert dialog.secret_hint.text().startswith("No keyring is available")
+    fill(qtbot, dialog, name="Payroll", workspace=WS, process=PID, secret=SECRET)
+
+    with qtbot.waitSignal(profiles.problem, timeout=10000) as problem:
+        press_ok(qtbot, dialog)
+
+    assert problem.args[0].startswith("No keyring is available to keep the secret safe.")
+    assert "ROBOCLOUD_PROCESS_SECRET_PAYROLL" in problem.args[0]
+    assert store.profiles() == []
+    assert not store.path.exists()
+    assert shown_names(profiles) == []
+
+
+def test_a_profile_without_a_keyring_is_listed_as_such(qtbot, store, make_list):
+    store.add(Profile("Payroll", EU1, WS, PID))  # no secret: nothing needs a keyring
+    profiles = make_list(store)
+    profile = store.get("Payroll")
+    qtbot.waitUntil(lambda: profiles.secret_state(profile.id) is SecretState.UNAVAILABLE)
+    index = index_of(profiles, "Payroll")
+    assert index.data(Qt.ItemDataRole.DecorationRole).cacheKey() == icon("key-missing").cacheKey()
+    assert "No keyring available" in index.data(Qt.ItemDataRole.ToolTipRole)
+    assert "ROBOCLOUD_PROCESS_SECRET_PAYROLL" in index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_an_empty_list_says_how_to_start(qtbot, store, make_list):
+    profiles = make_list(store)
+    assert profiles.view.empty_text.startswith("No profiles yet.")
+    assert profiles.current_profile() is None
+    assert [profiles.findChild(QAbstractButton, n).isEnabled()
+            for n in ("addProfile", "importCurl", "editProfile", "duplicateProfile", "deleteProfile")] == [
+        True, True, False, False, False]
+    look(profiles, "/tmp/profile_list_empty.png")
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+def test_dialog_checks_fields_as_the_user_types(qtbot, store):
+    store.add(Profile("Payroll", EU1, WS, PID))
+    dialog = ProfileDialog(store, SecretStore(), backend_name="the test keyring")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    problems = dialog.problem_labels
+
+    # Nothing typed yet: no red text, but OK stays off.
+    assert not any(label.isVisible() for label in problems.values())
+    assert not dialog.ok_button.isEnabled()
+
+    qtbot.keyClicks(dialog.name_edit, "X")
+    qtbot.keyClick(dialog.name_edit, Qt.Key.Key_Backspace)
+    assert problems[dialog.name_edit].isVisible()
+    assert problems[dialog.name_edit].text() == "The profile needs a name."
+    assert dialog.name_edit.accessibleDescription() == "The profile needs a name."
+
+    qtbot.keyClicks(dialog.name_edit, "  PAYROLL ")
+    assert problems[dialog.name_edit].text() == "A profile named 'PAYROLL' already exists. Pick another name."
+
+    fill(qtbot, dialog, name="Payroll EU", workspace=WS, process=PID)
+    assert not problems[dialog.name_edit].isVisible()
+    assert dialog.ok_button.isEnabled()
+
+    dialog.region_combo.setCurrentIndex(dialog.region_combo.count() - 1)
+    assert dialog.region_combo.currentText() == "Custom URL…"
+    assert dialog.url_edit.isEnabled()
+    type_into(qtbot, dialog.url_edit, "http://control.example.com")
+    assert problems[dialog.url_edit].text().startswith("Refusing plain http to control.example.com")
+    assert not dialog.ok_button.isEnabled()
+    type_into(qtbot, dialog.url_edit, "https://control.example.com/")
+    assert not problems[dialog.url_edit].isVisible()
+
+    type_into(qtbot, dialog.workspace_edit, "   ")
+    assert problems[dialog.workspace_edit].text().startswith("The workspace id is empty.")
+    assert not dialog.ok_button.isEnabled()
+    type_into(qtbot, dialog.workspace_edit, WS)
+
+    assert not dialog.query_warning.isVisible()
+    dialog.mode_combo.setCurrentIndex(dialog.mode_combo.findText("Query string"))
+    assert dialog.query_warning.isVisible()
+    assert dialog.query_warning.text() == (
+        "The secret will be part of the URL, where proxies and servers may log it. "
+        "Use only if the target requires it.")
+
+    assert dialog.ok_button.isEnabled()
+    result = dialog.result_profile()
+    assert (result.name, result.base_url, result.secret_in_query) == ("Payroll EU", "https://control.example.com", True)
+    assert result.id != store.get("Payroll").id
+    assert dialog.entered_secret() is None
+
+
+def test_secret_can_be_shown_while_typing(qtbot, store):
+    dialog = ProfileDialog(store, SecretStore(), backend_name="the test keyring")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    show = dialog.findChild(QAbstractButton, "showSecret")
+    assert dialog.secret_edit.echoMode() == dialog.secret_edit.EchoMode.Password
+    qtbot.mouseClick(show, Qt.MouseButton.LeftButton)
+    assert dialog.secret_edit.echoMode() == dialog.secret_edit.EchoMode.Normal
+    assert (show.text(), show.accessibleName()) == ("Hide", "Hide secret")
+
+
+def test_every_control_has_a_name_for_screen_readers(qtbot, store):
+    dialog = ProfileDialog(store, SecretStore(), backend_name="the test keyring")
+    qtbot.addWidget(dialog)
+    for name in ("profileName", "profileRegion", "profileBaseUrl", "profileWorkspace", "profileProcess",
+                 "profileSecret", "profileSecretMode", "profileNotes", "showSecret"):
+        widget = dialog.findChild(QWidget, name)
+        assert widget is not None and widget.accessibleName(), name
+    assert all(button.accessibleName() for button in dialog.findChildren(QAbstractButton))
+
+
+def test_renders_the_dialogs_for_a_look(qtbot, store):
+    store.add(Profile("Payroll", EU1, WS, PID))
+    add = ProfileDialog(store, SecretStore(), backend_name="the Secret Service (GNOME Keyring / KWallet)")
+    qtbot.addWidget(add)
+    add.show()
+    qtbot.waitExposed(add)
+    assert 480 <= add.width() <= 600
+    look(add, "/tmp/profile_dialog_add.png")
+
+    profile = store.get("Payroll")
+    edit = ProfileDialog(store, SecretStore(), profile, secret_state=SecretState.STORED,
+                         backend_name="the Secret Service (GNOME Keyring / KWallet)")
+    qtbot.addWidget(edit)
+    edit.show()
+    qtbot.waitExposed(edit)
+    assert edit.secret_edit.placeholderText() == "•••••• stored — leave empty to keep"
+    edit.mode_combo.setCurrentIndex(1)
+    edit.region_combo.setCurrentIndex(edit.region_combo.count() - 1)
+    type_into(qtbot, edit.url_edit, "http://control.example.com")
+    qtbot.waitUntil(lambda: edit.query_warning.isVisible() and edit.problem_labels[edit.url_edit].isVisible())
+    look(edit, "/tmp/profile_dialog_edit.png")
+    # The dialog grew to show the warning and the problem; nothing was squeezed below its size hint.
+    assert edit.height() >= edit.layout().minimumSize().height()
+
+
+# --- editing, duplicating, deleting -------------------------------------------------------------
+
+
+@pytest.fixture
+def invoices(secret_service, store: ProfileStore) -> Profile:
+    return store.add(Profile("Invoices", EU1, WS, PID, payload='{"invoice": 7}'), SECRET)
+
+
+def test_edit_with_empty_secret_keeps_it_and_rename_keeps_it(qtbot, invoices, store, make_list, keyring,
+                                                              secret_guard):
+    secret_guard.add(SECRET)
+    profiles = make_list(store)
+    assert profiles.select_profile(invoices.id)
+    qtbot.waitUntil(lambda: profiles.secret_state(invoices.id) is SecretState.STORED)
+    profiles.edit_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    assert dialog.secret_edit.placeholderText() == "•••••• stored — leave empty to keep"
+    assert dialog.ok_button.text() == "Save"
+
+    fill(qtbot, dialog, name="Invoices EU")
+    with qtbot.waitSignal(profiles.profilesChanged, timeout=10000):
+        press_ok(qtbot, dialog)
+
+    renamed = store.by_id(invoices.id)
+    assert renamed is not None and renamed.name == "Invoices EU"
+    assert renamed.payload == '{"invoice": 7}'
+    assert keyring.get(invoices.id, "Invoices EU") == SECRET
+    # The keyring entry's label follows the new name (read by id, so the secret was never at risk).
+    assert keyring.entries() == [
+        ("Control Room process secret for Invoices EU (robocloud-desktop)", invoices.id, SECRET)]
+    assert profiles.current_profile() == renamed
+
+
+def test_edit_with_a_new_secret_replaces_it(qtbot, invoices, store, make_list, keyring, secret_guard):
+    secret_guard.add(SECRET)
+    secret_guard.add(OTHER_SECRET)
+    profiles = make_list(store)
+    profiles.select_profile(invoices.id)
+    profiles.edit_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    fill(qtbot, dialog, secret=OTHER_SECRET)
+    press_ok(qtbot, dialog)
+    assert [e[2] for e in keyring.entries()] == [OTHER_SECRET]
+    assert store.by_id(invoices.id) == invoices
+
+
+def test_storing_a_missing_secret_tells_the_window(qtbot, keyring, store, make_list, secret_guard):
+    secret_guard.add(SECRET)
+    payroll = store.add(Profile("Payroll", EU1, WS, PID))
+    profiles = make_list(store)
+    assert profiles.secret_state(payroll.id) is SecretState.MISSING
+    profiles.select_profile(payroll.id)
+    profiles.edit_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    assert dialog.secret_edit.placeholderText() == "No secret stored — paste the one Control Room generated"
+    fill(qtbot, dialog, secret=SECRET)
+    # Only the secret changed; the window still hears of it, since a trigger needs one.
+    with qtbot.waitSignal(profiles.profilesChanged, timeout=10000):
+        press_ok(qtbot, dialog)
+    assert profiles.secret_state(payroll.id) is SecretState.STORED
+    assert keyring.get(payroll.id, "Payroll") == SECRET
+
+
+def test_duplicate_gets_a_new_id_and_a_copy_of_the_secret(qtbot, invoices, store, make_list, keyring,
+                                                          secret_guard):
+    secret_guard.add(SECRET)
+    profiles = make_list(store)
+    profiles.select_profile(invoices.id)
+    profiles.duplicate_profile()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    assert dialog.name_edit.text() == "Invoices (copy)"
+    assert dialog.secret_edit.placeholderText() == "Leave empty to use the secret of “Invoices”"
+    with qtbot.waitSignal(profiles.profilesChanged, timeout=10000):
+        press_ok(qtbot, dialog)
+
+    copy = store.get("Invoices (copy)")
+    assert copy.id != invoices.id and copy.payload == invoices.payload
+    assert sorted(e[1] for e in keyring.entries()) == sorted([invoices.id, copy.id])
+    assert keyring.get(copy.id, copy.name) == SECRET
+
+
+def test_delete_asks_first_then_removes_profile_and_keyring_entry(qtbot, invoices, store, make_list, keyring):
+    profiles = make_list(store)
+    profiles.select_profile(invoices.id)
+
+    profiles.delete_profile()
+    box = profiles.open_dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert box.text() == "Delete the profile “Invoices”?"
+    assert "removed from the keyring too" in box.informativeText()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Cancel), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: profiles.open_dialog is None)
+    assert store.find("Invoices") is not None
+
+    profiles.delete_profile()
+    box = profiles.open_dialog
+    assert isinstance(box, QMessageBox)
+    with qtbot.waitSignal(profiles.currentProfileChanged, timeout=10000) as changed:
+        qtbot.mouseClick(box.findChild(QAbstractButton, "confirmDelete"), Qt.MouseButton.LeftButton)
+    assert changed.args == [None]
+    assert store.profiles() == []
+    assert ProfileStore(store.path).profiles() == []
+    assert keyring.entries() == []
+    assert shown_names(profiles) == []
+
+
+def test_keys_and_double_click_open_the_right_dialogs(qtbot, invoices, store, make_list):
+    profiles = make_list(store)
+    profiles.select_profile(invoices.id)
+    profiles.activateWindow()
+    qtbot.waitActive(profiles)
+    profiles.view.setFocus()
+
+    for key in (Qt.Key.Key_Return, Qt.Key.Key_F2):
+        qtbot.keyClick(profiles.view, key)
+        assert isinstance(profiles.open_dialog, ProfileDialog), key
+        profiles.open_dialog.reject()
+        qtbot.waitUntil(lambda: profiles.open_dialog is None)
+        profiles.view.setFocus()
+
+    qtbot.keyClick(profiles.view, Qt.Key.Key_Delete)
+    assert isinstance(profiles.open_dialog, QMessageBox)
+    profiles.open_dialog.reject()
+    qtbot.waitUntil(lambda: profiles.open_dialog is None)
+
+    rect = profiles.view.visualRect(index_of(profiles, "Invoices"))
+    # A real double-click starts with a press; QTest's double-click event alone has no pressed row.
+    qtbot.mousePress(profiles.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(profiles.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert isinstance(profiles.open_dialog, ProfileDialog)
+    profiles.open_dialog.reject()
+
+
+# --- importing from curl ------------------------------------------------------------------------
+
+
+def test_import_from_curl_saves_profile_payload_and_secret(qtbot, keyring, store, make_list, secret_guard):
+    secret_guard.add(SECRET)
+    profiles = make_list(store)
+    profiles.import_from_curl()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, CurlImportDialog)
+    dialog.resize(600, dialog.height())
+    assert not dialog.ok_button.isEnabled()
+
+    qtbot.keyClicks(dialog.name_edit, "Invoices")
+    QGuiApplication.clipboard().setText(SNIPPET)
+    dialog.command_edit.setFocus()
+    qtbot.keyClick(dialog.command_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # paste
+    assert dialog.command_edit.toPlainText() == SNIPPET
+
+    assert dialog.result_label.text() == (
+        f"Found process {PID} in workspace {WS} on {EU1} · secret in header · payload 31 bytes")
+    assert not dialog.query_warning.isVisible()
+    assert all(SECRET not in text for text in label_texts(dialog))
+    look(dialog, "/tmp/curl_import.png")
+
+    with qtbot.waitSignal(profiles.profilesChanged, timeout=10000):  # after the profile and its secret
+        press_ok(qtbot, dialog)
+    profile = store.get("Invoices")
+    assert (profile.base_url, profile.workspace_id, profile.process_id) == (EU1, WS, PID)
+    assert profile.payload == '{"workItemKey":"workItemValue"}'
+    assert [(e[1], e[2]) for e in keyring.entries()] == [(profile.id, SECRET)]
+    qtbot.waitUntil(lambda: profiles.secret_state(profile.id) is SecretState.STORED, timeout=10000)
+
+
+def test_curl_dialog_shows_core_errors_and_never_the_secret(qtbot, store):
+    store.add(Profile("Invoices", EU1, WS, PID))
+    dialog = CurlImportDialog(store)
+    qtbot.addWidget(dialog)
+    dialog.show()
+
+    qtbot.keyClicks(dialog.name_edit, "invoices")
+    dialog.command_edit.setPlainText(SNIPPET.replace(EU1, "http://control.example.com"))
+    assert dialog.result_label.text().startswith("Refusing plain http to control.example.com")
+    assert not dialog.ok_button.isEnabled()
+
+    dialog.command_edit.setPlainText(SNIPPET.replace(WS, "<WORKSPACE_ID>"))
+    assert "placeholder instead of the workspace id" in dialog.result_label.text()
+
+    query = SNIPPET.replace(f'--header "robocloud-process-secret: {SECRET}"\n', "").replace(
+        "/runs", f"/runs?robocloud-process-secret={SECRET}")
+    dialog.command_edit.setPlainText(query)
+    assert "secret in query string" in dialog.result_label.text()
+    assert dialog.query_warning.isVisible() and dialog.query_warning.text() == QUERY_WARNING
+    # Parsed, but the name is taken (case-insensitively): the name says why Import is off.
+    assert dialog.name_problem.text() == "A profile named 'invoices' already exists. Pick another name."
+    assert not dialog.ok_button.isEnabled()
+    type_into(qtbot, dialog.name_edit, "Invoices (query)")
+    assert dialog.ok_button.isEnabled()
+    profile, secret = dialog.result()
+    assert profile.secret_in_query and secret == SECRET
+    assert all(SECRET not in text for text in label_texts(dialog))
+
+
+# --- filtering and looks ------------------------------------------------------------------------
+
+EIGHT = [
+    ("Invoices nightly", "eu1", "Runs after the ERP export"),
+    ("Payroll", "eu2", ""),
+    ("Purchase orders", "us1", "Finance team"),
+    ("Customer onboarding", "eu1-robocorp", ""),
+    ("Nightly reports", "eu1", "Secret comes from CI"),
+    ("Stock levels", "us1", ""),
+    ("Supplier invoices (a long name that will not fit the list)", "eu1", ""),
+    ("Local emulator", None, "Demo mode"),
+]
+
+
+@pytest.fixture
+def eight(app_home: Path, secret_service) -> ProfileStore:
+    # The environment override is read-only: the list must say the secret comes from it.
+    secrets = SecretStore(environ={"ROBOCLOUD_PROCESS_SECRET_NIGHTLY_REPORTS": "from-ci"})
+    store = ProfileStore(app_home / "profiles.json", secrets)
+    for n, (name, region, notes) in enumerate(EIGHT):
+        base = REGIONS[region] if region else "http://127.0.0.1:8765"
+        secret = SECRET if n % 3 != 1 else None
+        store.add(Profile(name, base, f"ws-{n:02d}-{WS[6:]}", f"{n}{PID[1:]}", notes=notes), secret)
+    return store
+
+
+def test_filter_box_filters_on_name_ids_region_and_notes(qtbot, eight, make_list):
+    profiles = make_list(eight)
+    assert len(shown_names(profiles)) == 8
+    box = profiles.findChild(QWidget, "profileFilter")
+    assert box.placeholderText() == "Filter profiles" and box.isClearButtonEnabled()
+
+    qtbot.keyClicks(box, "INVOICES")
+    assert shown_names(profiles) == ["Invoices nightly", "Supplier invoices (a long name that will not fit the list)"]
+    type_into(qtbot, box, "us1")
+    assert shown_names(profiles) == ["Purchase orders", "Stock levels"]
+    type_into(qtbot, box, "finance team")
+    assert shown_names(profiles) == ["Purchase orders"]
+    type_into(qtbot, box, "ws-05")
+    assert shown_names(profiles) == ["Stock levels"]
+    type_into(qtbot, box, "2" + PID[1:13])
+    assert shown_names(profiles) == ["Purchase orders"]
+    type_into(qtbot, box, "no such thing")
+    assert shown_names(profiles) == []
+    assert profiles.view.empty_text == "No profile matches “no such thing”."
+    type_into(qtbot, box, "")
+    assert len(shown_names(profiles)) == 8
+
+
+def test_filter_keeps_the_highlighted_row_and_the_current_profile_together(qtbot, eight, make_list):
+    profiles = make_list(eight)
+    profiles.select_profile(eight.get("Payroll").id)
+    qtbot.keyClicks(profiles.findChild(QWidget, "profileFilter"), "us1")
+    current = profiles.current_profile()
+    assert current is not None and current.name in ("Purchase orders", "Stock levels")
+    assert profiles.view.selectionModel().isSelected(profiles.view.currentIndex())
+    # Selecting a profile the filter hides clears the filter rather than select something unseen.
+    assert profiles.select_profile(eight.get("Payroll").id)
+    assert profiles.filter_edit.text() == ""
+
+
+def test_renders_the_list_for_a_look(qtbot, eight, make_list):
+    profiles = make_list(eight)
+    states = {p.name: profiles.secret_state(p.id) for p in eight.profiles()}
+    assert states["Nightly reports"] is SecretState.FROM_ENVIRONMENT
+    assert states["Payroll"] is SecretState.MISSING
+    assert states["Invoices nightly"] is SecretState.STORED
+    assert index_of(profiles, "Nightly reports").data(Qt.ItemDataRole.ToolTipRole).endswith(
+        "Secret from ROBOCLOUD_PROCESS_SECRET_NIGHTLY_REPORTS")
+    assert index_of(profiles, "Payroll").data(Qt.ItemDataRole.ToolTipRole).endswith(
+        "No secret stored — edit the profile to add one")
+    profiles.select_profile(eight.get("Payroll").id)
+    for name in ("addProfile", "editProfile", "duplicateProfile", "deleteProfile", "importCurl"):
+        button = profiles.findChild(QAbstractButton, name)
+        assert button is not None and button.isVisible() and button.accessibleName() and button.toolTip(), name
+        assert button.width() >= button.sizeHint().width(), f"{name} is clipped"
+    assert profiles.view.accessibleName() == "Profiles"
+    assert profiles.size().width() == 300
+    look(profiles, "/tmp/profile_list.png")
