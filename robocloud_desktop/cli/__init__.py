@@ -13,7 +13,6 @@ from typing import TextIO
 from robocloud_desktop import __version__
 from robocloud_desktop.cli import emulator_command, history_commands, profile_commands, run_commands
 from robocloud_desktop.cli.common import (
-    EXIT_OK,
     EXIT_USAGE,
     Context,
     UsageError,
@@ -34,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         "3 secret rejected or not found; 4 network or server error, or outcome unknown; 5 timed out.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--demo", action="store_true", help="start the built-in Process API emulator")
+    parser.add_argument("--demo", action="store_true",
+                        help="open the window on the built-in Process API emulator, with demo profiles")
     add_config_dir(parser, default=None)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     run_commands.add_parsers(commands)
@@ -51,12 +51,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     ctx = Context(args)
     ctx.stdin, ctx.out, ctx.err = stdin or ctx.stdin, out or ctx.out, err or ctx.err
     try:
-        if args.command is None and args.demo:
-            args.port, args.run_duration = 0, 5.0
-            return emulator_command.run(ctx)
         if args.command is None:
-            parser.print_help(ctx.out)
-            return EXIT_OK
+            from robocloud_desktop.ui.app import run_gui  # Qt loads only for the window
+
+            return run_gui(args.config_dir, args.demo)
         return int(args.handler(ctx))
     except (UsageError, ProfileError, SecretStoreError, HistoryError) as error:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)

@@ -71,6 +71,9 @@ class Profile:
             raise ProfileError("The process id is empty. Copy it from the process's page in Control Room.")
         return replace(self, name=name, base_url=base_url, workspace_id=workspace_id, process_id=process_id)
 
+    def with_payload(self, payload: str) -> Profile:
+        return replace(self, payload=payload)
+
     def with_payload_used(self, payload: str) -> Profile:
         """Remember `payload` as the saved one and at the top of the recent list."""
         recent = (payload, *(p for p in self.recent_payloads if p != payload))[:MAX_RECENT_PAYLOADS]

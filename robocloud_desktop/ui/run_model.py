@@ -395,10 +395,10 @@ class RunFilterProxy(QSortFilterProxyModel):
 # Sample contents that size each column by the font in use rather than by fixed pixels.
 _SAMPLES = {
     COL_PROFILE: "Nightly invoices",
-    COL_RUN_ID: "0123456789abcd",  # ids are elided in the middle; the full id is in the tooltip
-    COL_STATE: "Unknown state STOP",
-    COL_RESULT: "TIMEOUT",
-    COL_ERROR_CODE: "WORKER_CRASH",
+    COL_RUN_ID: "0123456789ab",  # ids are elided in the middle; the full id is in the tooltip
+    COL_STATE: "Needs attention",  # longer labels (unknown states) elide; the tooltip has them whole
+    COL_RESULT: "ERR",
+    COL_ERROR_CODE: "TIMEOUT_ERR",
     COL_DURATION: "1 min 5 s",
     COL_STARTED: "Nov 28 14:03",
     COL_LAST_CHECKED: "Last checked",

@@ -1,0 +1,55 @@
+"""Start the window: `robocloud-desktop` (your profiles) or `robocloud-desktop --demo` (the emulator)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from robocloud_desktop.core.monitor import PollPlan
+from robocloud_desktop.core.paths import AppPaths, app_paths
+from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.ui.look import icon
+from robocloud_desktop.ui.main_window import MainWindow
+from robocloud_desktop.ui.services import Services
+from robocloud_desktop.ui.theme import follow_os_theme
+
+
+def window_settings(paths: AppPaths) -> QSettings:
+    """Window geometry and choices live beside the profiles, so --config-dir moves them too."""
+    paths.config_dir.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+
+
+def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: bool = False,
+                  plan: PollPlan | None = None) -> MainWindow:
+    settings = window_settings(paths)
+    keep = settings.value("keepPayloads", True, type=bool)
+    services = Services.create(paths, secrets, keep_payloads=bool(keep), demo=demo, plan=plan)
+    return MainWindow(services, settings)
+
+
+def run_gui(config_dir: str | None, demo: bool) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("robocloud-desktop")
+    app.setDesktopFileName("robocloud-desktop")
+    app.setWindowIcon(icon("app"))
+    follow_os_theme(app)
+    demo_env = None
+    if demo:
+        from robocloud_desktop.demo import start_demo
+
+        demo_env = start_demo()
+        window = create_window(demo_env.paths, demo_env.secrets, demo=True)
+    else:
+        window = create_window(app_paths(Path(config_dir) if config_dir else None))
+    window.show()
+    try:
+        return app.exec()
+    finally:
+        window.services.close()
+        if demo_env is not None:
+            demo_env.close()

@@ -1,0 +1,59 @@
+"""Carries the monitor's callbacks (on its worker threads) to the GUI thread as signals.
+
+Updates are coalesced: a burst of hundreds of polls becomes one `runsUpdated` batch per flush,
+so the board changes only the rows that changed, a few times a second at most.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
+
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.monitor import RunUpdate
+
+
+class MonitorBridge(QObject):
+    runsUpdated = Signal(list)  # list[RunRecord], newest state of each run that changed
+    runEnded = Signal(object)  # RunRecord: the run has just ended (succeeded, failed, needs attention...)
+    networkProblem = Signal(str)  # the last error a poll met, in the core's words
+    _wake = Signal()
+
+    def __init__(self, parent: QObject | None = None, *, flush_ms: int = 100) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._pending: dict[str, RunRecord] = {}
+        self._ended: list[RunRecord] = []
+        self._problem: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(flush_ms)
+        self._timer.timeout.connect(self.flush)
+        self._wake.connect(self._timer.start, Qt.ConnectionType.QueuedConnection)
+
+    def on_update(self, update: RunUpdate) -> None:
+        """Called on monitor threads: only collects, never touches Qt objects but a queued signal."""
+        record = update.record
+        with self._lock:
+            first = not self._pending and not self._ended and self._problem is None
+            self._pending[record.run_id] = record
+            if record.is_ended and not update.previous.is_ended:
+                self._ended.append(record)
+            if record.last_error and record.last_error != update.previous.last_error:
+                self._problem = record.last_error
+        if first:
+            self._wake.emit()
+
+    @Slot()
+    def flush(self) -> None:
+        with self._lock:
+            records, self._pending = list(self._pending.values()), {}
+            ended, self._ended = self._ended, []
+            problem, self._problem = self._problem, None
+        if records:
+            self.runsUpdated.emit(records)
+        for record in ended:
+            self.runEnded.emit(record)
+        if problem:
+            self.networkProblem.emit(problem)

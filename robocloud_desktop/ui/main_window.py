@@ -1,0 +1,452 @@
+"""The main window: profiles on the left, the payload and Trigger on top, the live run board below."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from robocloud_desktop import __version__
+from robocloud_desktop.core.errors import OutcomeUnknown, ProcessApiError
+from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.profiles import Profile, ProfileError
+from robocloud_desktop.core.secrets import SecretState, SecretStoreError
+from robocloud_desktop.ui.banner import Banner
+from robocloud_desktop.ui.bridge import MonitorBridge
+from robocloud_desktop.ui.look import icon, outcome_colour
+from robocloud_desktop.ui.notifications import Notifier
+from robocloud_desktop.ui.payload_editor import PayloadEditor
+from robocloud_desktop.ui.profile_list import ProfileList
+from robocloud_desktop.ui.run_details import RunDetails
+from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, configure_run_table
+from robocloud_desktop.ui.services import Services
+from robocloud_desktop.ui.trigger import TriggerJob
+from robocloud_desktop.ui.workers import Background
+
+STATE_FILTERS: list[tuple[str, Any]] = [
+    ("All runs", None),
+    ("In flight", "in_flight"),
+    ("Problems", {Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN}),
+    ("Succeeded", {Outcome.SUCCEEDED}),
+]
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services, settings: QSettings) -> None:
+        super().__init__()
+        self.services = services
+        self.settings = settings
+        self.background = Background(self)
+        self.bridge = MonitorBridge(self)
+        self.notifier = Notifier(self, self)
+        self._triggering = False
+        self._shown_profile: Profile | None = None
+        self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
+        self.setWindowIcon(icon("app"))
+        self.resize(1280, 800)
+        self.setMinimumSize(900, 600)
+        self._build()
+        self._build_menus()
+        self._connect()
+        self._restore()
+        self._start()
+
+    # --- building -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        services = self.services
+        self.banner = Banner(self)
+        self.profile_list = ProfileList(services.profiles, services.secrets, self.background, self)
+
+        self.profile_title = QLabel("No profile selected", self)
+        self.profile_title.setObjectName("profileTitle")
+        font = self.profile_title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.profile_title.setFont(font)
+        self.profile_target = QLabel("", self)
+        self.profile_target.setObjectName("profileTarget")
+        self.profile_target.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.profile_target.setAccessibleName("Selected process")
+        self.profile_target.setWordWrap(True)
+
+        self.editor = PayloadEditor(self)
+        self.trigger_button = QPushButton(icon("running"), "Trigger run", self)
+        self.trigger_button.setObjectName("triggerButton")
+        self.trigger_button.setAccessibleName("Trigger run")
+        self.trigger_button.setDefault(True)
+        self.trigger_button.setMinimumHeight(34)
+        self.trigger_message = QLabel("", self)
+        self.trigger_message.setObjectName("triggerMessage")
+        self.trigger_message.setWordWrap(True)
+        self.trigger_message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.trigger_message.setAccessibleName("Trigger result")
+
+        trigger_row = QHBoxLayout()
+        trigger_row.addWidget(self.trigger_button)
+        trigger_row.addWidget(self.trigger_message, 1)
+
+        top = QWidget(self)
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(8, 4, 8, 4)
+        top_layout.addWidget(self.profile_title)
+        top_layout.addWidget(self.profile_target)
+        top_layout.addWidget(self.editor, 1)
+        top_layout.addLayout(trigger_row)
+
+        self.run_model = RunTableModel(self)
+        self.run_proxy = RunFilterProxy(self)
+        self.run_proxy.setSourceModel(self.run_model)
+        self.run_table = QTableView(self)
+        self.run_table.setModel(self.run_proxy)
+        configure_run_table(self.run_table)
+        self.run_details = RunDetails(self)
+
+        self.scope_filter = QComboBox(self)
+        self.scope_filter.setObjectName("scopeFilter")
+        self.scope_filter.setAccessibleName("Show runs of")
+        self.scope_filter.setToolTip("Show the runs of every profile, or only of the selected one")
+        self.scope_filter.addItems(["All profiles", "This profile"])
+        self.state_filter = QComboBox(self)
+        self.state_filter.setObjectName("stateFilter")
+        self.state_filter.setAccessibleName("Show runs in state")
+        self.state_filter.setToolTip("Show only runs in these states")
+        for label, _ in STATE_FILTERS:
+            self.state_filter.addItem(label)
+        self.text_filter = QLineEdit(self)
+        self.text_filter.setObjectName("runFilter")
+        self.text_filter.setAccessibleName("Filter runs")
+        self.text_filter.setPlaceholderText("Filter runs by id, profile, state, error code…")
+        self.text_filter.setClearButtonEnabled(True)
+        board_title = QLabel("<b>Runs</b>", self)
+        filters = QHBoxLayout()
+        filters.addWidget(board_title)
+        filters.addSpacing(8)
+        filters.addWidget(self.scope_filter)
+        filters.addWidget(self.state_filter)
+        filters.addWidget(self.text_filter, 1)
+
+        self.board_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.board_splitter.setObjectName("boardSplitter")
+        self.board_splitter.addWidget(self.run_table)
+        self.board_splitter.addWidget(self.run_details)
+        self.board_splitter.setStretchFactor(0, 3)
+        self.board_splitter.setStretchFactor(1, 1)
+        self.board_splitter.setSizes([900, 300])
+
+        board = QWidget(self)
+        board_layout = QVBoxLayout(board)
+        board_layout.setContentsMargins(8, 4, 8, 4)
+        board_layout.addLayout(filters)
+        board_layout.addWidget(self.board_splitter, 1)
+
+        self.content_splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.content_splitter.setObjectName("contentSplitter")
+        self.content_splitter.addWidget(top)
+        self.content_splitter.addWidget(board)
+        self.content_splitter.setSizes([330, 470])
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(self.profile_list)
+        self.main_splitter.addWidget(self.content_splitter)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([230, 1050])
+
+        central = QWidget(self)
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(6, 6, 6, 0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.main_splitter, 1)
+        self.setCentralWidget(central)
+
+        self.in_flight_label = QLabel("No runs in flight", self)
+        self.in_flight_label.setObjectName("inFlight")
+        self.network_label = QLabel("", self)
+        self.network_label.setObjectName("networkProblem")
+        self.statusBar().addWidget(self.in_flight_label)
+        self.statusBar().addPermanentWidget(self.network_label)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction("&Import profile from curl…", self.profile_list.import_from_curl)
+        file_menu.addAction("&New profile…", self.profile_list.add_profile)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        settings_menu = self.menuBar().addMenu("&Settings")
+        self.notify_action = QAction("&Notify me when runs end", self, checkable=True)
+        self.notify_action.setChecked(True)
+        self.notify_action.toggled.connect(self._set_notifications)
+        settings_menu.addAction(self.notify_action)
+        self.keep_payloads_action = QAction("&Keep payloads in the run history", self, checkable=True)
+        self.keep_payloads_action.setChecked(self.services.history.keep_payloads)
+        self.keep_payloads_action.setToolTip("When off, only a hash of each payload is kept")
+        self.keep_payloads_action.toggled.connect(self._set_keep_payloads)
+        settings_menu.addAction(self.keep_payloads_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("&About", self._about)
+
+    def _connect(self) -> None:
+        self.profile_list.currentProfileChanged.connect(self._profile_changed)
+        self.profile_list.problem.connect(lambda text: self.banner.show_message(text, "error"))
+        self.profile_list.profilesChanged.connect(self._profiles_changed)
+        self.editor.validityChanged.connect(lambda *_: self._update_trigger_button())
+        self.trigger_button.clicked.connect(self.trigger)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self.trigger, context=Qt.ShortcutContext.WindowShortcut)
+        self.run_table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected_run())
+        self.scope_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
+        self.state_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
+        self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
+        self.services.monitor.add_listener(self.bridge.on_update)
+        self.bridge.runsUpdated.connect(self._runs_updated)
+        self.bridge.runEnded.connect(self.notifier.run_ended)
+        self.bridge.networkProblem.connect(self._network_problem)
+
+    # --- start-up and shut-down -------------------------------------------------------------------
+
+    def _restore(self) -> None:
+        s = self.settings
+        for key, restore in (("geometry", self.restoreGeometry), ("windowState", self.restoreState),
+                             ("mainSplitter", self.main_splitter.restoreState),
+                             ("contentSplitter", self.content_splitter.restoreState),
+                             ("boardSplitter", self.board_splitter.restoreState)):
+            value = s.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        self.notify_action.setChecked(s.value("notifications", True, type=bool))
+        last = s.value("lastProfile", "", type=str)
+        if not (last and self.profile_list.select_profile(last)):
+            first = next(iter(self.services.profiles.profiles()), None)
+            if first is not None:
+                self.profile_list.select_profile(first.id)
+        self._update_trigger_button()
+
+    def _start(self) -> None:
+        problems = list(self.services.profiles.problems) + list(self.services.history.problems)
+        if problems:
+            self.banner.show_message("\n".join(getattr(p, "message", str(p)) for p in problems), "warning")
+        services = self.services
+
+        def load() -> list[RunRecord]:
+            records = services.history.recent(limit=0)
+            services.monitor.start(resume=True)
+            return records
+
+        self.background.run(load, self._history_loaded, lambda e: self.banner.show_message(str(e), "error"))
+        self.background.run(lambda: services.secrets.check_available(""), None, self._keyring_problem)
+
+    def _history_loaded(self, records: list[RunRecord]) -> None:
+        # A run triggered while the history was loading is already on the board: keep it.
+        started_meanwhile = self.run_model.records()
+        self.run_model.set_records(records)
+        self.run_model.upsert(started_meanwhile)
+        self._update_status()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._remember_payload()
+        s = self.settings
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("windowState", self.saveState())
+        s.setValue("mainSplitter", self.main_splitter.saveState())
+        s.setValue("contentSplitter", self.content_splitter.saveState())
+        s.setValue("boardSplitter", self.board_splitter.saveState())
+        profile = self.profile_list.current_profile()
+        s.setValue("lastProfile", profile.id if profile else "")
+        s.setValue("notifications", self.notify_action.isChecked())
+        s.sync()
+        self.bridge.flush()
+        super().closeEvent(event)
+
+    # --- profiles and payload ---------------------------------------------------------------------
+
+    @Slot(object)
+    def _profile_changed(self, profile: Profile | None) -> None:
+        self._remember_payload()
+        self._shown_profile = profile
+        if profile is None:
+            self.profile_title.setText("No profile selected")
+            self.profile_target.setText("Add a profile, or import one from the curl command Control Room shows.")
+            self.editor.set_text("{}")
+            self.editor.set_recent([])
+        else:
+            self.profile_title.setText(profile.name)
+            where = (profile.region or "").upper() or profile.base_url
+            mode = " · secret in URL query" if profile.secret_in_query else ""
+            self.profile_target.setText(
+                f"{where} · workspace {profile.workspace_id} · process {profile.process_id}{mode}")
+            self.profile_target.setToolTip(profile.base_url)
+            self.editor.set_text(profile.payload)
+            self.editor.set_recent(list(profile.recent_payloads))
+        self.trigger_message.clear()
+        self._apply_run_filters()
+        self._update_trigger_button()
+
+    def _profiles_changed(self) -> None:
+        profile = self.profile_list.current_profile()
+        if profile is not None and self._shown_profile is not None and profile.id == self._shown_profile.id:
+            self._shown_profile = profile
+            self.editor.set_recent(list(profile.recent_payloads))
+            self.profile_title.setText(profile.name)
+        self._update_trigger_button()
+
+    def _remember_payload(self) -> None:
+        """Keep what the user typed for the profile they are leaving (saved off the GUI thread)."""
+        profile = self._shown_profile
+        if profile is None or self.editor.text() == profile.payload:
+            return
+        text, store = self.editor.text(), self.services.profiles
+
+        def save() -> None:
+            latest = store.by_id(profile.id)
+            if latest is not None:
+                store.update(latest.with_payload(text))
+
+        self.background.run(save, None, self._save_failed)
+
+    def _save_failed(self, error: Exception) -> None:
+        message = error.message if isinstance(error, ProfileError | SecretStoreError) else str(error)
+        self.banner.show_message(f"The payload could not be saved: {message}", "error")
+
+    # --- trigger ----------------------------------------------------------------------------------
+
+    def _update_trigger_button(self) -> None:
+        profile = self.profile_list.current_profile()
+        reason = ""
+        if self._triggering:
+            reason = "Starting the run…"
+        elif profile is None:
+            reason = "Select a profile first."
+        elif not self.editor.is_valid():
+            reason = f"Fix the payload first: {self.editor.reason()}"
+        elif self.profile_list.secret_state(profile.id) is SecretState.MISSING:
+            reason = "No secret is stored for this profile. Edit the profile and enter its secret."
+        self.trigger_button.setEnabled(not reason)
+        self.trigger_button.setToolTip(reason or f"Start a run of {profile.name} with this payload (Ctrl+Enter)")
+
+    @Slot()
+    def trigger(self) -> None:
+        self.editor.validate_now()
+        self._update_trigger_button()
+        profile = self.profile_list.current_profile()
+        payload = self.editor.payload()
+        if not self.trigger_button.isEnabled() or profile is None or payload is None:
+            return
+        # Disabled until the answer is in: a second click must never start a second run.
+        self._triggering = True
+        self._update_trigger_button()
+        self._say("Starting the run…", None)
+        job = TriggerJob(self.services, profile, payload, self.editor.text())
+        self.background.run(job, self._triggered, self._trigger_failed)
+
+    def _triggered(self, result: tuple[RunRecord, str]) -> None:
+        record, warning = result
+        self._triggering = False
+        self.run_model.upsert([record])
+        self.services.monitor.track(record)
+        self._select_run(record.run_id)
+        self._say(f"Run started: {record.run_id}", Outcome.SUCCEEDED)
+        if warning:
+            self.banner.show_message(warning, "warning")
+        self.profile_list.reload()
+        self._update_trigger_button()
+        self._update_status()
+
+    def _trigger_failed(self, error: Exception) -> None:
+        self._triggering = False
+        if isinstance(error, SecretStoreError):
+            self._say(error.message, Outcome.FAILED)
+            self.banner.show_message(error.message, "error")
+        elif isinstance(error, OutcomeUnknown):
+            self._say(error.message, Outcome.NEEDS_ATTENTION)
+        elif isinstance(error, ProcessApiError):
+            self._say(error.message, Outcome.FAILED)
+        else:
+            self._say(f"The run could not be started: {error}", Outcome.FAILED)
+        self._update_trigger_button()
+
+    def _say(self, text: str, tone: Outcome | None) -> None:
+        colour = outcome_colour(tone).name() if tone is not None else ""
+        self.trigger_message.setStyleSheet(f"color: {colour};" if colour else "")
+        self.trigger_message.setText(text)
+
+    # --- run board --------------------------------------------------------------------------------
+
+    @Slot(list)
+    def _runs_updated(self, records: list[RunRecord]) -> None:
+        self.run_model.upsert(records)
+        current = self.run_details.record
+        if current is not None and any(r.run_id == current.run_id for r in records):
+            self._show_selected_run()
+        self._update_status()
+
+    def _apply_run_filters(self) -> None:
+        profile = self.profile_list.current_profile()
+        only_this = self.scope_filter.currentIndex() == 1 and profile is not None
+        self.run_proxy.set_profile_filter(profile.id if only_this and profile else None)
+        choice = STATE_FILTERS[self.state_filter.currentIndex()][1]
+        self.run_proxy.set_in_flight_only(choice == "in_flight")
+        self.run_proxy.set_outcome_filter(choice if isinstance(choice, set) else None)
+
+    def _select_run(self, run_id: str) -> None:
+        row = self.run_model.row_of(run_id)
+        if row is None:
+            return
+        index = self.run_proxy.mapFromSource(self.run_model.index(row, 0))
+        if index.isValid():
+            self.run_table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+            self.run_table.scrollTo(index)
+
+    def _show_selected_run(self) -> None:
+        index = self.run_table.selectionModel().currentIndex()
+        record = None
+        if index.isValid():
+            record = self.run_model.record(self.run_proxy.mapToSource(index).row())
+        self.run_details.show_record(record)
+
+    def _update_status(self) -> None:
+        count = self.run_model.in_flight()
+        self.in_flight_label.setText(
+            "No runs in flight" if count == 0 else f"{count} run{'s' if count != 1 else ''} in flight")
+
+    @Slot(str)
+    def _network_problem(self, message: str) -> None:
+        from time import strftime
+
+        self.network_label.setText(f"Last network problem ({strftime('%H:%M')}): {message[:90]}")
+        self.network_label.setToolTip(message)
+
+    # --- settings and the rest ----------------------------------------------------------------------
+
+    def _set_notifications(self, on: bool) -> None:
+        self.notifier.enabled = on
+
+    def _set_keep_payloads(self, on: bool) -> None:
+        self.services.history.keep_payloads = on
+        self.settings.setValue("keepPayloads", on)
+
+    def _keyring_problem(self, error: Exception) -> None:
+        message = error.message if isinstance(error, SecretStoreError) else str(error)
+        self.banner.show_message(message, "warning")
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, "About robocloud-desktop",
+            f"<b>robocloud-desktop {__version__}</b><p>Trigger Robocorp Control Room processes and watch "
+            "their runs. Process API secrets stay in your operating system's keyring.</p>")

@@ -1,0 +1,38 @@
+"""What pressing Trigger does, off the GUI thread: secret, request, history, remembered payload."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from robocloud_desktop.core.history import HistoryError, RunHistory, RunRecord
+from robocloud_desktop.core.profiles import Profile, ProfileError
+from robocloud_desktop.ui.services import Services
+
+
+class TriggerJob:
+    """Callable for Background.run; returns (record, warning) where warning is '' when all went well."""
+
+    def __init__(self, services: Services, profile: Profile, payload: dict[str, Any], text: str) -> None:
+        self.services, self.profile, self.payload, self.text = services, profile, payload, text
+
+    def __call__(self) -> tuple[RunRecord, str]:
+        services, profile = self.services, self.profile
+        secret = services.secrets.get(profile.id, profile.name)
+        target = profile.target()
+        run = services.client.trigger(target, secret, self.payload)
+        # From here on the run exists: problems with our own files are warnings, never errors.
+        warnings = []
+        try:
+            record = services.history.record_trigger(run, target, self.payload, profile_id=profile.id,
+                                                     profile_name=profile.name)
+        except (OSError, sqlite3.Error, HistoryError) as error:
+            warnings.append(f"The run started but could not be saved in the run history ({error}).")
+            record = RunHistory.record_for(run, target, self.payload, profile_id=profile.id,
+                                           profile_name=profile.name)
+        try:
+            latest = services.profiles.by_id(profile.id) or profile
+            services.profiles.update(latest.with_payload_used(self.text))
+        except (OSError, ProfileError) as error:
+            warnings.append(f"The payload could not be remembered for the profile ({error}).")
+        return record, " ".join(warnings)
