@@ -1,0 +1,231 @@
+"""GUI start-up and responsiveness.
+
+1. Time from launching the process to the first paint of the main window, with 50 profiles and
+   10,000 runs in the history, against a bare PySide6 window launched the same way in the same run
+   (each measured several times, interleaved; medians).
+2. The longest stall of the GUI event loop while 500 runs are monitored to their end: a 5 ms
+   timer on the GUI thread records how late each of its ticks comes.
+
+The emulator runs in a separate process, so its work does not share the window's interpreter.
+Run: .venv/bin/python benchmarks/gui_startup.py [--launches 5] [--runs 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+BARE = textwrap.dedent(
+    """
+    import sys, time
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                print(time.time(), flush=True)
+                QTimer.singleShot(0, QApplication.quit)
+                obj.removeEventFilter(self)
+            return False
+
+    app = QApplication(sys.argv[:1])
+    window = QMainWindow()
+    window.resize(1280, 800)
+    spy = FirstPaint()
+    window.installEventFilter(spy)
+    window.show()
+    app.exec()
+    """
+)
+
+APP = textwrap.dedent(
+    """
+    import sys, time
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.demo import MemoryKeyring
+    from robocloud_desktop.core.secrets import SecretStore
+    from robocloud_desktop.ui.app import create_window
+    from robocloud_desktop.ui.theme import follow_os_theme
+
+    class FirstPaint(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                print(time.time(), flush=True)
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, rows_shown)
+            return False
+
+    def rows_shown():
+        if window.run_model.rowCount() >= 10000:
+            print(time.time(), flush=True)
+            QApplication.quit()
+        else:
+            QTimer.singleShot(1, rows_shown)
+
+    app = QApplication(sys.argv[:1])
+    follow_os_theme(app)
+    memory = MemoryKeyring()
+    window = create_window(app_paths(sys.argv[1]), SecretStore(backend=lambda: memory, environ={}))
+    spy = FirstPaint()
+    window.installEventFilter(spy)
+    window.show()
+    app.exec()
+    window.services.close()
+    """
+)
+
+
+def prepare_home(home: Path) -> None:
+    """50 profiles and 10,000 finished runs, written with the app's own stores."""
+    sys.path.insert(0, str(ROOT))
+    from robocloud_desktop.core.history import RunHistory
+    from robocloud_desktop.core.models import RunStatus, TriggeredRun
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.core.profiles import Profile, ProfileStore
+
+    paths = app_paths(home)
+    store = ProfileStore(paths.profiles_file)
+    profiles = [store.add(Profile(f"Process {i:02d}", "https://api.eu1.robocloud.eu", f"ws-{i % 5}", f"proc-{i}",
+                                  payload=f'{{"n": {i}}}')) for i in range(50)]
+    history = RunHistory(paths.history_db)
+    history._db.execute("BEGIN")  # one transaction: setting up, not what is measured
+    for n in range(10_000):
+        profile = profiles[n % 50]
+        run = TriggeredRun(f"run-{n:05d}", f"wi-{n}", profile.process_id, profile.workspace_id)
+        record = history.record_trigger(run, profile.target(), {"n": n}, profile_id=profile.id,
+                                        profile_name=profile.name)
+        result = "ERR" if n % 7 == 0 else "OK"
+        history.record_status(record, RunStatus(run.run_id, "COMPL", result, "", 12, {}), finished=True)
+    history._db.execute("COMMIT")
+    history.close()
+
+
+def launch(script: str, *args: str) -> list[float]:
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+           "PYTHONPATH": str(ROOT)}
+    started = time.time()
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, env=env,
+                          timeout=120, check=True)
+    return [float(line) - started for line in done.stdout.split()]
+
+
+def startup(launches: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        prepare_home(home)
+        launch(BARE)
+        launch(APP, str(home))  # warm the OS file cache for both before measuring
+        bare, first, rows = [], [], []
+        for _ in range(launches):
+            bare.append(launch(BARE)[0])
+            painted, filled = launch(APP, str(home))
+            first.append(painted)
+            rows.append(filled)
+    b, f, r = statistics.median(bare), statistics.median(first), statistics.median(rows)
+    print(f"start-up ({launches} launches each, medians; 50 profiles, 10,000 runs in the history)")
+    print(f"  bare PySide6 window, first paint   {b * 1000:7.0f} ms")
+    print(f"  robocloud-desktop, first paint     {f * 1000:7.0f} ms   ratio {f / b:.2f}   (target <= 1.5)")
+    print(f"  robocloud-desktop, 10,000 rows in  {r * 1000:7.0f} ms   ratio {r / b:.2f}")
+
+
+def stall(runs: int, duration: float) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.core.profiles import Profile
+    from robocloud_desktop.core.secrets import SecretStore
+    from robocloud_desktop.demo import MemoryKeyring
+    from robocloud_desktop.ui.app import create_window
+    from robocloud_desktop.ui.workers import Background
+
+    emulator = subprocess.Popen([sys.executable, "-m", "robocloud_desktop", "emulator", "--run-duration",
+                                 str(duration)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert emulator.stdout is not None
+        lines = [emulator.stdout.readline() for _ in range(5)]
+        fields = dict(line.strip().split(":", 1) for line in lines[1:])
+        base_url, ws, pid, secret = (fields[k].strip() for k in ("base URL", "workspace id", "process id", "secret"))
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        with tempfile.TemporaryDirectory() as tmp:
+            memory = MemoryKeyring()
+            secrets = SecretStore(backend=lambda: memory, environ={})
+            window = create_window(app_paths(tmp), secrets)
+            profile = window.services.profiles.add(Profile("Load", base_url, ws, pid), secret=secret)
+            window.profile_list.reload()
+            window.resize(1280, 800)
+            window.show()
+            services = window.services
+            background = Background(max_threads=8)
+            clock = QElapsedTimer()
+            gaps: list[float] = []
+            state = {"last": 0.0, "triggered": 0, "started": 0.0}
+
+            def tick() -> None:
+                now = clock.nsecsElapsed() / 1e6
+                if state["last"]:
+                    gaps.append(now - state["last"] - 5)
+                state["last"] = now
+
+            def trigger_one(n: int):  # type: ignore[no-untyped-def]
+                run = services.client.trigger(profile.target(), secret, {"n": n})
+                return services.history.record_trigger(run, profile.target(), {"n": n}, profile_id=profile.id,
+                                                       profile_name=profile.name)
+
+            def triggered(record) -> None:  # type: ignore[no-untyped-def]
+                window.run_model.upsert([record])
+                services.monitor.track(record)
+                state["triggered"] += 1
+
+            timer = QTimer()
+            timer.setInterval(5)
+            timer.timeout.connect(tick)
+            clock.start()
+            timer.start()
+            for n in range(runs):
+                background.run(lambda n=n: trigger_one(n), triggered)
+            deadline = time.monotonic() + duration + 120
+            while time.monotonic() < deadline:
+                app.processEvents()
+                time.sleep(0.001)
+                if state["triggered"] == runs and window.run_model.in_flight() == 0:
+                    break
+            ended = runs - window.run_model.in_flight()
+            timer.stop()
+            window.close()
+            services.close()
+    finally:
+        emulator.terminate()
+        emulator.wait(10)
+    gaps.sort()
+    print(f"event loop while {runs} runs of {duration:g} s were triggered and monitored ({ended} ended)")
+    print(f"  5 ms timer lateness: p50 {statistics.median(gaps):.1f} ms   p99 {gaps[int(len(gaps) * 0.99)]:.1f} ms"
+          f"   longest stall {gaps[-1]:.1f} ms   (target <= 50 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--launches", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=500)
+    parser.add_argument("--run-duration", type=float, default=10.0)
+    args = parser.parse_args()
+    startup(args.launches)
+    stall(args.runs, args.run_duration)
+
+
+if __name__ == "__main__":
+    main()
