@@ -16,12 +16,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from robocloud_desktop.core.api import NO_RETRY, ProcessApiClient
 from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
 from robocloud_desktop.core.history import RunHistory, RunRecord
 from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
+from robocloud_desktop.core.retry import NO_RETRY
 from robocloud_desktop.core.secrets import SecretStoreError
+
+if TYPE_CHECKING:  # the client pulls in requests; the window starts faster without it
+    from robocloud_desktop.core.api import ProcessApiClient
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +114,14 @@ class RunMonitor:
 
     def start(self, *, resume: bool = True) -> None:
         """Start the threads; with `resume`, follow every run the history says has not finished."""
-        self._threads = [threading.Thread(target=self._schedule_loop, name="run-monitor", daemon=True)]
-        self._threads += [threading.Thread(target=self._work_loop, name=f"run-monitor-{i}", daemon=True)
-                          for i in range(self._workers)]
-        for thread in self._threads:
-            thread.start()
+        with self._cond:
+            if self._stopping:  # the app closed while it was starting up
+                return
+            self._threads = [threading.Thread(target=self._schedule_loop, name="run-monitor", daemon=True)]
+            self._threads += [threading.Thread(target=self._work_loop, name=f"run-monitor-{i}", daemon=True)
+                              for i in range(self._workers)]
+            for thread in self._threads:
+                thread.start()
         if resume:
             unfinished = self.history.unfinished()
             # Spread the first look over a couple of seconds: a thousand runs resumed at once
