@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from keyring.backend import KeyringBackend
+from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
 from robocloud_desktop.core.paths import AppPaths, app_paths
@@ -20,7 +21,11 @@ from robocloud_desktop.emulator import Emulator
 class MemoryKeyring(KeyringBackend):
     """Secrets for the demo's emulated processes: kept in this process only, gone when it ends."""
 
-    priority = 0  # type: ignore[assignment]  # never picked by keyring's own detection
+    @properties.classproperty
+    def priority(cls) -> float:
+        # keyring registers every backend class it sees; this one must never be picked by its
+        # detection (a real app with no Secret Service would otherwise "store" secrets here).
+        raise RuntimeError("the demo's memory keyring is used only by demo mode")
 
     def __init__(self) -> None:
         super().__init__()
