@@ -13,13 +13,17 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     emulator.add_argument("--run-duration", type=float, default=5.0, metavar="S",
                           help="seconds an emulated run takes (default 5)")
+    emulator.add_argument("--latency", type=float, default=0.0, metavar="S",
+                          help="seconds added before every answer, like a real network round trip (default 0)")
     emulator.set_defaults(handler=run)
 
 
 def run(ctx: Context) -> int:
     from robocloud_desktop.emulator import Emulator
 
-    emulator = Emulator(port=ctx.args.port, run_duration=ctx.args.run_duration).start()
+    emulator = Emulator(port=ctx.args.port, run_duration=ctx.args.run_duration)
+    emulator.latency = getattr(ctx.args, "latency", 0.0)
+    emulator.start()
     process = emulator.default_process
     where = (f"--base-url {emulator.base_url} --workspace {process.workspace_id} "
              f"--process {process.process_id}")
