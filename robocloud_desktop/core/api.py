@@ -9,10 +9,8 @@ idempotency key, so a trigger sent twice starts two runs.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from robocloud_desktop.core.answers import decode_json, retry_after_seconds, server_message, snippet
@@ -28,6 +26,7 @@ from robocloud_desktop.core.errors import (
 )
 from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.payload import encode_payload
+from robocloud_desktop.core.retry import NO_RETRY, RetryPolicy
 from robocloud_desktop.core.target import Target
 from robocloud_desktop.core.transport import (
     DEFAULT_TIMEOUT,
@@ -43,21 +42,6 @@ log = logging.getLogger(__name__)
 PAYLOAD_STATUSES = frozenset({400, 409, 413, 415, 422})
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard to try. `attempts` counts the first try; `budget` bounds tries and waits in seconds."""
-
-    attempts: int = 4
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    budget: float = 30.0
-
-    def backoff(self, attempt: int) -> float:
-        # Jitter keeps many clients (or many runs of one monitor) from retrying in lockstep.
-        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
-
-
-NO_RETRY = RetryPolicy(attempts=1)
 
 
 class ProcessApiClient:

@@ -13,11 +13,9 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from robocloud_desktop.core.errors import InvalidPayload, InvalidTarget
 from robocloud_desktop.core.payload import parse_payload
-from robocloud_desktop.core.redact import SECRET_HEADER, redact
+from robocloud_desktop.core.redact import SECRET_HEADER, SECRET_PLACEHOLDER, redact
 from robocloud_desktop.core.shell_words import ShellSyntaxError, splitters
 from robocloud_desktop.core.target import Target, check_base_url
-
-SECRET_PLACEHOLDER = "$ROBOCLOUD_PROCESS_SECRET"
 
 _EXPECTED_URL = (
     "https://api.eu1.robocloud.eu/workspace-v1/workspaces/<workspace id>/processes/<process id>/runs"

@@ -8,6 +8,8 @@ from urllib.parse import quote, quote_plus
 
 SECRET_HEADER = "robocloud-process-secret"
 MASK = "***"
+# What a copied curl command holds instead of the secret: the shell fills it in from the environment.
+SECRET_PLACEHOLDER = "$ROBOCLOUD_PROCESS_SECRET"
 
 # The query-string fallback puts the secret into URLs, and urllib3 logs URLs at DEBUG level.
 _QUERY_SECRET = re.compile(r"(robocloud-process-secret=)[^&\s\"'#]+", re.IGNORECASE)

@@ -13,14 +13,12 @@ import threading
 from collections.abc import Callable, Mapping
 from contextlib import closing
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import keyring
-import keyring.backend
-import keyring.core
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-from keyring.errors import InitError, KeyringLocked, NoKeyringError, PasswordDeleteError
+# keyring is imported where it is used: loading it (and its backends) is slow enough to be felt in
+# the window's start-up, and the window needs no secret before it is on screen.
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "robocloud-desktop"
 # One keyring call at a time in this process: gnome-keyring has been seen to abort when two
@@ -69,6 +67,10 @@ def env_var_for(profile_name: str) -> str:
 def redetect_backend() -> None:
     """Look for a keyring backend again. keyring checks which backends are viable only once per
     process; without a reset, a Secret Service started after the app would never be found."""
+    import keyring.backend
+    import keyring.core
+    from keyring.backends import fail
+
     vars(keyring.backend.get_all_keyring).pop("saved_result", None)
     try:
         keyring.core.init_backend()
@@ -77,6 +79,9 @@ def redetect_backend() -> None:
 
 
 def _default_backend() -> KeyringBackend:
+    import keyring
+    from keyring.backends import fail
+
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring):
         redetect_backend()  # nothing was found last time; a Secret Service may have started since
@@ -100,6 +105,8 @@ class SecretStore:
 
     def backend_name(self) -> str:
         """Where secrets go, in words a user recognises (for "stored in ..." hints)."""
+        from keyring.backends import fail
+
         try:
             backend = self._backend()
         except Exception:
@@ -137,6 +144,8 @@ class SecretStore:
 
     def delete(self, profile_id: str, profile_name: str) -> bool:
         """Remove the profile's secret; False when there was none."""
+        from keyring.errors import PasswordDeleteError
+
         def remove(backend: KeyringBackend) -> bool:
             try:
                 backend.delete_password(SERVICE, profile_id)
@@ -160,6 +169,9 @@ class SecretStore:
         self._call(lambda b: b.get_password(SERVICE, "availability-check"), profile_name)
 
     def _call(self, operation: Callable[[KeyringBackend], Any], profile_name: str) -> Any:
+        from keyring.backends import fail
+        from keyring.errors import InitError, KeyringLocked, NoKeyringError
+
         try:
             with _KEYRING_LOCK:
                 backend = self._backend()

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from robocloud_desktop.core.monitor import PollPlan
 from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.theme import follow_os_theme
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.monitor import PollPlan
 
 
 def window_settings(paths: AppPaths) -> QSettings:
@@ -50,6 +53,6 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
     try:
         return app.exec()
     finally:
-        window.services.close()
+        window.shutdown()
         if demo_env is not None:
             demo_env.close()

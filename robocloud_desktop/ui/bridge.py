@@ -7,11 +7,13 @@ so the board changes only the rows that changed, a few times a second at most.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from robocloud_desktop.core.history import RunRecord
-from robocloud_desktop.core.monitor import RunUpdate
+if TYPE_CHECKING:
+    from robocloud_desktop.core.history import RunRecord
+    from robocloud_desktop.core.monitor import RunUpdate
 
 
 class MonitorBridge(QObject):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QSettings, Qt, Slot
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -64,7 +64,10 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self._restore()
-        self._start()
+        # Loading the history, the HTTP stack and the keyring waits for the first paint: the
+        # window shows up at once and fills in a moment later.
+        self._started = False
+        self.installEventFilter(self)
 
     # --- building -------------------------------------------------------------------------------
 
@@ -213,7 +216,6 @@ class MainWindow(QMainWindow):
         self.scope_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.state_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
-        self.services.monitor.add_listener(self.bridge.on_update)
         self.bridge.runsUpdated.connect(self._runs_updated)
         self.bridge.runEnded.connect(self.notifier.run_ended)
         self.bridge.networkProblem.connect(self._network_problem)
@@ -237,6 +239,13 @@ class MainWindow(QMainWindow):
                 self.profile_list.select_profile(first.id)
         self._update_trigger_button()
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() == QEvent.Type.Paint and not self._started:
+            self._started = True
+            self.removeEventFilter(self)
+            QTimer.singleShot(0, self._start)
+        return super().eventFilter(watched, event)
+
     def _start(self) -> None:
         problems = list(self.services.profiles.problems) + list(self.services.history.problems)
         if problems:
@@ -245,7 +254,9 @@ class MainWindow(QMainWindow):
 
         def load() -> list[RunRecord]:
             records = services.history.recent(limit=0)
-            services.monitor.start(resume=True)
+            monitor = services.monitor
+            monitor.add_listener(self.bridge.on_update)  # the bridge only queues: safe from any thread
+            monitor.start(resume=True)
             return records
 
         self.background.run(load, self._history_loaded, lambda e: self.banner.show_message(str(e), "error"))
@@ -257,6 +268,11 @@ class MainWindow(QMainWindow):
         self.run_model.set_records(records)
         self.run_model.upsert(started_meanwhile)
         self._update_status()
+
+    def shutdown(self) -> None:
+        """After the window has closed: let background jobs finish, then stop polling and close files."""
+        self.background.wait_idle(5000)
+        self.services.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._remember_payload()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from urllib.parse import urlsplit
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -30,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
-from robocloud_desktop.core.regions import REGIONS, region_of
+from robocloud_desktop.core.regions import REGIONS, region_label, region_of
 from robocloud_desktop.core.secrets import SecretState, SecretStore, env_var_for
 from robocloud_desktop.core.target import check_base_url
 from robocloud_desktop.ui.look import banner_colours
@@ -75,14 +74,6 @@ def url_problem(base_url: str) -> str | None:
     except InvalidTarget as error:
         return error.message
     return None
-
-
-def region_label(base_url: str) -> str:
-    """"EU1" for a known region, else the host: short enough for a list's second line."""
-    key = region_of(base_url)
-    if key is not None:
-        return key.split("-")[0].upper()
-    return urlsplit(base_url).netloc or base_url
 
 
 # --- small widgets shared with the curl import dialog ---------------------------------------------

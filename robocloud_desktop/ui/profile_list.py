@@ -10,7 +10,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import (
@@ -43,11 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
+from robocloud_desktop.core.regions import region_label
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError, env_var_for
-from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog
 from robocloud_desktop.ui.look import icon
-from robocloud_desktop.ui.profile_dialog import ProfileDialog, region_label
 from robocloud_desktop.ui.workers import Background
+
+if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner without them
+    from robocloud_desktop.ui.profile_dialog import ProfileDialog
 
 log = logging.getLogger(__name__)
 
@@ -553,6 +555,7 @@ class ProfileList(QWidget):
         self.view.setFocus()
 
     def _profile_dialog(self, profile: Profile | None, *, duplicate: bool = False) -> ProfileDialog:
+        from robocloud_desktop.ui.profile_dialog import ProfileDialog  # loaded when first needed
         state = self.model.state(profile.id) if profile else None
         return ProfileDialog(self._store, self._secrets, profile, self, duplicate=duplicate,
                              secret_state=state, backend_name=self._backend_name)
@@ -596,6 +599,8 @@ class ProfileList(QWidget):
         self._open(dialog)
 
     def import_from_curl(self) -> None:
+        from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog  # loaded when first needed
+
         dialog = CurlImportDialog(self._store, self)
         store = self._store
 

@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from robocloud_desktop.core.curl import SECRET_PLACEHOLDER, render_status_curl
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
 
@@ -333,6 +333,8 @@ class RunDetails(QWidget):
             self._payload.show_text(_pretty_json(record.payload) if record.payload.strip() else "(empty)")
 
         try:
+            from robocloud_desktop.core.curl import render_status_curl  # the shell parser behind it loads late
+
             self._curl = render_status_curl(record.base_url, record.workspace_id, record.process_id, record.run_id,
                                             secret_in_query=record.secret_in_query)
         except InvalidTarget as error:

@@ -6,6 +6,7 @@ to an object that lives on the GUI thread, so callbacks may touch widgets.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 from collections.abc import Callable
@@ -28,9 +29,14 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except Exception as error:  # handed to the caller's on_error on the GUI thread
-            self._relay.failed.emit(self._token, error)
+            self._emit(self._relay.failed, error)
         else:
-            self._relay.finished.emit(self._token, result)
+            self._emit(self._relay.finished, result)
+
+    def _emit(self, signal: Any, value: object) -> None:
+        # RuntimeError: the window is gone (the app is quitting), so nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(self._token, value)
 
 
 class Background(QObject):

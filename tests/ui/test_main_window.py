@@ -52,7 +52,7 @@ def open_window(qtbot, paths) -> Iterator[Callable[[], MainWindow]]:
     yield make
     for window in windows:
         window.close()
-        window.services.close()
+        window.shutdown()
 
 
 def select(window: MainWindow, name: str) -> None:
@@ -163,7 +163,7 @@ def test_a_restart_resumes_unfinished_runs_and_restores_the_window(qtbot, profil
     size, sizes = (window.width(), window.height()), window.main_splitter.sizes()
     run_id = trigger_and_get_run(qtbot, window)
     window.close()
-    window.services.close()
+    window.shutdown()
     assert not RunHistory(paths.history_db).get(run_id).finished
 
     again = open_window()
