@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
+        # Wide enough for a whole run id (a UUID) under its label: ids are what people copy.
+        self.run_details.setMinimumWidth(self.fontMetrics().horizontalAdvance("0123abcd-" * 4) + 64)
 
         self.scope_filter = QComboBox(self)
         self.scope_filter.setObjectName("scopeFilter")
@@ -150,7 +152,7 @@ class MainWindow(QMainWindow):
         self.board_splitter.addWidget(self.run_details)
         self.board_splitter.setStretchFactor(0, 3)
         self.board_splitter.setStretchFactor(1, 1)
-        self.board_splitter.setSizes([900, 300])
+        self.board_splitter.setSizes([860, 340])
 
         board = QWidget(self)
         board_layout = QVBoxLayout(board)
