@@ -54,8 +54,6 @@ APP = textwrap.dedent(
     from PySide6.QtCore import QEvent, QObject, QTimer
     from PySide6.QtWidgets import QApplication
     from robocloud_desktop.core.paths import app_paths
-    from robocloud_desktop.demo import MemoryKeyring
-    from robocloud_desktop.core.secrets import SecretStore
     from robocloud_desktop.ui.app import create_window
     from robocloud_desktop.ui.theme import follow_os_theme
 
@@ -76,8 +74,7 @@ APP = textwrap.dedent(
 
     app = QApplication(sys.argv[:1])
     follow_os_theme(app)
-    memory = MemoryKeyring()
-    window = create_window(app_paths(sys.argv[1]), SecretStore(backend=lambda: memory, environ={}))
+    window = create_window(app_paths(sys.argv[1]))  # as the app starts: keyring looked up later
     spy = FirstPaint()
     window.installEventFilter(spy)
     window.show()
@@ -236,7 +233,8 @@ def main() -> None:
                         "tens of milliseconds; 0 makes the polling CPU-bound, a worst case (default 0.05)")
     args = parser.parse_args()
     startup(args.launches)
-    stall(args.runs, args.run_duration, args.latency)
+    if args.runs > 0:
+        stall(args.runs, args.run_duration, args.latency)
 
 
 if __name__ == "__main__":
