@@ -119,6 +119,8 @@ def launch(script: str, *args: str) -> list[float]:
 
 
 def startup(launches: int) -> None:
+    # As installed by pip: the app's modules compiled once, not at every start.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "robocloud_desktop")], check=True)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         prepare_home(home)
