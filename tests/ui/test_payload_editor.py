@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QPalette, QTextCharFormat, QTextFormat
+from PySide6.QtGui import QColor, QTextCharFormat, QTextFormat
 from PySide6.QtWidgets import QApplication, QWidget
 
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES
 from robocloud_desktop.ui.json_highlighter import COLOURS
 from robocloud_desktop.ui.look import is_dark
 from robocloud_desktop.ui.payload_editor import PayloadEditor, preview
+from robocloud_desktop.ui.theme import dark_palette as theme_dark_palette
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -43,21 +44,10 @@ def shown(qtbot, editor: PayloadEditor) -> PayloadEditor:
 @pytest.fixture
 def dark_palette(qapp: QApplication) -> Iterator[None]:
     before = QApplication.palette()
-    palette = QPalette()
-    for role, colour in {
-        QPalette.ColorRole.Window: "#2d2d2d", QPalette.ColorRole.WindowText: "#e6e6e6",
-        QPalette.ColorRole.Base: "#1e1e1e", QPalette.ColorRole.AlternateBase: "#262626",
-        QPalette.ColorRole.Text: "#e6e6e6", QPalette.ColorRole.Button: "#353535",
-        QPalette.ColorRole.ButtonText: "#e6e6e6", QPalette.ColorRole.ToolTipBase: "#353535",
-        QPalette.ColorRole.ToolTipText: "#e6e6e6", QPalette.ColorRole.PlaceholderText: "#8c8c8c",
-        QPalette.ColorRole.Highlight: "#2f65ca", QPalette.ColorRole.HighlightedText: "#ffffff",
-    }.items():
-        palette.setColor(role, QColor(colour))
+    palette = theme_dark_palette()
     QApplication.setPalette(palette)
     QApplication.processEvents()  # widgets hear of a new application palette through posted events
-    if not is_dark():
-        QApplication.setPalette(before)
-        pytest.skip("the platform reports a light colour scheme whatever the palette")
+    assert is_dark(), "the platform should follow the application palette offscreen"
     yield
     QApplication.setPalette(before)
     QApplication.processEvents()
