@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,17 @@ def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: 
     return MainWindow(services, settings)
 
 
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort with a core dump; say what to do instead."""
+    return (sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM")
+            and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
+
+
 def run_gui(config_dir: str | None, demo: bool) -> int:
+    if _no_display():
+        print("robocloud-desktop: no display to open the window on. Run it in a desktop session, or use "
+              "the command line (robocloud-desktop --help).", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("robocloud-desktop")

@@ -148,3 +148,11 @@ def test_nan_and_huge_numbers_are_refused_before_sending(emulator, process):
         done = run_cli("trigger", *where(emulator, process), "--payload", payload, secret=process.secret)
         assert done.returncode == 2 and "payload contains" in done.stderr
     assert emulator.count() == 0
+
+
+def test_the_window_without_a_display_says_what_to_do_instead():
+    environ = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    done = subprocess.run([sys.executable, "-m", "robocloud_desktop"], capture_output=True, text=True,
+                          env=environ, timeout=60)
+    assert done.returncode == 2
+    assert "no display" in done.stderr and "--help" in done.stderr
