@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_TIMEOUT, Context
-from robocloud_desktop.core.api import ProcessApiClient
 from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome, label_of
-from robocloud_desktop.core.monitor import RunMonitor, RunUpdate
-from robocloud_desktop.core.run_secrets import run_secret_lookup
+
+if TYPE_CHECKING:  # the HTTP stack and the monitor load only for the commands that follow runs
+    from robocloud_desktop.core.api import ProcessApiClient
+    from robocloud_desktop.core.monitor import RunUpdate
 
 
 def describe(record: RunRecord) -> str:
@@ -41,6 +43,8 @@ def exit_code_of(record: RunRecord) -> int:
 
 def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secret: str,
                  timeout: float | None) -> int:
+    from robocloud_desktop.core.monitor import RunMonitor
+
     done = threading.Event()
     latest = [record]
 
@@ -91,6 +95,10 @@ def watch(ctx: Context) -> int:
                 waiting.discard(record.run_id)
             if not waiting:
                 done.set()
+
+    from robocloud_desktop.core.api import ProcessApiClient
+    from robocloud_desktop.core.monitor import RunMonitor
+    from robocloud_desktop.core.run_secrets import run_secret_lookup
 
     with ProcessApiClient() as client:
         monitor = RunMonitor(client, history, run_secret_lookup(ctx.profiles, ctx.secrets), on_update=on_update)

@@ -7,7 +7,6 @@ import sys
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError, add_config_dir
-from robocloud_desktop.core.curl import CurlParseError, parse_curl, render_curl
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.regions import REGIONS, base_url_for_region
 from robocloud_desktop.core.secrets import SecretState, env_var_for
@@ -87,6 +86,8 @@ def import_command(ctx: Context) -> int:
         if ctx.stdin is sys.stdin and sys.stdin.isatty():
             ctx.warn("Paste the curl command, then press Ctrl+D.")
         text = ctx.stdin.read()
+    from robocloud_desktop.core.curl import CurlParseError, parse_curl
+
     try:
         parsed = parse_curl(text)
     except CurlParseError as error:
@@ -172,6 +173,8 @@ def remove_command(ctx: Context) -> int:
 def curl_command(ctx: Context) -> int:
     profile = ctx.profiles.get(ctx.args.name)
     secret = ctx.secrets.get(profile.id, profile.name) if ctx.args.reveal_secret else None
+    from robocloud_desktop.core.curl import render_curl
+
     ctx.print(render_curl(profile.base_url, profile.workspace_id, profile.process_id, profile.payload,
                           secret_in_query=profile.secret_in_query, secret=secret))
     return EXIT_OK

@@ -9,7 +9,6 @@ from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, Context, UsageError, add_config_dir
 from robocloud_desktop.cli.following import wait_for_run
-from robocloud_desktop.core.api import ProcessApiClient
 from robocloud_desktop.core.history import HistoryError, RunHistory, RunRecord
 from robocloud_desktop.core.models import Outcome, RunStatus, TriggeredRun
 from robocloud_desktop.core.payload import parse_payload
@@ -139,6 +138,8 @@ def trigger_command(ctx: Context) -> int:
     resolved = resolve(ctx)
     if args.payload is None:
         payload = parse_payload(resolved.payload)
+    from robocloud_desktop.core.api import ProcessApiClient  # the HTTP stack loads only when needed
+
     with ProcessApiClient() as client:
         run = client.trigger(resolved.target, resolved.secret, payload)
         record = _remember(ctx, run, resolved, payload)
@@ -167,6 +168,8 @@ def _remember(ctx: Context, run: TriggeredRun, resolved: Resolved, payload: dict
 
 def status_command(ctx: Context) -> int:
     resolved = resolve(ctx)
+    from robocloud_desktop.core.api import ProcessApiClient
+
     with ProcessApiClient() as client:
         status = client.get_run(resolved.target, resolved.secret, ctx.args.run_id)
     print_status(ctx, status)
