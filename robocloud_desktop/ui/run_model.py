@@ -179,32 +179,42 @@ def _tooltip(record: RunRecord, column: int) -> str | None:
 
 
 class RunTableModel(QAbstractTableModel):
-    """Runs keyed by run id; rows never move, so updates are O(changed rows)."""
+    """Runs keyed by run id, newest first by row: the board's usual order needs no sorting.
+
+    Runs are kept oldest first in a list and shown from its end, so a new run is appended to the
+    list yet appears as row 0; no run's place in the list ever changes, so updates are
+    O(changed rows).
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._records: list[RunRecord] = []
-        self._rows: dict[str, int] = {}
+        self._records: list[RunRecord] = []  # oldest first
+        self._slots: dict[str, int] = {}  # run id -> place in _records
         self._in_flight = 0
+
+    def _row(self, slot: int) -> int:
+        return len(self._records) - 1 - slot
 
     # --- reading ------------------------------------------------------------------------------
 
     def record(self, row: int) -> RunRecord:
-        return self._records[row]
+        return self._records[self._row(row)]
 
     def record_for(self, run_id: str) -> RunRecord | None:
-        row = self._rows.get(run_id)
-        return None if row is None else self._records[row]
+        slot = self._slots.get(run_id)
+        return None if slot is None else self._records[slot]
 
     def row_of(self, run_id: str) -> int | None:
-        return self._rows.get(run_id)
+        slot = self._slots.get(run_id)
+        return None if slot is None else self._row(slot)
 
     def in_flight(self) -> int:
         """Runs not ended yet (kept as a running count, so the status bar can ask often)."""
         return self._in_flight
 
     def records(self) -> list[RunRecord]:
-        return list(self._records)
+        """Newest first, as the rows show them."""
+        return self._records[::-1]
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -214,34 +224,33 @@ class RunTableModel(QAbstractTableModel):
         for record in records:
             by_id[record.run_id] = record
         self.beginResetModel()
-        self._records = list(by_id.values())
-        self._rows = {run_id: row for row, run_id in enumerate(by_id)}
+        self._records = sorted(by_id.values(), key=lambda r: r.triggered_at)
+        self._slots = {record.run_id: slot for slot, record in enumerate(self._records)}
         self._in_flight = sum(1 for r in self._records if not r.is_ended)
         self.endResetModel()
 
     def upsert(self, records: Iterable[RunRecord]) -> None:
-        """Add new runs at the end and update known ones, telling views only about real changes."""
-        changed: set[int] = set()
+        """Add new runs at the top and update known ones, telling views only about real changes."""
+        changed: list[int] = []
         added: dict[str, RunRecord] = {}
         for record in records:
-            row = self._rows.get(record.run_id)
-            if row is None:
+            slot = self._slots.get(record.run_id)
+            if slot is None:
                 added[record.run_id] = record
                 continue
-            old = self._records[row]
+            old = self._records[slot]
             if old == record:
                 continue
             self._in_flight += (not record.is_ended) - (not old.is_ended)
-            self._records[row] = record
-            changed.add(row)
-        for first, last in _ranges(sorted(changed)):
+            self._records[slot] = record
+            changed.append(slot)
+        for first, last in _ranges(sorted(self._row(slot) for slot in changed)):
             self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
         if added:
-            # Appended as one block: the proxy's sort puts the newest first, not the position.
-            start = len(self._records)
-            self.beginInsertRows(QModelIndex(), start, start + len(added) - 1)
-            for offset, (run_id, record) in enumerate(added.items()):
-                self._rows[run_id] = start + offset
+            # One block at the top, newest first: the rows below move down by as many.
+            self.beginInsertRows(QModelIndex(), 0, len(added) - 1)
+            for record in sorted(added.values(), key=lambda r: r.triggered_at):
+                self._slots[record.run_id] = len(self._records)
                 self._records.append(record)
                 self._in_flight += not record.is_ended
             self.endInsertRows()
@@ -260,7 +269,7 @@ class RunTableModel(QAbstractTableModel):
         row = index.row()
         if not 0 <= row < len(self._records):
             return None
-        record, column = self._records[row], index.column()
+        record, column = self._records[len(self._records) - 1 - row], index.column()
         if role == SORT_ROLE:
             return _sort_key(record, column)
         if role == _DISPLAY:
@@ -325,6 +334,13 @@ class RunFilterProxy(QSortFilterProxyModel):
         self.setRecursiveFilteringEnabled(False)
         self.setDynamicSortFilter(True)
         self.sort(COL_STARTED, Qt.SortOrder.DescendingOrder)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        # Newest first is the model's own row order: sorting 10,000 rows through data() would
+        # hold the GUI thread for a noticeable moment at every start, for nothing.
+        if column == COL_STARTED and order == Qt.SortOrder.DescendingOrder:
+            column, order = -1, Qt.SortOrder.AscendingOrder  # -1 with descending would reverse it
+        super().sort(column, order)
 
     def setSourceModel(self, model: RunTableModel | None) -> None:  # type: ignore[override]
         # The filters read RunRecords straight from the model: much cheaper than data() per field.

@@ -208,14 +208,16 @@ def test_upsert_of_unchanged_records_emits_nothing(qtbot, model: RunTableModel) 
         model.upsert(same)
 
 
-def test_upsert_appends_new_runs_as_one_block(qtbot, model: RunTableModel) -> None:
+def test_upsert_inserts_new_runs_at_the_top_as_one_block(qtbot, model: RunTableModel) -> None:
     before = model.rowCount()
+    oldest = model.record(before - 1)
     new = [make_record(5000 + i, "INI", triggered_at=NOW + 100 + i) for i in range(3)]
     with qtbot.waitSignal(model.rowsInserted, check_params_cb=lambda parent, first, last: (
-            not parent.isValid() and first == before and last == before + 2)):
+            not parent.isValid() and first == 0 and last == 2)):
         model.upsert([*new, new[0]])  # a run given twice is inserted once
     assert model.rowCount() == before + 3
-    assert model.row_of(new[2].run_id) == before + 2
+    assert [model.row_of(r.run_id) for r in new] == [2, 1, 0]  # newest first
+    assert model.row_of(oldest.run_id) == before + 2 and model.record(before + 2) == oldest
 
 
 def test_in_flight_follows_updates(model: RunTableModel) -> None:
@@ -349,8 +351,10 @@ def test_configure_run_table(qtbot, proxy: RunFilterProxy) -> None:
     assert view.horizontalHeader().stretchLastSection()
     # Turning sorting on must keep newest first, not jump to the first column.
     assert view.horizontalHeader().sortIndicatorSection() == COL_STARTED
-    assert proxy.sortColumn() == COL_STARTED
-    assert proxy.sortOrder() == Qt.SortOrder.DescendingOrder
+    assert proxy.sortColumn() == -1  # newest first is the model's own order: nothing to sort
+    assert view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
+    started = [proxy.index(row, COL_STARTED).data(SORT_ROLE) for row in range(proxy.rowCount())]
+    assert started == sorted(started, reverse=True)
 
 
 def test_configure_run_table_needs_the_model_first(qtbot) -> None:
