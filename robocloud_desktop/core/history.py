@@ -249,4 +249,8 @@ class RunHistory:
         values = dict(zip(_COLUMNS, row, strict=True))
         values["secret_in_query"] = bool(values["secret_in_query"])
         values["finished"] = bool(values["finished"])
-        return RunRecord(**values)
+        # The frozen dataclass's __init__ sets each field through object.__setattr__; filling the
+        # instance dict at once is several times faster, which counts when 10,000 rows load at start.
+        record = object.__new__(RunRecord)
+        record.__dict__.update(values)
+        return record

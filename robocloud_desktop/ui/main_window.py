@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.services = services
         self.settings = settings
         self.background = Background(self)
+        self.background.hold()  # released once the run history is on the board
         self.bridge = MonitorBridge(self)
         self.notifier = Notifier(self, self)
         self._triggering = False
@@ -254,15 +255,22 @@ class MainWindow(QMainWindow):
             self.banner.show_message("\n".join(getattr(p, "message", str(p)) for p in problems), "warning")
         services = self.services
 
-        def load() -> list[RunRecord]:
-            records = services.history.recent(limit=0)
-            monitor = services.monitor
+        def start_monitor() -> None:
+            monitor = services.monitor  # loads the HTTP stack: after the board is filled
             monitor.add_listener(self.bridge.on_update)  # the bridge only queues: safe from any thread
             monitor.start(resume=True)
-            return records
 
-        self.background.run(load, self._history_loaded, lambda e: self.banner.show_message(str(e), "error"))
-        self.background.run(lambda: services.secrets.check_available(""), None, self._keyring_problem)
+        def loaded(records: list[RunRecord]) -> None:
+            self._history_loaded(records)
+            self.background.release()
+            self.background.run(start_monitor, None, lambda e: self.banner.show_message(str(e), "error"))
+            self.background.run(lambda: services.secrets.check_available(""), None, self._keyring_problem)
+
+        def failed(error: Exception) -> None:
+            self.background.release()
+            self.banner.show_message(str(error), "error")
+
+        self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
 
     def _history_loaded(self, records: list[RunRecord]) -> None:
         # A run triggered while the history was loading is already on the board: keep it.

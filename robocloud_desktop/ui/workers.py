@@ -51,13 +51,31 @@ class Background(QObject):
         self._pool.setMaxThreadCount(max_threads)
         self._tokens = itertools.count(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
+        self._held: list[_Job] | None = None
         self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
 
-    def run(self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None) -> None:
+    def run(self, fn: Callable[[], Any], on_done: Done | None = None, on_error: Failed | None = None, *,
+            now: bool = False) -> None:
+        """Run `fn` off the GUI thread; while held, jobs wait for release() unless `now` is set."""
         token = next(self._tokens)
         self._callbacks[token] = (on_done, on_error)
-        self._pool.start(_Job(token, fn, self))
+        job = _Job(token, fn, self)
+        if self._held is not None and not now:
+            self._held.append(job)
+        else:
+            self._pool.start(job)
+
+    def hold(self) -> None:
+        """Queue new jobs instead of starting them: at start-up, the first jobs that matter (the
+        run history) should not share the interpreter with slower ones (keyring detection)."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        held, self._held = self._held or [], None
+        for job in held:
+            self._pool.start(job)
 
     @property
     def busy(self) -> int:
