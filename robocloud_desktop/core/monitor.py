@@ -138,11 +138,6 @@ class RunMonitor:
             self._runs[record.run_id] = record
             self._push(record.run_id, time.monotonic() + (self.plan.first_delay if delay is None else delay))
 
-    def forget_secrets(self) -> None:
-        """Look secrets up again on the next poll (after the user stored a new one)."""
-        with self._cond:
-            self._secrets.clear()
-
     @property
     def tracked(self) -> int:
         with self._cond:

@@ -138,9 +138,6 @@ class ProfileStore:
     def by_id(self, profile_id: str) -> Profile | None:
         return next((p for p in self._profiles if p.id == profile_id), None)
 
-    def reload(self) -> None:
-        self._profiles = self._read()
-
     # --- changing -----------------------------------------------------------------------------
 
     def add(self, profile: Profile, secret: str | None = None) -> Profile:
