@@ -160,9 +160,12 @@ class ProfileStore:
                 raise
         return profile
 
-    def update(self, profile: Profile) -> Profile:
-        """Replace the profile with the same id (renames keep the id, so the secret stays)."""
+    def update(self, profile: Profile, secret: str | None = None) -> Profile:
+        """Replace the profile with the same id; with `secret`, store that too. Renames keep the
+        id, so the secret stays; its keyring label is renamed with the profile."""
         profile = profile.validated()
+        if secret is not None and self.secrets is not None:
+            self.secrets.check_available(profile.name)  # as add() does: fail before changing anything
         with self._changing() as profiles:
             index = next((i for i, p in enumerate(profiles) if p.id == profile.id), None)
             if index is None:
@@ -170,8 +173,18 @@ class ProfileStore:
                     f"The profile {profile.name!r} no longer exists; it may have been removed."
                 )
             self._check_name_free(profiles, profile.name, profile.id)
+            old_name = profiles[index].name
             profiles[index] = profile
+        if self.secrets is not None:
+            if secret is not None:
+                self.secrets.set(profile.id, profile.name, secret)
+            elif profile.name != old_name:
+                self.secrets.relabel(profile.id, profile.name)
         return profile
+
+    def check_name(self, name: str, own_id: str | None = None) -> None:
+        """ProfileError when another profile (not `own_id`) already has this name, in any case."""
+        self._check_name_free(self._profiles, " ".join(name.split()), own_id)
 
     def rename(self, old: str, new: str) -> Profile:
         return self.update(replace(self.get(old), name=new))

@@ -155,6 +155,17 @@ class SecretStore:
 
         return bool(self._call(remove, profile_name))
 
+    def relabel(self, profile_id: str, profile_name: str) -> None:
+        """Name the renamed profile in its keyring entry's label. Cosmetic: the secret is found by
+        id, so keyring trouble leaves the old label. Reads the keyring itself, never the
+        environment override, which must not end up in the keyring."""
+        try:
+            stored = self._call(lambda b: b.get_password(SERVICE, profile_id), profile_name)
+            if stored:
+                self.set(profile_id, profile_name, str(stored))
+        except SecretStoreError:
+            pass
+
     def state(self, profile_id: str, profile_name: str) -> SecretState:
         if self.from_environment(profile_name):
             return SecretState.FROM_ENVIRONMENT

@@ -61,8 +61,7 @@ def name_problem(store: ProfileStore, name: str, own_id: str | None = None) -> s
     """The core's message for an invalid or taken name (case-insensitive, `own_id` excluded)."""
     try:
         clean = replace(_SOUND, name=name).validated().name
-        # The store's own rule and message, so the dialog agrees with what add/update will say.
-        ProfileStore._check_name_free(store.profiles(), clean, own_id)
+        store.check_name(clean, own_id)  # the store's own rule and words, as add/update will say
     except ProfileError as error:
         return error.message
     return None

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
-from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
@@ -579,7 +578,7 @@ class ProfileList(QWidget):
 
         def save() -> None:
             profile, secret = dialog.result_profile(), dialog.entered_secret()
-            self._save(lambda: _update(self._store, self._secrets, profile, secret, original.name))
+            self._save(lambda: self._store.update(profile, secret))
 
         dialog.accepted.connect(save)
         self._open(dialog)
@@ -659,28 +658,6 @@ class ProfileList(QWidget):
 
 
 # --- the jobs: plain data in, run on the Background pool ----------------------------------------
-
-
-def _update(store: ProfileStore, secrets: SecretStore, profile: Profile, secret: str | None,
-            old_name: str) -> Profile:
-    if secret is not None:
-        # As store.add does: find out the keyring is missing or locked before anything changes.
-        secrets.check_available(profile.name)
-    saved = store.update(profile)
-    if secret is not None:
-        secrets.set(saved.id, saved.name, secret)
-    elif saved.name != old_name:
-        _relabel(secrets, saved)
-    return saved
-
-
-def _relabel(secrets: SecretStore, profile: Profile) -> None:
-    """The keyring entry's label names the profile; after a rename it would name the old one.
-    Cosmetic, so any keyring trouble leaves the old label (the secret is found by id anyway)."""
-    if secrets.from_environment(profile.name):
-        return  # get() would answer with the override, which must not end up in the keyring
-    with suppress(SecretStoreError):
-        secrets.set(profile.id, profile.name, secrets.get(profile.id, profile.name))
 
 
 def _duplicate(store: ProfileStore, secrets: SecretStore, original: Profile, profile: Profile,

@@ -125,6 +125,8 @@ def test_removing_a_profile_removes_its_secret_and_renaming_keeps_it(path, secre
     profile = store.add(make("Invoices"), secret="s3cret-value-for-invoices-000")
     store.rename("Invoices", "Invoices EU")
     assert store.secrets.get(profile.id, "Invoices EU") == "s3cret-value-for-invoices-000"
+    [(label, _, _)] = secret_service.items(SERVICE)
+    assert "Invoices EU" in label  # the keyring entry names the profile by its new name
     store.remove("Invoices EU")
     assert secret_service.items(SERVICE) == []
     assert store.profiles() == []
