@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, Context, UsageError, add_config_dir
 from robocloud_desktop.cli.following import wait_for_run
-from robocloud_desktop.core.history import HistoryError, RunHistory, RunRecord
+from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome, RunStatus, TriggeredRun
 from robocloud_desktop.core.payload import parse_payload
 from robocloud_desktop.core.profiles import Profile
@@ -156,14 +155,12 @@ def trigger_command(ctx: Context) -> int:
 
 def _remember(ctx: Context, run: TriggeredRun, resolved: Resolved, payload: dict[str, Any]) -> RunRecord:
     profile = resolved.profile
-    try:
-        return ctx.history.record_trigger(run, resolved.target, payload,
-                                          profile_id=profile.id if profile else "",
-                                          profile_name=profile.name if profile else "")
-    except (OSError, sqlite3.Error, HistoryError) as error:
-        # The run has started: that matters more than the history, so say so and go on.
-        ctx.warn(f"The run started but could not be saved in the run history ({error}).")
-        return RunHistory.record_for(run, resolved.target, payload)
+    record, warning = ctx.history.remember_trigger(run, resolved.target, payload,
+                                                   profile_id=profile.id if profile else "",
+                                                   profile_name=profile.name if profile else "")
+    if warning:
+        ctx.warn(warning)
+    return record
 
 
 def status_command(ctx: Context) -> int:

@@ -176,6 +176,17 @@ class RunHistory:
         self._write(record, insert=True)
         return record
 
+    def remember_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
+                         profile_id: str = "", profile_name: str = "") -> tuple[RunRecord, str]:
+        """record_trigger that never fails: the run has started, which matters more than our own
+        file. Returns the record and a warning ('' when it was saved)."""
+        try:
+            return self.record_trigger(run, target, payload, profile_id=profile_id, profile_name=profile_name), ""
+        except (OSError, sqlite3.Error, HistoryError) as error:
+            record = self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
+                                     keep_payload=self.keep_payloads)
+            return record, f"The run started but could not be saved in the run history ({error})."
+
     @staticmethod
     def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *, profile_id: str = "",
                    profile_name: str = "", keep_payload: bool = True) -> RunRecord:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
-from robocloud_desktop.core.history import HistoryError, RunHistory, RunRecord
+from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.profiles import Profile, ProfileError
 from robocloud_desktop.ui.services import Services
 
@@ -22,14 +21,9 @@ class TriggerJob:
         target = profile.target()
         run = services.client.trigger(target, secret, self.payload)
         # From here on the run exists: problems with our own files are warnings, never errors.
-        warnings = []
-        try:
-            record = services.history.record_trigger(run, target, self.payload, profile_id=profile.id,
-                                                     profile_name=profile.name)
-        except (OSError, sqlite3.Error, HistoryError) as error:
-            warnings.append(f"The run started but could not be saved in the run history ({error}).")
-            record = RunHistory.record_for(run, target, self.payload, profile_id=profile.id,
-                                           profile_name=profile.name)
+        record, warning = services.history.remember_trigger(run, target, self.payload, profile_id=profile.id,
+                                                            profile_name=profile.name)
+        warnings = [warning] if warning else []
         try:
             latest = services.profiles.by_id(profile.id) or profile
             services.profiles.update(latest.with_payload_used(self.text))

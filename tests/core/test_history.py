@@ -124,3 +124,11 @@ def test_kill_9_loses_no_finished_run_and_corrupts_nothing(tmp_path):
         path.unlink()
         for side in ("-wal", "-shm"):
             Path(str(path) + side).unlink(missing_ok=True)
+
+
+def test_a_run_that_started_is_reported_even_when_the_history_cannot_save_it(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    history.close()  # a real sqlite3 error on write; root ignores file permissions, so no chmod here
+    record, warning = history.remember_trigger(triggered(1), TARGET, {"a": 1}, profile_name="Invoices")
+    assert record.run_id == "run-1" and record.profile_name == "Invoices"
+    assert "The run started but could not be saved" in warning
