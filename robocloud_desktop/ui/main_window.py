@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from time import strftime
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Slot
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self)
         self._triggering = False
         self._shown_profile: Profile | None = None
+        self._drafts: dict[str, str] = {}  # profile id -> payload typed there, until saved
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -250,9 +252,9 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _start(self) -> None:
-        problems = list(self.services.profiles.problems) + list(self.services.history.problems)
+        problems = [p.message for p in self.services.profiles.problems] + self.services.history.problems
         if problems:
-            self.banner.show_message("\n".join(getattr(p, "message", str(p)) for p in problems), "warning")
+            self.banner.show_message("\n".join(problems), "warning")
         services = self.services
 
         def start_monitor() -> None:
@@ -317,7 +319,7 @@ class MainWindow(QMainWindow):
             self.profile_target.setText(
                 f"{where} · workspace {profile.workspace_id} · process {profile.process_id}{mode}")
             self.profile_target.setToolTip(profile.base_url)
-            self.editor.set_text(profile.payload)
+            self.editor.set_text(self._drafts.get(profile.id, profile.payload))
             self.editor.set_recent(list(profile.recent_payloads))
         self.trigger_message.clear()
         self._apply_run_filters()
@@ -337,13 +339,21 @@ class MainWindow(QMainWindow):
         if profile is None or self.editor.text() == profile.payload:
             return
         text, store = self.editor.text(), self.services.profiles
+        # Shown again at once if the user comes back before the save is through and the list is
+        # re-read: the list's copy of the profile still has the old payload until then.
+        self._drafts[profile.id] = text
 
         def save() -> None:
             latest = store.by_id(profile.id)
             if latest is not None:
                 store.update(latest.with_payload(text))
 
-        self.background.run(save, None, self._save_failed)
+        def saved(_: object) -> None:
+            if self._drafts.get(profile.id) == text:
+                del self._drafts[profile.id]
+            self.profile_list.reload()
+
+        self.background.run(save, saved, self._save_failed)
 
     def _save_failed(self, error: Exception) -> None:
         message = error.message if isinstance(error, ProfileError | SecretStoreError) else str(error)
@@ -453,8 +463,6 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _network_problem(self, message: str) -> None:
-        from time import strftime
-
         self.network_label.setText(f"Last network problem ({strftime('%H:%M')}): {message[:90]}")
         self.network_label.setToolTip(message)
 

@@ -197,3 +197,17 @@ def test_main_widgets_have_object_and_accessible_names(qtbot, profiles, open_win
         return bool(widget.accessibleName() or (isinstance(widget, QAbstractButton) and widget.text()))
 
     assert [w.objectName() or type(w).__name__ for w in controls if not named(w)] == []
+
+
+def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"edited": true}')
+    select(window, "Payroll")
+    assert window.editor.text() == "{}"
+    select(window, "Invoices")
+    assert window.editor.text() == '{"edited": true}'
+    qtbot.waitUntil(lambda: window.services.profiles.get("Invoices").payload == '{"edited": true}')
+    select(window, "Payroll")
+    select(window, "Invoices")  # after the save, from the store itself
+    assert window.editor.text() == '{"edited": true}'
