@@ -122,8 +122,8 @@ class MainWindow(QMainWindow):
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
-        # Wide enough for a whole run id (a UUID) under its label: ids are what people copy.
-        self.run_details.setMinimumWidth(self.fontMetrics().horizontalAdvance("0123abcd-" * 4) + 64)
+        # Never squeezed below a useful width; at the default size it shows a whole run id.
+        self.run_details.setMinimumWidth(250)
 
         self.scope_filter = QComboBox(self)
         self.scope_filter.setObjectName("scopeFilter")
