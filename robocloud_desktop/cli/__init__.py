@@ -7,11 +7,11 @@ Exit codes: 0 success; 1 the run finished with a failed result; 2 bad usage or b
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from typing import TextIO
 
 from robocloud_desktop import __version__
-from robocloud_desktop.cli import emulator_command, history_commands, profile_commands, run_commands
 from robocloud_desktop.cli.common import (
     EXIT_USAGE,
     Context,
@@ -26,6 +26,9 @@ from robocloud_desktop.core.secrets import SecretStoreError
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # The commands' modules load here, not for the window: see window_options().
+    from robocloud_desktop.cli import emulator_command, history_commands, profile_commands, run_commands
+
     parser = argparse.ArgumentParser(
         prog="robocloud-desktop",
         description="Trigger Robocorp Control Room processes and follow their runs.",
@@ -46,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    window = window_options(words)
+    args = argparse.Namespace(command=None, **window) if window is not None else build_parser().parse_args(words)
     ctx = Context(args)
     ctx.stdin, ctx.out, ctx.err = stdin or ctx.stdin, out or ctx.out, err or ctx.err
     try:
@@ -60,6 +64,25 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)
     except ProcessApiError as error:
         return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status)
+
+
+def window_options(words: list[str]) -> dict[str, object] | None:
+    """{demo, config_dir} when the words only ask for the window (`[--demo] [--config-dir DIR]`), else
+    None. The window then opens without building every command's parser, which takes longer than
+    drawing it; anything else, --help included, goes through the full parser."""
+    options: dict[str, object] = {"demo": False, "config_dir": None}
+    rest = list(words)
+    while rest:
+        word = rest.pop(0)
+        if word == "--demo":
+            options["demo"] = True
+        elif word == "--config-dir" and rest and not rest[0].startswith("-"):
+            options["config_dir"] = rest.pop(0)
+        elif word.startswith("--config-dir=") and len(word) > len("--config-dir="):
+            options["config_dir"] = word.partition("=")[2]
+        else:
+            return None
+    return options
 
 
 def _fail(ctx: Context, message: str, code: int, kind: str, status: int | None) -> int:

@@ -219,6 +219,16 @@ class ProfileView(QListView):
         super().__init__(parent)
         self.empty_text = ""
 
+    def set_empty_text(self, text: str) -> None:
+        if text == self.empty_text:
+            return
+        self.empty_text = text
+        model = self.model()
+        # Only an empty, visible list shows the text. Asking for the viewport before that would also
+        # make PySide set up dozens of widget classes while the window is still being built.
+        if self.isVisible() and (model is None or not model.rowCount()):
+            self.viewport().update()
+
     def paintEvent(self, event: Any) -> None:
         super().paintEvent(event)
         model = self.model()
@@ -523,10 +533,9 @@ class ProfileList(QWidget):
     def _update_empty_text(self) -> None:
         text = self.filter_edit.text().strip()
         if text:
-            self.view.empty_text = f"No profile matches “{text}”."
+            self.view.set_empty_text(f"No profile matches “{text}”.")
         else:
-            self.view.empty_text = "No profiles yet. Add one, or import the curl command Control Room shows."
-        self.view.viewport().update()
+            self.view.set_empty_text("No profiles yet. Add one, or import the curl command Control Room shows.")
 
     def _focus_list(self) -> None:
         self.view.setFocus()

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from robocloud_desktop.cli import window_options
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
 
 
@@ -156,3 +157,19 @@ def test_the_window_without_a_display_says_what_to_do_instead():
                           env=environ, timeout=60)
     assert done.returncode == 2
     assert "no display" in done.stderr and "--help" in done.stderr
+
+
+def test_only_window_options_open_the_window_everything_else_goes_to_the_commands() -> None:
+    assert window_options([]) == {"demo": False, "config_dir": None}
+    assert window_options(["--demo", "--config-dir", "d"]) == {"demo": True, "config_dir": "d"}
+    assert window_options(["--config-dir=d"]) == {"demo": False, "config_dir": "d"}
+    for words in (["--help"], ["--version"], ["--config-dir"], ["--config-dir", "--demo"], ["runs"],
+                  ["--demo", "trigger"], ["--conf", "d"]):
+        assert window_options(words) is None, words
+
+
+def test_help_still_lists_every_command() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0
+    for command in ("trigger", "status", "profile", "runs", "watch", "emulator"):
+        assert command in done.stdout
