@@ -55,39 +55,54 @@ BARE = textwrap.dedent(
 
 APP = textwrap.dedent(
     """
-    import sys, time
-    from robocloud_desktop.cli import main  # what the robocloud-desktop command runs, in its order
-    import robocloud_desktop.ui.app as ui_app  # main() imports it here too, before making the window
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication
+    import importlib.util, sys, time
 
-    class FirstFrame(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint:
-                obj.removeEventFilter(self)
-                QTimer.singleShot(0, drawn)
-            return False
+    def watch(ui_app):
+        from PySide6.QtCore import QEvent, QObject, QTimer
+        from PySide6.QtWidgets import QApplication
 
-    def drawn():
-        print(time.time(), flush=True)
-        rows_shown()
+        class FirstFrame(QObject):
+            def eventFilter(self, obj, event):
+                if event.type() == QEvent.Type.Paint:
+                    obj.removeEventFilter(self)
+                    QTimer.singleShot(0, drawn)
+                return False
 
-    def rows_shown():
-        if window.run_model.rowCount() >= 10000:
+        def drawn():
             print(time.time(), flush=True)
-            QApplication.quit()
-        else:
-            QTimer.singleShot(1, rows_shown)
+            rows_shown()
 
-    def watched(*args, **kwargs):
-        global window
-        window = make_window(*args, **kwargs)
-        window.installEventFilter(spy)
-        return window
+        def rows_shown():
+            if window.run_model.rowCount() >= 10000:
+                print(time.time(), flush=True)
+                QApplication.quit()
+            else:
+                QTimer.singleShot(1, rows_shown)
 
-    make_window, ui_app.create_window = ui_app.create_window, watched
-    spy = FirstFrame()
-    sys.exit(main([]))  # the window, as `robocloud-desktop` opens it
+        def watched(*args, **kwargs):
+            global window
+            window = make_window(*args, **kwargs)
+            window.installEventFilter(spy)
+            return window
+
+        global spy
+        spy = FirstFrame()
+        make_window, ui_app.create_window = ui_app.create_window, watched
+
+    class WatchWindow:
+        # Wraps ui.app.create_window as the command imports it: the app loads in its own order.
+        def find_spec(self, name, path=None, target=None):
+            if name != "robocloud_desktop.ui.app":
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.util.find_spec(name)
+            run_module = spec.loader.exec_module
+            spec.loader.exec_module = lambda module: (run_module(module), watch(module))
+            return spec
+
+    sys.meta_path.insert(0, WatchWindow())
+    from robocloud_desktop.launch import main  # what the robocloud-desktop command runs
+    sys.exit(main())  # no options: the window
     """
 )
 

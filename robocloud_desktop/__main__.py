@@ -1,3 +1,3 @@
-from robocloud_desktop.cli import main
+from robocloud_desktop.launch import main
 
 raise SystemExit(main())

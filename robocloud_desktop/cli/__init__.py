@@ -23,6 +23,7 @@ from robocloud_desktop.core.errors import ProcessApiError
 from robocloud_desktop.core.history import HistoryError
 from robocloud_desktop.core.profiles import ProfileError
 from robocloud_desktop.core.secrets import SecretStoreError
+from robocloud_desktop.launch import startup_done
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +60,7 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             from robocloud_desktop.ui.app import run_gui  # Qt loads only for the window
 
             return run_gui(args.config_dir, args.demo)
+        startup_done()
         return int(args.handler(ctx))
     except (UsageError, ProfileError, SecretStoreError, HistoryError) as error:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)

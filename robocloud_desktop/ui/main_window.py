@@ -27,6 +27,7 @@ from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile, ProfileError
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
+from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
 from robocloud_desktop.ui.bridge import MonitorBridge
 from robocloud_desktop.ui.look import icon, outcome_colour
@@ -252,6 +253,7 @@ class MainWindow(QMainWindow):
         return super().eventFilter(watched, event)
 
     def _start(self) -> None:
+        startup_done()
         problems = [p.message for p in self.services.profiles.problems] + self.services.history.problems
         if problems:
             self.banner.show_message("\n".join(problems), "warning")
