@@ -12,19 +12,18 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from robocloud_desktop.core.monitor import PollPlan
 from robocloud_desktop.demo import start_demo
 from robocloud_desktop.ui.app import create_window
-from robocloud_desktop.ui.theme import apply_theme
+from robocloud_desktop.ui.theme import apply_theme, make_application
 
 
 def main() -> None:
     out = sys.argv[1] if len(sys.argv) > 1 else "docs/screenshot.png"
     width, height = map(int, (sys.argv[2] if len(sys.argv) > 2 else "1280x800").split("x"))
     dark = len(sys.argv) > 3 and sys.argv[3] == "dark"
-    app = QApplication(sys.argv[:1])
+    app = make_application()
     apply_theme(app, Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
     demo = start_demo(run_duration=1.5)
     window = create_window(demo.paths, demo.secrets, demo=True,

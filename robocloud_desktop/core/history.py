@@ -6,7 +6,6 @@ to its end even after its profile is edited or removed. Secrets are never stored
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import threading
@@ -101,6 +100,8 @@ class HistoryError(Exception):
 
 
 def payload_hash(payload: str) -> str:
+    import hashlib  # loads OpenSSL: only when a run is recorded, not while the window opens
+
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -34,6 +33,12 @@ class ProfileError(Exception):
         self.message = message
 
 
+def new_profile_id() -> str:
+    import uuid  # loads `platform` too: only when a profile is made, not while the app opens
+
+    return uuid.uuid4().hex
+
+
 @dataclass(frozen=True)
 class Profile:
     name: str
@@ -44,7 +49,7 @@ class Profile:
     payload: str = "{}"
     notes: str = ""
     recent_payloads: tuple[str, ...] = ()
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=new_profile_id)
 
     @property
     def region(self) -> str | None:
@@ -149,7 +154,7 @@ class ProfileStore:
         with self._changing() as profiles:
             self._check_name_free(profiles, profile.name, None)
             if any(p.id == profile.id for p in profiles):
-                profile = replace(profile, id=uuid.uuid4().hex)
+                profile = replace(profile, id=new_profile_id())
             profiles.append(profile)
         if secret is not None and self.secrets is not None:
             try:

@@ -15,7 +15,7 @@ from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.services import Services
-from robocloud_desktop.ui.theme import follow_os_theme
+from robocloud_desktop.ui.theme import follow_os_theme, make_application
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.monitor import PollPlan
@@ -46,7 +46,7 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
         print("robocloud-desktop: no display to open the window on. Run it in a desktop session, or use "
               "the command line (robocloud-desktop --help).", file=sys.stderr)
         return 2
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or make_application()
     assert isinstance(app, QApplication)
     app.setApplicationName("robocloud-desktop")
     app.setDesktopFileName("robocloud-desktop")

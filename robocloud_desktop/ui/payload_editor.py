@@ -6,7 +6,6 @@ only shows that verdict, marks the place core names, and keeps the text pleasant
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -407,4 +406,6 @@ def _tooltip_excerpt(text: str, lines: int = 15, width: int = 100) -> str:
     if len(text.splitlines()) > lines:
         shown.append("…")
     # <pre> keeps the JSON's shape, and escaping keeps "<b>" in a value from being read as markup.
+    import html  # only for this tooltip
+
     return f"<pre>{html.escape(chr(10).join(shown) or '{}')}</pre>"

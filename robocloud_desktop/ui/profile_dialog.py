@@ -7,7 +7,6 @@ keyring may block on an unlock prompt).
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
+from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, new_profile_id
 from robocloud_desktop.core.regions import REGIONS, region_label, region_of
 from robocloud_desktop.core.secrets import SecretState, SecretStore, env_var_for
 from robocloud_desktop.core.target import check_base_url
@@ -398,7 +397,7 @@ class ProfileDialog(QDialog):
         elif self._editing:
             profile = replace(self._source, **fields)
         else:  # a duplicate keeps the payloads too: that is usually why a profile is copied
-            profile = replace(self._source, id=uuid.uuid4().hex, **fields)
+            profile = replace(self._source, id=new_profile_id(), **fields)
         return profile.validated()
 
     def entered_secret(self) -> str | None:

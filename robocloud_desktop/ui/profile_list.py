@@ -27,13 +27,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QApplication,
     QDialog,
     QHBoxLayout,
     QLineEdit,
     QListView,
     QMessageBox,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
@@ -164,33 +162,35 @@ class ProfileDelegate(QStyledItemDelegate):
         height = bold.height() + option.fontMetrics.height() + 2 + 2 * self.PAD_Y
         return QSize(max(option.rect.width(), 120), height)
 
+    def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().initStyleOption(option, index)
+        # The base paint() then draws only the row's background, selection and focus: text and icon are ours.
+        option.text = ""
+        option.icon = QIcon()
+
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        decoration = QIcon(opt.icon)  # a copy: opt.icon refers into the struct cleared below
-        # The style draws the row's background, selection and focus; the text and icon are ours.
-        opt.text, opt.icon = "", QIcon()
-        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
-
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        active = bool(opt.state & QStyle.StateFlag.State_Active)
-        group = QPalette.ColorGroup.Active if active else QPalette.ColorGroup.Inactive
-        if not opt.state & QStyle.StateFlag.State_Enabled:
+        super().paint(painter, option, index)
+        # The row's state from the view, not option.state: that would make PySide set up all of
+        # QStyle's enums, slowing the first paint of the window.
+        view = option.widget
+        selected = isinstance(view, QListView) and view.selectionModel().isSelected(index)
+        group = QPalette.ColorGroup.Active if view is None or view.isActiveWindow() else QPalette.ColorGroup.Inactive
+        if view is not None and not view.isEnabled():
             group = QPalette.ColorGroup.Disabled
-        main = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        quiet = main if selected else opt.palette.color(group, QPalette.ColorRole.PlaceholderText)
+        main = option.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        quiet = main if selected else option.palette.color(group, QPalette.ColorRole.PlaceholderText)
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
 
-        area = opt.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
+        area = option.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
         icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
-        decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
-                         QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
+        if isinstance(decoration, QIcon):
+            decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
+                             QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
         left = icon_rect.right() + 1 + self.GAP
         width = area.right() - left
 
-        bold = self._bold(opt.font)
-        bold_metrics, metrics = QFontMetrics(bold), QFontMetrics(opt.font)
+        bold = self._bold(option.font)
+        bold_metrics, metrics = QFontMetrics(bold), QFontMetrics(option.font)
         painter.save()
         painter.setFont(bold)
         painter.setPen(main)
@@ -198,7 +198,7 @@ class ProfileDelegate(QStyledItemDelegate):
                                        Qt.TextElideMode.ElideRight, width)
         painter.drawText(QRect(left, area.top(), width, bold_metrics.height()),
                          int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
-        painter.setFont(opt.font)
+        painter.setFont(option.font)
         painter.setPen(quiet)
         second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
         painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -90,11 +89,11 @@ def format_duration(seconds: float | None) -> str:
     return f"{secs} s"
 
 
-def _local(timestamp: float | None) -> datetime | None:
+def _local(timestamp: float | None) -> time.struct_time | None:
     if timestamp is None:
         return None
     try:
-        return datetime.fromtimestamp(timestamp)
+        return time.localtime(timestamp)
     except (OverflowError, OSError, ValueError):
         return None
 
@@ -108,18 +107,18 @@ def format_when(timestamp: float | None, now: float | None = None) -> str:
     if moment is None:
         return ""
     today = _local(time.time() if now is None else now) or moment
-    if moment.date() == today.date():
-        return f"{moment:%H:%M:%S}"
-    day = f"{_MONTHS[moment.month - 1]} {moment.day}"
-    if moment.year != today.year:
-        day += f" {moment.year}"
-    return f"{day} {moment:%H:%M}"
+    if (moment.tm_year, moment.tm_yday) == (today.tm_year, today.tm_yday):
+        return time.strftime("%H:%M:%S", moment)
+    day = f"{_MONTHS[moment.tm_mon - 1]} {moment.tm_mday}"
+    if moment.tm_year != today.tm_year:
+        day += f" {moment.tm_year}"
+    return f"{day} {time.strftime('%H:%M', moment)}"
 
 
 def format_full(timestamp: float | None) -> str:
     """Date and time, for tooltips and the details pane."""
     moment = _local(timestamp)
-    return f"{moment:%Y-%m-%d %H:%M:%S}" if moment is not None else ""
+    return time.strftime("%Y-%m-%d %H:%M:%S", moment) if moment is not None else ""
 
 
 # --- the model ------------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
@@ -25,10 +27,22 @@ def dark_palette() -> QPalette:
     return palette
 
 
+def make_application() -> QApplication:
+    """The app, in the Fusion style, which looks the same everywhere.
+
+    Fusion is chosen on Qt's own command line: setStyle() would hand Python the style object, and
+    PySide would then set up QStyle's many enums while the window is still loading.
+    """
+    return QApplication([sys.argv[0] if sys.argv else "robocloud-desktop", "-style", "Fusion"])
+
+
 def apply_theme(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
-    """Fusion looks the same everywhere; its palette follows the OS colour scheme."""
-    app.setStyle("Fusion")
-    scheme = scheme if scheme is not None else QGuiApplication.styleHints().colorScheme()
+    """Fusion's palette follows the OS colour scheme. `scheme` is the one the OS has just switched
+    to; None reads it at start-up, where a light scheme keeps the palette the app starts with."""
+    if scheme is None:
+        scheme = QGuiApplication.styleHints().colorScheme()
+        if scheme != Qt.ColorScheme.Dark:
+            return
     app.setPalette(dark_palette() if scheme == Qt.ColorScheme.Dark else app.style().standardPalette())
 
 
