@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from time import strftime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -39,6 +38,9 @@ from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, config
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob
 from robocloud_desktop.ui.workers import Background
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QCloseEvent
 
 STATE_FILTERS: list[tuple[str, Any]] = [
     ("All runs", None),
@@ -482,6 +484,8 @@ class MainWindow(QMainWindow):
         self.banner.show_message(message, "warning")
 
     def _about(self) -> None:
+        from PySide6.QtWidgets import QMessageBox  # dialogs load when first opened
+
         QMessageBox.about(
             self, "About robocloud-desktop",
             f"<b>robocloud-desktop {__version__}</b><p>Trigger Robocorp Control Room processes and watch "

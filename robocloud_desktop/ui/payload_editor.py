@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import (
@@ -19,7 +19,6 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QPalette,
-    QResizeEvent,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
@@ -42,6 +41,9 @@ from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, encode_payload, parse_payload
 from robocloud_desktop.ui.json_highlighter import JsonHighlighter
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
 
 INDENT = "  "
 PREVIEW_CHARS = 60

@@ -27,11 +27,9 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QKeySequence, QPainter, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
-    QDialog,
     QHBoxLayout,
     QLineEdit,
     QListView,
-    QMessageBox,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolButton,
@@ -46,6 +44,8 @@ from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner without them
+    from PySide6.QtWidgets import QDialog
+
     from robocloud_desktop.ui.profile_dialog import ProfileDialog
 
 log = logging.getLogger(__name__)
@@ -623,6 +623,8 @@ class ProfileList(QWidget):
         profile = self.current_profile()
         if profile is None:
             return
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete profile", f"Delete the profile “{profile.name}”?",
                           QMessageBox.StandardButton.NoButton, self)
         box.setInformativeText("Its Process API secret is removed from the keyring too. This cannot be undone.")

@@ -8,9 +8,10 @@ beside the form when the pane is wide.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette, QResizeEvent
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
@@ -32,6 +33,9 @@ from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QResizeEvent
 
 EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500
