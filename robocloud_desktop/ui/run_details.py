@@ -163,7 +163,7 @@ class RunDetails(QWidget):
         self._scroll.setWidgetResizable(True)
         self._scroll.setFrameShape(QFrame.Shape.NoFrame)
         self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self._scroll.setWidget(self._build_content())
+        self._built = False  # the details are built for the first run shown: the window opens sooner
 
         self._pages = QStackedLayout(self)
         self._pages.addWidget(self._hint)
@@ -286,6 +286,10 @@ class RunDetails(QWidget):
         if record is None:
             self._pages.setCurrentWidget(self._hint)
             return
+        if not self._built:
+            self._scroll.setWidget(self._build_content())
+            self._built = True
+            self._lay_out(self.width())
         self._pages.setCurrentWidget(self._scroll)
         self._fill(record)
 
@@ -375,7 +379,12 @@ class RunDetails(QWidget):
     # --- layout and theme ---------------------------------------------------------------------
 
     def resizeEvent(self, event: QResizeEvent) -> None:
-        wide = event.size().width() >= WIDE_FROM
+        if self._built:
+            self._lay_out(event.size().width())
+        super().resizeEvent(event)
+
+    def _lay_out(self, width: int) -> None:
+        wide = width >= WIDE_FROM
         direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
         if self._body.direction() != direction:
             self._body.setDirection(direction)
@@ -383,7 +392,6 @@ class RunDetails(QWidget):
             # Side by side the form and the raw texts share the width; stacked, both keep their height.
             for item in range(self._body.count()):
                 self._body.setStretch(item, 1 if wide else 0)
-        super().resizeEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):

@@ -85,8 +85,8 @@ def test_answer_that_is_not_json_is_shown_as_received(details: RunDetails) -> No
 
 
 def test_last_error_is_highlighted_only_when_there_is_one(details: RunDetails) -> None:
-    error = details.findChild(QLabel, "runDetailsLastError")
     details.show_record(make_record())
+    error = details.findChild(QLabel, "runDetailsLastError")
     assert not error.isVisibleTo(details)
     details.show_record(make_record(last_error="HTTP 503 from api.eu1.robocloud.eu", error_count=3))
     assert error.isVisibleTo(details)
