@@ -53,6 +53,98 @@ BARE = textwrap.dedent(
     """
 )
 
+# The same kinds of widgets as the app's window, with the same sizes and contents (50 two-line
+# profiles, a JSON editor, an empty 8-column run table), in plain PySide with no app code: how much
+# of the app's start-up Qt itself takes for such a window.
+PLAIN = textwrap.dedent(
+    """
+    import sys, time
+    from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
+    from PySide6.QtGui import QFontDatabase, QStandardItemModel
+    from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow,
+                                   QPlainTextEdit, QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout,
+                                   QWidget)
+
+    class FirstFrame(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, drawn)
+            return False
+
+    def drawn():
+        print(time.time(), flush=True)
+        QApplication.quit()
+
+    app = QApplication([sys.argv[0], "-style", "Fusion"])
+    window = QMainWindow()
+    window.resize(1280, 800)
+    profiles = QListView()
+    profiles.setModel(QStringListModel([f"Process {i:02d}\\nEU1 · proc-{i}" for i in range(50)]))
+    left = QWidget()
+    left_layout = QVBoxLayout(left)
+    left_layout.addWidget(QLineEdit(placeholderText="Filter profiles"))
+    left_layout.addWidget(profiles)
+    for row_labels in (("Add…", "Import from curl…"), ("Edit…", "Duplicate…", "Delete")):
+        row = QHBoxLayout()
+        for label in row_labels:
+            row.addWidget(QToolButton(text=label))
+        left_layout.addLayout(row)
+    title = QLabel("Process 00")
+    font = title.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    title.setFont(font)
+    editor = QPlainTextEdit('{\\n  "n": 0\\n}')
+    editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    top = QWidget()
+    top_layout = QVBoxLayout(top)
+    top_layout.addWidget(title)
+    top_layout.addWidget(QLabel("EU1 · workspace ws-0 · process proc-0"))
+    top_layout.addWidget(editor, 1)
+    status = QHBoxLayout()
+    status.addWidget(QLabel("Valid JSON object"), 1)
+    status.addWidget(QPushButton("Recent"))
+    status.addWidget(QPushButton("Format"))
+    top_layout.addLayout(status)
+    trigger = QHBoxLayout()
+    trigger.addWidget(QPushButton("Trigger run"))
+    trigger.addWidget(QLabel(""), 1)
+    top_layout.addLayout(trigger)
+    runs = QStandardItemModel(0, 8)
+    runs.setHorizontalHeaderLabels(["Profile", "Run ID", "State", "Result", "Error", "Duration", "Started",
+                                    "Last checked"])
+    table = QTableView()
+    table.setModel(runs)
+    filters = QHBoxLayout()
+    filters.addWidget(QLabel("<b>Runs</b>"))
+    filters.addWidget(QComboBox())
+    filters.addWidget(QComboBox())
+    filters.addWidget(QLineEdit(placeholderText="Filter runs"), 1)
+    board = QWidget()
+    board_layout = QVBoxLayout(board)
+    board_layout.addLayout(filters)
+    board_splitter = QSplitter()
+    board_splitter.addWidget(table)
+    board_splitter.addWidget(QLabel("Select a run to see its details", alignment=Qt.AlignmentFlag.AlignCenter))
+    board_layout.addWidget(board_splitter, 1)
+    content = QSplitter(Qt.Orientation.Vertical)
+    content.addWidget(top)
+    content.addWidget(board)
+    main = QSplitter()
+    main.addWidget(left)
+    main.addWidget(content)
+    window.setCentralWidget(main)
+    for menu in ("&File", "&Settings", "&Help"):
+        window.menuBar().addMenu(menu)
+    window.statusBar().addWidget(QLabel("No runs in flight"))
+    spy = FirstFrame()
+    window.installEventFilter(spy)
+    window.show()
+    app.exec()
+    """
+)
+
 APP = textwrap.dedent(
     """
     import importlib.util, sys, time
@@ -160,16 +252,21 @@ def startup(launches: int) -> None:
         prepare_home(home)
         launch(BARE, home)
         launch(APP, home)  # warm the OS file cache for both before measuring
-        bare, first, rows = [], [], []
+        launch(PLAIN, home)
+        bare, plain, first, rows = [], [], [], []
         for _ in range(launches):
             bare.append(launch(BARE, home)[0])
+            plain.append(launch(PLAIN, home)[0])
             painted, filled = launch(APP, home)
             first.append(painted)
             rows.append(filled)
-    b, f, r = statistics.median(bare), statistics.median(first), statistics.median(rows)
+    b, p = statistics.median(bare), statistics.median(plain)
+    f, r = statistics.median(first), statistics.median(rows)
     print(f"start-up ({launches} launches each, medians; 50 profiles, 10,000 runs in the history)")
     print(f"  bare PySide6 window, first frame   {b * 1000:7.0f} ms")
     print(f"  robocloud-desktop, first frame     {f * 1000:7.0f} ms   ratio {f / b:.2f}   (target <= 1.5)")
+    print(f"  for reference: the same widgets in plain PySide, no app code, first frame "
+          f"{p * 1000:.0f} ms   ratio {p / b:.2f}")
     print(f"  robocloud-desktop, 10,000 rows in  {r * 1000:7.0f} ms   ratio {r / b:.2f}")
 
 

@@ -157,16 +157,26 @@ class ProfileDelegate(QStyledItemDelegate):
 
     PAD_X, PAD_Y, ICON, GAP = 8, 6, 16, 8
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fonts: tuple[QFont, QFont, QFontMetrics, QFontMetrics] | None = None
+
+    def _fonts_for(self, font: QFont) -> tuple[QFont, QFont, QFontMetrics, QFontMetrics]:
+        """(font, its bold, bold metrics, metrics), made again only when the view's font changes."""
+        if self._fonts is None or self._fonts[0] != font:
+            bold = QFont(font)
+            bold.setWeight(QFont.Weight.DemiBold)
+            self._fonts = (QFont(font), bold, QFontMetrics(bold), QFontMetrics(font))
+        return self._fonts
+
     def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        bold = QFontMetrics(self._bold(option.font))
-        height = bold.height() + option.fontMetrics.height() + 2 + 2 * self.PAD_Y
+        _, _, bold_metrics, metrics = self._fonts_for(option.font)
+        height = bold_metrics.height() + metrics.height() + 2 + 2 * self.PAD_Y
         return QSize(max(option.rect.width(), 120), height)
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
-        super().initStyleOption(option, index)
-        # The base paint() then draws only the row's background, selection and focus: text and icon are ours.
-        option.text = ""
-        option.icon = QIcon()
+        """Left as the view made it: the base paint() then draws only the row's background, selection
+        and focus, and asks the model for nothing. The text and icon are drawn in paint()."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
         super().paint(painter, option, index)
@@ -177,39 +187,32 @@ class ProfileDelegate(QStyledItemDelegate):
         group = QPalette.ColorGroup.Active if view is None or view.isActiveWindow() else QPalette.ColorGroup.Inactive
         if view is not None and not view.isEnabled():
             group = QPalette.ColorGroup.Disabled
-        main = option.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        quiet = main if selected else option.palette.color(group, QPalette.ColorRole.PlaceholderText)
-        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        palette = option.palette
+        main = palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        quiet = main if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
 
         area = option.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
         icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(decoration, QIcon):
             decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
                              QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
         left = icon_rect.right() + 1 + self.GAP
         width = area.right() - left
 
-        bold = self._bold(option.font)
-        bold_metrics, metrics = QFontMetrics(bold), QFontMetrics(option.font)
+        font, bold, bold_metrics, metrics = self._fonts_for(option.font)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         painter.save()
         painter.setFont(bold)
         painter.setPen(main)
         name = bold_metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
                                        Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, area.top(), width, bold_metrics.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), name)
-        painter.setFont(option.font)
+        painter.drawText(QRect(left, area.top(), width, bold_metrics.height()), flags, name)
+        painter.setFont(font)
         painter.setPen(quiet)
         second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), second)
+        painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()), flags, second)
         painter.restore()
-
-    @staticmethod
-    def _bold(font: QFont) -> QFont:
-        bold = QFont(font)
-        bold.setWeight(QFont.Weight.DemiBold)
-        return bold
 
 
 class ProfileView(QListView):
