@@ -409,16 +409,16 @@ class RunFilterProxy(QSortFilterProxyModel):
 
 # Sample contents that size each column by the font in use rather than by fixed pixels.
 _SAMPLES = {
-    COL_PROFILE: "Nightly invoices",
+    COL_PROFILE: "Invoice runs",
     COL_RUN_ID: "0123456789ab",  # ids are elided in the middle; the full id is in the tooltip
-    COL_STATE: "Needs attention",  # longer labels (unknown states) elide; the tooltip has them whole
+    COL_STATE: "Completed",  # longer labels (Needs attention, unknown states) elide; the tooltip has them whole
     COL_RESULT: "ERR",
     COL_ERROR_CODE: "TIMEOUT_ERR",
     COL_DURATION: "1 min 5 s",
     COL_STARTED: "Nov 28 14:03",
     COL_LAST_CHECKED: "Last checked",
 }
-_PADDING = 18  # cell margins; the header's sort arrow fits over the samples' spare room
+_PADDING = 14  # cell margins; the header's sort arrow fits over the samples' spare room
 _ICON = 16
 
 
