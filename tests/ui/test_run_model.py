@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from itertools import pairwise
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -91,6 +92,15 @@ def test_proxy_passes_qt_model_tester(qtmodeltester, proxy: RunFilterProxy) -> N
     proxy.set_text_filter("profile 1")
     proxy.set_outcome_filter({Outcome.FAILED, Outcome.UNKNOWN})
     qtmodeltester.check(proxy)
+
+
+def test_sorted_model_passes_qt_model_tester_through_updates(qtmodeltester, model: RunTableModel) -> None:
+    model.sort(COL_STATE, Qt.SortOrder.AscendingOrder)
+    qtmodeltester.check(model)
+    model.upsert([make_record(1000, "IP"), replace(model.record_for("run-00003"), state="COMPL", result="OK")])
+    qtmodeltester.check(model)
+    model.sort(COL_STARTED, Qt.SortOrder.DescendingOrder)
+    qtmodeltester.check(model)
 
 
 def test_empty_model_passes_qt_model_tester(qtmodeltester) -> None:
@@ -269,8 +279,51 @@ def test_sorting_by_duration_puts_unknown_durations_first(proxy: RunFilterProxy)
 
 def test_sort_order_follows_updates(proxy: RunFilterProxy, model: RunTableModel) -> None:
     proxy.sort(COL_DURATION, Qt.SortOrder.DescendingOrder)
-    model.upsert([replace(model.record(row), duration=10_000.0 + row) for row in (7, 150, 299)])
+    model.upsert([replace(model.record_for(f"run-{n:05d}"), duration=10_000.0 + n) for n in (7, 150, 299)])
     assert run_ids(proxy)[:3] == ["run-00299", "run-00150", "run-00007"]
+
+
+@pytest.mark.parametrize("column", range(COLUMN_COUNT))
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_every_column_sorts_both_ways_with_ties_newest_first(proxy: RunFilterProxy, column: int,
+                                                           order: Qt.SortOrder) -> None:
+    proxy.sort(column, order)
+    rows = [(proxy.index(r, column).data(SORT_ROLE), proxy.index(r, COL_STARTED).data(SORT_ROLE))
+            for r in range(proxy.rowCount())]
+    descending = order == Qt.SortOrder.DescendingOrder
+    assert [key for key, _ in rows] == sorted((key for key, _ in rows), reverse=descending)
+    for (key, started), (next_key, next_started) in pairwise(rows):
+        if key == next_key:
+            assert started > next_started  # equal values: newest first
+
+
+def test_text_columns_sort_ignoring_case(model: RunTableModel, proxy: RunFilterProxy) -> None:
+    model.set_records([make_record(1, profile_name="beta"), make_record(2, profile_name="Alpha"),
+                       make_record(3, profile_name="Gamma")])
+    proxy.sort(COL_PROFILE, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, COL_PROFILE).data() for r in range(3)] == ["Alpha", "beta", "Gamma"]
+
+
+def test_a_new_run_takes_its_place_in_the_chosen_order(proxy: RunFilterProxy, model: RunTableModel) -> None:
+    proxy.sort(COL_PROFILE, Qt.SortOrder.AscendingOrder)
+    model.upsert([make_record(5000, "INI", profile_name="Profile 1", triggered_at=NOW + 500)])
+    ids = run_ids(proxy)
+    row = ids.index("run-05000")
+    assert proxy.index(row - 1, COL_PROFILE).data() == "Profile 0"
+    assert proxy.index(row + 1, COL_PROFILE).data() == "Profile 1"  # the newest of its profile: first
+
+
+def test_the_selected_run_stays_selected_when_sorting(qtbot, proxy: RunFilterProxy) -> None:
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    configure_run_table(view)
+    view.selectRow(42)
+    chosen = proxy.record_at(view.currentIndex()).run_id
+    for column in (COL_STATE, COL_DURATION, COL_PROFILE):
+        view.sortByColumn(column, Qt.SortOrder.AscendingOrder)
+        assert proxy.record_at(view.currentIndex()).run_id == chosen
+        assert view.selectionModel().isRowSelected(view.currentIndex().row())
 
 
 def test_profile_filter(proxy: RunFilterProxy) -> None:
