@@ -7,41 +7,26 @@ The widgets change only when the answers come back on the GUI thread.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import (
-    QAbstractListModel,
-    QItemSelectionModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    QRect,
-    QSize,
-    QSortFilterProxyModel,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QIcon, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
     QHBoxLayout,
     QLineEdit,
     QListView,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
-from robocloud_desktop.core.regions import region_label
-from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError, env_var_for
-from robocloud_desktop.ui.look import icon
-from robocloud_desktop.ui.workers import Background
+from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
+from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
+from robocloud_desktop.ui.workers import Background, SerialJobs
 
 if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner without them
     from PySide6.QtWidgets import QDialog
@@ -50,239 +35,11 @@ if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner w
 
 log = logging.getLogger(__name__)
 
-ProfileRole = Qt.ItemDataRole.UserRole + 1
-SubtitleRole = Qt.ItemDataRole.UserRole + 2
-SearchRole = Qt.ItemDataRole.UserRole + 3
-
-_Index = QModelIndex | QPersistentModelIndex
-
-
-def subtitle(profile: Profile) -> str:
-    pid = profile.process_id
-    short = pid if len(pid) <= 12 else pid[:8] + "…"
-    return f"{region_label(profile.base_url)} · process {short}"
-
-
-def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) -> str:
-    if state is None:
-        return "Checking the keyring…"
-    return {
-        SecretState.STORED: f"Secret stored in {backend}",
-        SecretState.FROM_ENVIRONMENT: f"Secret from {env_var_for(profile.name)}",
-        SecretState.MISSING: "No secret stored — edit the profile to add one",
-        SecretState.LOCKED: "Keyring locked: unlock it (log in to your desktop session, or unlock the login "
-                            "keyring in your password manager), then press F5 to check again",
-        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet), "
-                                 f"or set {env_var_for(profile.name)}",
-        SecretState.ERROR: "The keyring could not be read; press F5 to try again",
-    }[state]
-
-
-def secret_icon(state: SecretState | None) -> QIcon:
-    if state is None:
-        return QIcon()  # not read yet: a "missing" key would be a claim we cannot make
-    return icon("key" if state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT) else "key-missing")
-
 
 def message_of(error: Exception) -> str:
     if isinstance(error, ProfileError | SecretStoreError):
         return error.message
     return f"The profiles could not be saved: {error}"
-
-
-# --- model and drawing ----------------------------------------------------------------------------
-
-
-class ProfileModel(QAbstractListModel):
-    """Profiles with their secret states. States arrive later, from the keyring, row by row."""
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._profiles: list[Profile] = []
-        self._states: dict[str, SecretState] = {}
-        self._backend = ""
-
-    def profiles(self) -> list[Profile]:
-        return list(self._profiles)
-
-    def set_profiles(self, profiles: list[Profile]) -> None:
-        self.beginResetModel()
-        self._profiles = list(profiles)
-        self.endResetModel()
-
-    def set_states(self, states: dict[str, SecretState], backend: str) -> None:
-        self._states, self._backend = dict(states), backend
-        if self._profiles:
-            roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole]
-            self.dataChanged.emit(self.index(0), self.index(len(self._profiles) - 1), roles)
-
-    def state(self, profile_id: str) -> SecretState | None:
-        return self._states.get(profile_id)
-
-    def profile_at(self, row: int) -> Profile | None:
-        return self._profiles[row] if 0 <= row < len(self._profiles) else None
-
-    def row_of(self, profile_id: str) -> int | None:
-        return next((i for i, p in enumerate(self._profiles) if p.id == profile_id), None)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own default)
-        return 0 if parent.isValid() else len(self._profiles)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        profile = self.profile_at(index.row()) if index.isValid() else None
-        if profile is None:
-            return None
-        state = self._states.get(profile.id)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return profile.name
-        if role == SubtitleRole:
-            return subtitle(profile)
-        if role == ProfileRole:
-            return profile
-        if role == Qt.ItemDataRole.DecorationRole:
-            return secret_icon(state)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{profile.name}\n{profile.base_url}\nProcess {profile.process_id}\n" + secret_tooltip(
-                profile, state, self._backend)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{profile.name}, {subtitle(profile)}, {secret_tooltip(profile, state, self._backend)}"
-        if role == SearchRole:
-            return "\n".join((profile.name, profile.workspace_id, profile.process_id,
-                              region_label(profile.base_url), profile.base_url, profile.notes))
-        return None
-
-
-class ProfileDelegate(QStyledItemDelegate):
-    """Two lines per profile: the name in bold, then region and short process id, quieter."""
-
-    PAD_X, PAD_Y, ICON, GAP = 8, 6, 16, 8
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._fonts: tuple[QFont, QFont, QFontMetrics, QFontMetrics] | None = None
-
-    def _fonts_for(self, font: QFont) -> tuple[QFont, QFont, QFontMetrics, QFontMetrics]:
-        """(font, its bold, bold metrics, metrics), made again only when the view's font changes."""
-        if self._fonts is None or self._fonts[0] != font:
-            bold = QFont(font)
-            bold.setWeight(QFont.Weight.DemiBold)
-            self._fonts = (QFont(font), bold, QFontMetrics(bold), QFontMetrics(font))
-        return self._fonts
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        _, _, bold_metrics, metrics = self._fonts_for(option.font)
-        height = bold_metrics.height() + metrics.height() + 2 + 2 * self.PAD_Y
-        return QSize(max(option.rect.width(), 120), height)
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
-        """Left as the view made it: the base paint() then draws only the row's background, selection
-        and focus, and asks the model for nothing. The text and icon are drawn in paint()."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        super().paint(painter, option, index)
-        # The row's state from the view, not option.state: that would make PySide set up all of
-        # QStyle's enums, slowing the first paint of the window.
-        view = option.widget
-        selected = isinstance(view, QListView) and view.selectionModel().isSelected(index)
-        group = QPalette.ColorGroup.Active if view is None or view.isActiveWindow() else QPalette.ColorGroup.Inactive
-        if view is not None and not view.isEnabled():
-            group = QPalette.ColorGroup.Disabled
-        palette = option.palette
-        main = palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        quiet = main if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
-
-        area = option.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
-        icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
-        decoration = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(decoration, QIcon):
-            decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
-                             QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
-        left = icon_rect.right() + 1 + self.GAP
-        width = area.right() - left
-
-        font, bold, bold_metrics, metrics = self._fonts_for(option.font)
-        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        painter.save()
-        painter.setFont(bold)
-        painter.setPen(main)
-        name = bold_metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
-                                       Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, area.top(), width, bold_metrics.height()), flags, name)
-        painter.setFont(font)
-        painter.setPen(quiet)
-        second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
-        painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()), flags, second)
-        painter.restore()
-
-
-class ProfileView(QListView):
-    """A list that says something useful when it is empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.empty_text = ""
-
-    def set_empty_text(self, text: str) -> None:
-        if text == self.empty_text:
-            return
-        self.empty_text = text
-        model = self.model()
-        # Only an empty, visible list shows the text. Asking for the viewport before that would also
-        # make PySide set up dozens of widget classes while the window is still being built.
-        if self.isVisible() and (model is None or not model.rowCount()):
-            self.viewport().update()
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if model is None or model.rowCount() or not self.empty_text:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
-                         int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                         self.empty_text)
-
-
-class SerialJobs:
-    """Runs this list's keyring jobs on the Background pool one at a time, in order.
-
-    gnome-keyring can abort when two clients open Secret Service sessions at the same moment
-    (reproduced here with two threads against gnome-keyring 42, exit by SIGABRT). One job at a
-    time also means a locked keyring asks to be unlocked once, not once per thread.
-    """
-
-    def __init__(self, background: Background) -> None:
-        self._background = background
-        self._queue: deque[tuple[str, Callable[[], Any], Callable[[Any], None], Callable[[Exception], None]]] = deque()
-        self._running = False
-
-    @property
-    def idle(self) -> bool:
-        return not self._running and not self._queue
-
-    def run(self, fn: Callable[[], Any], on_done: Callable[[Any], None], on_error: Callable[[Exception], None],
-            *, kind: str = "") -> None:
-        """Queue `fn`; a queued job of the same non-empty `kind` that has not started is dropped."""
-        if kind:
-            self._queue = deque(job for job in self._queue if job[0] != kind)
-        self._queue.append((kind, fn, on_done, on_error))
-        self._next()
-
-    def _next(self) -> None:
-        if self._running or not self._queue:
-            return
-        _, fn, on_done, on_error = self._queue.popleft()
-        self._running = True
-        self._background.run(fn, lambda result: self._finish(on_done, result),
-                             lambda error: self._finish(on_error, error))
-
-    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
-        self._running = False
-        try:
-            callback(value)
-        finally:
-            self._next()
 
 
 # --- the widget -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -97,3 +98,43 @@ class Background(QObject):
             on_error(error)  # type: ignore[arg-type]
         else:
             log.error("background job failed: %s", error)
+
+
+class SerialJobs:
+    """Runs jobs on the Background pool one at a time, in order: the profile list's keyring jobs.
+
+    gnome-keyring can abort when two clients open Secret Service sessions at the same moment
+    (reproduced here with two threads against gnome-keyring 42, exit by SIGABRT). One job at a
+    time also means a locked keyring asks to be unlocked once, not once per thread.
+    """
+
+    def __init__(self, background: Background) -> None:
+        self._background = background
+        self._queue: deque[tuple[str, Callable[[], Any], Done, Failed]] = deque()
+        self._running = False
+
+    @property
+    def idle(self) -> bool:
+        return not self._running and not self._queue
+
+    def run(self, fn: Callable[[], Any], on_done: Done, on_error: Failed, *, kind: str = "") -> None:
+        """Queue `fn`; a queued job of the same non-empty `kind` that has not started is dropped."""
+        if kind:
+            self._queue = deque(job for job in self._queue if job[0] != kind)
+        self._queue.append((kind, fn, on_done, on_error))
+        self._next()
+
+    def _next(self) -> None:
+        if self._running or not self._queue:
+            return
+        _, fn, on_done, on_error = self._queue.popleft()
+        self._running = True
+        self._background.run(fn, lambda result: self._finish(on_done, result),
+                             lambda error: self._finish(on_error, error))
+
+    def _finish(self, callback: Callable[[Any], None], value: Any) -> None:
+        self._running = False
+        try:
+            callback(value)
+        finally:
+            self._next()

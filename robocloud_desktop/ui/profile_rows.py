@@ -1,0 +1,196 @@
+"""One row per profile in the profile list: the model, the two-line drawing, and the list view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
+from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+
+from robocloud_desktop.core.profiles import Profile
+from robocloud_desktop.core.regions import region_label
+from robocloud_desktop.core.secrets import SecretState, env_var_for
+from robocloud_desktop.ui.look import icon
+
+SubtitleRole = Qt.ItemDataRole.UserRole + 2
+SearchRole = Qt.ItemDataRole.UserRole + 3
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def subtitle(profile: Profile) -> str:
+    pid = profile.process_id
+    short = pid if len(pid) <= 12 else pid[:8] + "…"
+    return f"{region_label(profile.base_url)} · process {short}"
+
+
+def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) -> str:
+    if state is None:
+        return "Checking the keyring…"
+    return {
+        SecretState.STORED: f"Secret stored in {backend}",
+        SecretState.FROM_ENVIRONMENT: f"Secret from {env_var_for(profile.name)}",
+        SecretState.MISSING: "No secret stored — edit the profile to add one",
+        SecretState.LOCKED: "Keyring locked: unlock it (log in to your desktop session, or unlock the login "
+                            "keyring in your password manager), then press F5 to check again",
+        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet), "
+                                 f"or set {env_var_for(profile.name)}",
+        SecretState.ERROR: "The keyring could not be read; press F5 to try again",
+    }[state]
+
+
+def secret_icon(state: SecretState | None) -> QIcon:
+    if state is None:
+        return QIcon()  # not read yet: a "missing" key would be a claim we cannot make
+    return icon("key" if state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT) else "key-missing")
+
+
+
+class ProfileModel(QAbstractListModel):
+    """Profiles with their secret states. States arrive later, from the keyring, row by row."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._profiles: list[Profile] = []
+        self._states: dict[str, SecretState] = {}
+        self._backend = ""
+
+    def profiles(self) -> list[Profile]:
+        return list(self._profiles)
+
+    def set_profiles(self, profiles: list[Profile]) -> None:
+        self.beginResetModel()
+        self._profiles = list(profiles)
+        self.endResetModel()
+
+    def set_states(self, states: dict[str, SecretState], backend: str) -> None:
+        self._states, self._backend = dict(states), backend
+        if self._profiles:
+            roles = [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole]
+            self.dataChanged.emit(self.index(0), self.index(len(self._profiles) - 1), roles)
+
+    def state(self, profile_id: str) -> SecretState | None:
+        return self._states.get(profile_id)
+
+    def profile_at(self, row: int) -> Profile | None:
+        return self._profiles[row] if 0 <= row < len(self._profiles) else None
+
+    def row_of(self, profile_id: str) -> int | None:
+        return next((i for i, p in enumerate(self._profiles) if p.id == profile_id), None)
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own default)
+        return 0 if parent.isValid() else len(self._profiles)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        profile = self.profile_at(index.row()) if index.isValid() else None
+        if profile is None:
+            return None
+        state = self._states.get(profile.id)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return profile.name
+        if role == SubtitleRole:
+            return subtitle(profile)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return secret_icon(state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{profile.name}\n{profile.base_url}\nProcess {profile.process_id}\n" + secret_tooltip(
+                profile, state, self._backend)
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{profile.name}, {subtitle(profile)}, {secret_tooltip(profile, state, self._backend)}"
+        if role == SearchRole:
+            return "\n".join((profile.name, profile.workspace_id, profile.process_id,
+                              region_label(profile.base_url), profile.base_url, profile.notes))
+        return None
+
+
+class ProfileDelegate(QStyledItemDelegate):
+    """Two lines per profile: the name in bold, then region and short process id, quieter."""
+
+    PAD_X, PAD_Y, ICON, GAP = 8, 6, 16, 8
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fonts: tuple[QFont, QFont, QFontMetrics, QFontMetrics] | None = None
+
+    def _fonts_for(self, font: QFont) -> tuple[QFont, QFont, QFontMetrics, QFontMetrics]:
+        """(font, its bold, bold metrics, metrics), made again only when the view's font changes."""
+        if self._fonts is None or self._fonts[0] != font:
+            bold = QFont(font)
+            bold.setWeight(QFont.Weight.DemiBold)
+            self._fonts = (QFont(font), bold, QFontMetrics(bold), QFontMetrics(font))
+        return self._fonts
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        _, _, bold_metrics, metrics = self._fonts_for(option.font)
+        height = bold_metrics.height() + metrics.height() + 2 + 2 * self.PAD_Y
+        return QSize(max(option.rect.width(), 120), height)
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
+        """Left as the view made it: the base paint() then draws only the row's background, selection
+        and focus, and asks the model for nothing. The text and icon are drawn in paint()."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().paint(painter, option, index)
+        # The row's state from the view, not option.state: that would make PySide set up all of
+        # QStyle's enums, slowing the first paint of the window.
+        view = option.widget
+        selected = isinstance(view, QListView) and view.selectionModel().isSelected(index)
+        group = QPalette.ColorGroup.Active if view is None or view.isActiveWindow() else QPalette.ColorGroup.Inactive
+        if view is not None and not view.isEnabled():
+            group = QPalette.ColorGroup.Disabled
+        palette = option.palette
+        main = palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        quiet = main if selected else palette.color(group, QPalette.ColorRole.PlaceholderText)
+
+        area = option.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
+        icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
+        decoration = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(decoration, QIcon):
+            decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
+                             QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
+        left = icon_rect.right() + 1 + self.GAP
+        width = area.right() - left
+
+        font, bold, bold_metrics, metrics = self._fonts_for(option.font)
+        flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        painter.save()
+        painter.setFont(bold)
+        painter.setPen(main)
+        name = bold_metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""),
+                                       Qt.TextElideMode.ElideRight, width)
+        painter.drawText(QRect(left, area.top(), width, bold_metrics.height()), flags, name)
+        painter.setFont(font)
+        painter.setPen(quiet)
+        second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
+        painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()), flags, second)
+        painter.restore()
+
+
+class ProfileView(QListView):
+    """A list that says something useful when it is empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.empty_text = ""
+
+    def set_empty_text(self, text: str) -> None:
+        if text == self.empty_text:
+            return
+        self.empty_text = text
+        model = self.model()
+        # Only an empty, visible list shows the text. Asking for the viewport before that would also
+        # make PySide set up dozens of widget classes while the window is still being built.
+        if self.isVisible() and (model is None or not model.rowCount()):
+            self.viewport().update()
+
+    def paintEvent(self, event: Any) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if model is None or model.rowCount() or not self.empty_text:
+            return
+        painter = QPainter(self.viewport())
+        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
+                         int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                         self.empty_text)
