@@ -29,57 +29,58 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-BARE = textwrap.dedent(
+def first_frame_script(imports: str, make_app: str, build_window: str) -> str:
+    """A program that builds `window` and prints the time once its first frame is complete: the
+    window's paint event, then the event loop's next turn (every child has drawn by then)."""
+    return textwrap.dedent(imports) + textwrap.dedent(
+        """
+        import sys, time
+        from PySide6.QtCore import QEvent, QObject, QTimer
+        from PySide6.QtWidgets import QApplication
+
+        class FirstFrame(QObject):
+            def eventFilter(self, obj, event):
+                if event.type() == QEvent.Type.Paint:
+                    obj.removeEventFilter(self)
+                    QTimer.singleShot(0, drawn)
+                return False
+
+        def drawn():
+            print(time.time(), flush=True)
+            QApplication.quit()
+
+        """
+    ) + f"app = {make_app}\n" + textwrap.dedent(build_window) + textwrap.dedent(
+        """
+        spy = FirstFrame()
+        window.installEventFilter(spy)
+        window.show()
+        app.exec()
+        """
+    )
+
+
+BARE = first_frame_script(
+    "from PySide6.QtWidgets import QMainWindow\n",
+    "QApplication(sys.argv[:1])",
     """
-    import sys, time
-    from PySide6.QtCore import QEvent, QObject, QTimer
-    from PySide6.QtWidgets import QApplication, QMainWindow
-
-    class FirstFrame(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint:
-                obj.removeEventFilter(self)
-                QTimer.singleShot(0, drawn)
-            return False
-
-    def drawn():
-        print(time.time(), flush=True)
-        QApplication.quit()
-
-    app = QApplication(sys.argv[:1])
     window = QMainWindow()
     window.resize(1280, 800)
-    spy = FirstFrame()
-    window.installEventFilter(spy)
-    window.show()
-    app.exec()
-    """
+    """,
 )
 
 # The same kinds of widgets as the app's window, with the same sizes and contents (50 two-line
 # profiles, a JSON editor, an empty 8-column run table), in plain PySide with no app code: how much
 # of the app's start-up Qt itself takes for such a window.
-PLAIN = textwrap.dedent(
+PLAIN = first_frame_script(
     """
-    import sys, time
-    from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer
+    from PySide6.QtCore import QStringListModel, Qt
     from PySide6.QtGui import QFontDatabase, QStandardItemModel
-    from PySide6.QtWidgets import (QApplication, QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow,
-                                   QPlainTextEdit, QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout,
-                                   QWidget)
-
-    class FirstFrame(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Type.Paint:
-                obj.removeEventFilter(self)
-                QTimer.singleShot(0, drawn)
-            return False
-
-    def drawn():
-        print(time.time(), flush=True)
-        QApplication.quit()
-
-    app = QApplication([sys.argv[0], "-style", "Fusion"])
+    from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QPlainTextEdit,
+                                   QPushButton, QSplitter, QTableView, QToolButton, QVBoxLayout, QWidget)
+    """,
+    'QApplication([sys.argv[0], "-style", "Fusion"])',
+    """
     window = QMainWindow()
     window.resize(1280, 800)
     profiles = QListView()
@@ -141,11 +142,7 @@ PLAIN = textwrap.dedent(
     for menu in ("&File", "&Settings", "&Help"):
         window.menuBar().addMenu(menu)
     window.statusBar().addWidget(QLabel("No runs in flight"))
-    spy = FirstFrame()
-    window.installEventFilter(spy)
-    window.show()
-    app.exec()
-    """
+    """,
 )
 
 APP = textwrap.dedent(
