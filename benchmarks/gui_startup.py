@@ -29,6 +29,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# Watches a window: once its paint event has come, the event loop's next turn calls drawn().
+FIRST_FRAME = textwrap.dedent(
+    """
+    class FirstFrame(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint:
+                obj.removeEventFilter(self)
+                QTimer.singleShot(0, drawn)
+            return False
+    """
+)
+
+
 def first_frame_script(imports: str, make_app: str, build_window: str) -> str:
     """A program that builds `window` and prints the time once its first frame is complete: the
     window's paint event, then the event loop's next turn (every child has drawn by then)."""
@@ -37,14 +50,9 @@ def first_frame_script(imports: str, make_app: str, build_window: str) -> str:
         import sys, time
         from PySide6.QtCore import QEvent, QObject, QTimer
         from PySide6.QtWidgets import QApplication
-
-        class FirstFrame(QObject):
-            def eventFilter(self, obj, event):
-                if event.type() == QEvent.Type.Paint:
-                    obj.removeEventFilter(self)
-                    QTimer.singleShot(0, drawn)
-                return False
-
+        """
+    ) + FIRST_FRAME + textwrap.dedent(
+        """
         def drawn():
             print(time.time(), flush=True)
             QApplication.quit()
@@ -149,28 +157,26 @@ APP = textwrap.dedent(
     """
     import importlib.util, sys, time
 
-    def watch(ui_app):
-        from PySide6.QtCore import QEvent, QObject, QTimer
+    def drawn():
+        print(time.time(), flush=True)
+        rows_shown()
+
+    def rows_shown():
+        from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
-        class FirstFrame(QObject):
-            def eventFilter(self, obj, event):
-                if event.type() == QEvent.Type.Paint:
-                    obj.removeEventFilter(self)
-                    QTimer.singleShot(0, drawn)
-                return False
-
-        def drawn():
+        if window.run_model.rowCount() >= 10000:
             print(time.time(), flush=True)
-            rows_shown()
+            QApplication.quit()
+        else:
+            QTimer.singleShot(1, rows_shown)
 
-        def rows_shown():
-            if window.run_model.rowCount() >= 10000:
-                print(time.time(), flush=True)
-                QApplication.quit()
-            else:
-                QTimer.singleShot(1, rows_shown)
-
+    def watch(ui_app):
+        # Qt is imported here, once the app has loaded it in its own order.
+        from PySide6.QtCore import QEvent, QObject, QTimer
+    """
+) + textwrap.indent(FIRST_FRAME, "    ") + textwrap.dedent(
+    """
         def watched(*args, **kwargs):
             global window
             window = make_window(*args, **kwargs)
