@@ -235,7 +235,9 @@ class MainWindow(QMainWindow):
         for key, restore in (("geometry", self.restoreGeometry), ("windowState", self.restoreState),
                              ("mainSplitter", self.main_splitter.restoreState),
                              ("contentSplitter", self.content_splitter.restoreState),
-                             ("boardSplitter", self.board_splitter.restoreState)):
+                             ("boardSplitter", self.board_splitter.restoreState),
+                             # Column widths and the sort: the view sorts the model again when it is restored.
+                             ("runColumns", self.run_table.horizontalHeader().restoreState)):
             value = s.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
@@ -298,6 +300,7 @@ class MainWindow(QMainWindow):
         s.setValue("mainSplitter", self.main_splitter.saveState())
         s.setValue("contentSplitter", self.content_splitter.saveState())
         s.setValue("boardSplitter", self.board_splitter.saveState())
+        s.setValue("runColumns", self.run_table.horizontalHeader().saveState())
         profile = self.profile_list.current_profile()
         s.setValue("lastProfile", profile.id if profile else "")
         s.setValue("notifications", self.notify_action.isChecked())

@@ -17,6 +17,7 @@ from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import EmulatedProcess, Emulator
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
+from robocloud_desktop.ui.run_model import COL_PROFILE
 
 FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1)
 
@@ -161,7 +162,12 @@ def test_a_restart_resumes_unfinished_runs_and_restores_the_window(qtbot, profil
     window.resize(900, 650)  # the offscreen screen is 800x800; the window is at least 900 wide
     window.main_splitter.setSizes([230, 770])
     size, sizes = (window.width(), window.height()), window.main_splitter.sizes()
+    window.run_table.horizontalHeader().resizeSection(COL_PROFILE, 150)
+    window.run_table.sortByColumn(COL_PROFILE, Qt.SortOrder.DescendingOrder)
     run_id = trigger_and_get_run(qtbot, window)
+    select(window, "Invoices")
+    trigger_and_get_run(qtbot, window)  # newer, yet below Payroll's run in this order
+    select(window, "Payroll")
     window.close()
     window.shutdown()
     assert not RunHistory(paths.history_db).get(run_id).finished
@@ -170,6 +176,11 @@ def test_a_restart_resumes_unfinished_runs_and_restores_the_window(qtbot, profil
     assert again.profile_list.current_profile().name == "Payroll"
     assert (again.width(), again.height()) == size
     assert again.main_splitter.sizes() == sizes
+    header = again.run_table.horizontalHeader()
+    assert header.sectionSize(COL_PROFILE) == 150
+    assert (header.sortIndicatorSection(), header.sortIndicatorOrder()) == (COL_PROFILE, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: again.run_model.rowCount() == 2, timeout=5000)
+    assert [again.run_proxy.index(row, COL_PROFILE).data() for row in (0, 1)] == ["Payroll", "Invoices"]
     qtbot.waitUntil(lambda: row_outcome(again, run_id) is not None, timeout=5000)
     qtbot.waitUntil(lambda: row_outcome(again, run_id) is Outcome.SUCCEEDED, timeout=15000)
     assert again.in_flight_label.text() == "No runs in flight"
