@@ -277,8 +277,8 @@ class RunTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Started, newest first (or column -1) is the model's own order; any other is kept up to date
         as runs change and arrive. Equal values stay newest first."""
-        wanted = None if column < 0 or (column == COL_STARTED and order == Qt.SortOrder.DescendingOrder) \
-            else (column, order)
+        newest_first = column < 0 or (column == COL_STARTED and order == Qt.SortOrder.DescendingOrder)
+        wanted = None if newest_first else (column, order)
         if wanted != self._sorting:
             self._relayout(wanted)
 
