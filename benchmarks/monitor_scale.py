@@ -26,8 +26,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from robocloud_desktop.core.api import ProcessApiClient
-from robocloud_desktop.core.history import RunHistory, RunRecord
+from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.monitor import PollPlan, RunMonitor, RunUpdate
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.target import Target
 
 # ru_maxrss is a high-water mark, so this is the most the imports alone ever needed.

@@ -20,8 +20,8 @@ from robocloud_desktop.cli.common import (
     exit_code_for,
 )
 from robocloud_desktop.core.errors import ProcessApiError
-from robocloud_desktop.core.history import HistoryError
 from robocloud_desktop.core.profiles import ProfileError
+from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.secrets import SecretStoreError
 from robocloud_desktop.launch import startup_done
 

@@ -8,7 +8,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from robocloud_desktop.core.errors import (
     InvalidPayload,
@@ -18,10 +18,12 @@ from robocloud_desktop.core.errors import (
     ProcessApiError,
     SecretRejected,
 )
-from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.history import RunHistory
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_REJECTED, EXIT_NETWORK, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 5
 SECRET_ENV = "ROBOCLOUD_PROCESS_SECRET"
@@ -65,6 +67,8 @@ class Context:
 
     @cached_property
     def history(self) -> RunHistory:
+        from robocloud_desktop.core.history import RunHistory  # SQLite loads for the commands that use it
+
         history = RunHistory(self.paths.history_db)
         for problem in history.problems:
             self.warn(problem)

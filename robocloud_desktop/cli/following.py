@@ -7,8 +7,8 @@ import time
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_TIMEOUT, Context
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.records import RunRecord
 
 if TYPE_CHECKING:  # the HTTP stack and the monitor load only for the commands that follow runs
     from robocloud_desktop.core.api import ProcessApiClient

@@ -7,8 +7,8 @@ import time
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, add_config_dir
 from robocloud_desktop.cli.following import record_json, watch
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import label_of
+from robocloud_desktop.core.records import RunRecord
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
-from robocloud_desktop.core.history import RunHistory, RunRecord
+from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.retry import NO_RETRY
 from robocloud_desktop.core.secrets import SecretStoreError
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.monitor import SecretLookup
 from robocloud_desktop.core.profiles import ProfileStore
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretNotFound, SecretStore
 
 PLAIN_SECRET_ENV = "ROBOCLOUD_PROCESS_SECRET"

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 if TYPE_CHECKING:
-    from robocloud_desktop.core.history import RunRecord
     from robocloud_desktop.core.monitor import RunUpdate
+    from robocloud_desktop.core.records import RunRecord
 
 
 class MonitorBridge(QObject):

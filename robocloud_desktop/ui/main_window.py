@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 
 from robocloud_desktop import __version__
 from robocloud_desktop.core.errors import OutcomeUnknown, ProcessApiError
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile, ProfileError
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.notify_action.toggled.connect(self._set_notifications)
         settings_menu.addAction(self.notify_action)
         self.keep_payloads_action = QAction("&Keep payloads in the run history", self, checkable=True)
-        self.keep_payloads_action.setChecked(self.services.history.keep_payloads)
+        self.keep_payloads_action.setChecked(self.services.keep_payloads)
         self.keep_payloads_action.setToolTip("When off, only a hash of each payload is kept")
         self.keep_payloads_action.toggled.connect(self._set_keep_payloads)
         settings_menu.addAction(self.keep_payloads_action)
@@ -258,10 +258,10 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         startup_done()
-        problems = [p.message for p in self.services.profiles.problems] + self.services.history.problems
+        services = self.services
+        problems = [p.message for p in services.profiles.problems]
         if problems:
             self.banner.show_message("\n".join(problems), "warning")
-        services = self.services
 
         def start_monitor() -> None:
             monitor = services.monitor  # loads the HTTP stack: after the board is filled
@@ -269,6 +269,9 @@ class MainWindow(QMainWindow):
             monitor.start(resume=True)
 
         def loaded(records: list[RunRecord]) -> None:
+            # The history was opened by the loading job: any file it had to set aside is known now.
+            if services.history.problems:
+                self.banner.show_message("\n".join(problems + services.history.problems), "warning")
             self._history_loaded(records)
             self.background.release()
             self.background.run(start_monitor, None, lambda e: self.banner.show_message(str(e), "error"))
@@ -276,7 +279,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: Exception) -> None:
             self.background.release()
-            self.banner.show_message(str(error), "error")
+            self.banner.show_message("\n".join([*problems, str(error)]), "error")
 
         self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
 
@@ -479,7 +482,7 @@ class MainWindow(QMainWindow):
         self.notifier.enabled = on
 
     def _set_keep_payloads(self, on: bool) -> None:
-        self.services.history.keep_payloads = on
+        self.services.set_keep_payloads(on)
         self.settings.setValue("keepPayloads", on)
 
     def _keyring_problem(self, error: Exception) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui.look import icon
 
 _TRAY_ICONS = {

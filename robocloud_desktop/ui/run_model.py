@@ -22,8 +22,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui import look
 
 COL_PROFILE, COL_RUN_ID, COL_STATE, COL_RESULT, COL_ERROR_CODE, COL_DURATION, COL_STARTED, COL_LAST_CHECKED = range(8)

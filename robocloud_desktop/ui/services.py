@@ -1,47 +1,54 @@
 """The core objects the window works with, made once per app and handed to every widget.
 
-The HTTP client and the monitor are made on first use, off the GUI thread: loading the HTTP
-stack takes longer than drawing the window, and the window has nothing to send before it is up.
+The run history, the HTTP client and the monitor are made on first use, which the window leaves
+to a worker thread once it has drawn itself: opening SQLite is a disk wait, and loading the HTTP
+stack takes longer than drawing the window, which has nothing to send before it is up.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.paths import AppPaths
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.api import ProcessApiClient
+    from robocloud_desktop.core.history import RunHistory
     from robocloud_desktop.core.monitor import PollPlan, RunMonitor
 
 # Enough threads to keep 500 runs polled every 2 s over real round trips of tens of ms.
 MONITOR_WORKERS = 16
 
 
-@dataclass
 class Services:
-    paths: AppPaths
-    profiles: ProfileStore
-    secrets: SecretStore
-    history: RunHistory
-    plan: PollPlan | None = None
-    demo: bool = False
-    _client: ProcessApiClient | None = field(default=None, repr=False)
-    _monitor: RunMonitor | None = field(default=None, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    def __init__(self, paths: AppPaths, profiles: ProfileStore, secrets: SecretStore, *, keep_payloads: bool = True,
+                 plan: PollPlan | None = None, demo: bool = False) -> None:
+        self.paths, self.profiles, self.secrets = paths, profiles, secrets
+        self.keep_payloads = keep_payloads  # what the history is opened with
+        self.plan, self.demo = plan, demo
+        self._history: RunHistory | None = None
+        self._client: ProcessApiClient | None = None
+        self._monitor: RunMonitor | None = None
+        self._lock = threading.RLock()  # the monitor is made with the history, under the same lock
 
     @classmethod
     def create(cls, paths: AppPaths, secrets: SecretStore | None = None, *, keep_payloads: bool = True,
                plan: PollPlan | None = None, demo: bool = False) -> Services:
         secrets = secrets or SecretStore()
-        profiles = ProfileStore(paths.profiles_file, secrets)
-        history = RunHistory(paths.history_db, keep_payloads=keep_payloads)
-        return cls(paths, profiles, secrets, history, plan, demo)
+        return cls(paths, ProfileStore(paths.profiles_file, secrets), secrets, keep_payloads=keep_payloads,
+                   plan=plan, demo=demo)
+
+    @property
+    def history(self) -> RunHistory:
+        with self._lock:
+            if self._history is None:
+                from robocloud_desktop.core.history import RunHistory
+
+                self._history = RunHistory(self.paths.history_db, keep_payloads=self.keep_payloads)
+            return self._history
 
     def _ensure(self) -> tuple[ProcessApiClient, RunMonitor]:
         with self._lock:
@@ -64,11 +71,18 @@ class Services:
     def monitor(self) -> RunMonitor:
         return self._ensure()[1]
 
+    def set_keep_payloads(self, on: bool) -> None:
+        with self._lock:
+            self.keep_payloads = on
+            if self._history is not None:
+                self._history.keep_payloads = on
+
     def close(self) -> None:
         with self._lock:
-            client, monitor = self._client, self._monitor
+            client, monitor, history = self._client, self._monitor, self._history
         if monitor is not None:
             monitor.stop()
         if client is not None:
             client.close()
-        self.history.close()
+        if history is not None:
+            history.close()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.profiles import Profile, ProfileError
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui.services import Services
 
 
@@ -17,11 +17,12 @@ class TriggerJob:
 
     def __call__(self) -> tuple[RunRecord, str]:
         services, profile = self.services, self.profile
+        history = services.history  # opened before sending: a run the app could not follow is not started
         secret = services.secrets.get(profile.id, profile.name)
         target = profile.target()
         run = services.client.trigger(target, secret, self.payload)
         # From here on the run exists: problems with our own files are warnings, never errors.
-        record, warning = services.history.remember_trigger(run, target, self.payload, profile_id=profile.id,
+        record, warning = history.remember_trigger(run, target, self.payload, profile_id=profile.id,
                                                             profile_name=profile.name)
         warnings = [warning] if warning else []
         try:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from robocloud_desktop.core.history import SCHEMA_VERSION, HistoryError, RunHistory, payload_hash
+from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory, payload_hash
 from robocloud_desktop.core.models import RunStatus, TriggeredRun
+from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.target import Target
 
 TARGET = Target("https://api.eu1.robocloud.eu", "ws-1", "proc-1")

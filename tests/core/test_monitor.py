@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from robocloud_desktop.core.api import ProcessApiClient
-from robocloud_desktop.core.history import RunHistory, RunRecord
+from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.monitor import PollPlan, RunMonitor, RunUpdate
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.target import Target
 from robocloud_desktop.emulator import Emulator, Fault
 

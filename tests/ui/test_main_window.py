@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
 
-from robocloud_desktop.core.history import RunHistory
+from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.monitor import PollPlan
 from robocloud_desktop.core.paths import AppPaths, app_paths
@@ -222,3 +223,29 @@ def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qt
     select(window, "Payroll")
     select(window, "Invoices")  # after the save, from the store itself
     assert window.editor.text() == '{"edited": true}'
+
+
+def test_a_history_from_a_newer_version_is_a_banner_and_no_run_is_started(qtbot, profiles, open_window, paths,
+                                                                          emulator):
+    RunHistory(paths.history_db).close()
+    with sqlite3.connect(paths.history_db) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    window = open_window()
+    qtbot.waitUntil(lambda: "newer version" in window.banner.text(), timeout=5000)
+    select(window, "Invoices")
+    qtbot.waitUntil(window.trigger_button.isEnabled)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "newer version" in window.trigger_message.text(), timeout=10000)
+    assert emulator.count("POST") == 0  # a run the app could not follow is not started
+    assert window.run_model.rowCount() == 0
+
+
+def test_an_unreadable_history_is_kept_aside_and_named_in_a_banner(qtbot, profiles, open_window, paths):
+    paths.history_db.parent.mkdir(parents=True, exist_ok=True)
+    paths.history_db.write_bytes(b"not a database, " * 100)
+    window = open_window()
+    qtbot.waitUntil(lambda: "could not be opened" in window.banner.text(), timeout=5000)
+    assert "kept as" in window.banner.text()
+    kept = [p for p in paths.history_db.parent.iterdir() if p.name != paths.history_db.name
+            and p.name.startswith(paths.history_db.name)]
+    assert any(p.read_bytes().startswith(b"not a database") for p in kept)

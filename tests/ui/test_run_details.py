@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
 
 from robocloud_desktop.core.curl import SECRET_PLACEHOLDER
-from robocloud_desktop.core.history import RunRecord
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui import run_details
 from robocloud_desktop.ui.run_details import EMPTY_HINT, RunDetails
 

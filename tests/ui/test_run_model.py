@@ -11,8 +11,8 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from robocloud_desktop.core.history import RunRecord
 from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import (
     COL_DURATION,

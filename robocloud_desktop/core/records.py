@@ -1,0 +1,56 @@
+"""A run as the history records it, and the history's error: plain data, no SQLite.
+
+Kept apart from history.py so that the window can import what it shows without loading SQLite,
+which it opens on a worker thread once the window is up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from robocloud_desktop.core.models import Outcome, outcome_of
+from robocloud_desktop.core.target import Target
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One run as the history knows it. Plain data: safe to hand to any thread."""
+
+    run_id: str
+    profile_id: str
+    profile_name: str
+    base_url: str
+    workspace_id: str
+    process_id: str
+    secret_in_query: bool
+    work_item_id: str
+    payload: str | None  # None when keeping payloads is off; the hash is kept either way
+    payload_sha256: str
+    triggered_at: float  # wall-clock seconds (time.time())
+    state: str = ""
+    result: str = ""
+    error_code: str = ""
+    duration: float | None = None
+    last_checked: float | None = None
+    last_error: str = ""
+    error_count: int = 0
+    ended_at: float | None = None  # when an end (COMPL, or PENDING) was first seen
+    finished: bool = False  # polling has stopped for good
+    last_answer: str = ""  # the raw JSON of the last status answer, for the details pane
+
+    @property
+    def outcome(self) -> Outcome:
+        return outcome_of(self.state, self.result) if self.state else Outcome.QUEUED
+
+    @property
+    def is_ended(self) -> bool:
+        return self.outcome.is_ended
+
+    def target(self) -> Target:
+        return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query)
+
+
+class HistoryError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
