@@ -40,6 +40,9 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
 _DECORATION = int(Qt.ItemDataRole.DecorationRole.value)
 _FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 
+# Asked for every cell drawn: made once (combining Qt's flags costs more than the rest of the call).
+_CELL_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
 _HEADERS: tuple[tuple[str, str], ...] = (
     ("Profile", "The profile the run was started from"),
     ("Run ID", "The run's id in Control Room"),
@@ -241,7 +244,7 @@ class RunTableModel(QAbstractTableModel):
         """Add new runs at the top and update known ones, telling views only about real changes."""
         changed: list[int] = []
         added: dict[str, RunRecord] = {}
-        moved = False
+        moved: list[int] = []  # places whose row the chosen order changes
         for record in records:
             slot = self._slots.get(record.run_id)
             if slot is None:
@@ -254,7 +257,7 @@ class RunTableModel(QAbstractTableModel):
             self._records[slot] = record
             changed.append(slot)
             if self._sorting and _sort_key(old, self._sorting[0]) != _sort_key(record, self._sorting[0]):
-                moved = True
+                moved.append(slot)
         for first, last in _ranges(sorted(self._row(slot) for slot in changed)):
             self.dataChanged.emit(self.index(first, 0), self.index(last, COLUMN_COUNT - 1))
         if added:
@@ -265,12 +268,13 @@ class RunTableModel(QAbstractTableModel):
                 self._records.append(record)
                 self._in_flight += not record.is_ended
             if self._sorting:
-                self._order[:0] = range(len(self._records) - 1, len(self._records) - 1 - len(added), -1)
+                new = range(len(self._records) - 1, len(self._records) - 1 - len(added), -1)
+                self._order[:0] = new
                 self._row_of = _inverse(self._order)
-                moved = True
+                moved.extend(new)
             self.endInsertRows()
         if moved:  # then put the new and changed rows where the order wants them
-            self._relayout(self._sorting)
+            self._relayout(self._sorting, moved if len(moved) <= _FEW else None)
 
     # --- sorting --------------------------------------------------------------------------------
 
@@ -282,12 +286,16 @@ class RunTableModel(QAbstractTableModel):
         if wanted != self._sorting:
             self._relayout(wanted)
 
-    def _relayout(self, sorting: tuple[int, Qt.SortOrder] | None) -> None:
+    def _relayout(self, sorting: tuple[int, Qt.SortOrder] | None, moved: list[int] | None = None) -> None:
+        """Rows in the order `sorting` wants; with `moved`, only those places can be out of it."""
         self.layoutAboutToBeChanged.emit()
         before = self.persistentIndexList()
         slots = [self._slot(index.row()) for index in before]
         self._sorting = sorting
-        self._arrange()
+        if moved is None:
+            self._arrange()
+        else:
+            self._reposition(moved)
         self.changePersistentIndexList(
             before, [self.index(self._row(slot), index.column()) for index, slot in zip(before, slots, strict=True)])
         self.layoutChanged.emit()
@@ -303,6 +311,32 @@ class RunTableModel(QAbstractTableModel):
         self._order = sorted(range(len(records) - 1, -1, -1), key=keys.__getitem__,
                              reverse=order == Qt.SortOrder.DescendingOrder)
         self._row_of = _inverse(self._order)
+
+    def _reposition(self, moved: list[int]) -> None:
+        """Take the `moved` places out and put each back where it belongs: for a few runs that changed,
+        cheaper than sorting them all. The result is the one _arrange() gives."""
+        assert self._sorting is not None
+        column, order = self._sorting
+        records, descending = self._records, order == Qt.SortOrder.DescendingOrder
+
+        def before(a: int, b: int) -> bool:
+            key_a, key_b = _sort_key(records[a], column), _sort_key(records[b], column)
+            if key_a != key_b:
+                return key_a > key_b if descending else key_a < key_b  # type: ignore[operator]
+            return a > b  # equal values: newest first, as the stable sort in _arrange() leaves them
+
+        leaving = set(moved)
+        rows = [slot for slot in self._order if slot not in leaving]
+        for slot in leaving:
+            low, high = 0, len(rows)
+            while low < high:
+                middle = (low + high) // 2
+                if before(rows[middle], slot):
+                    low = middle + 1
+                else:
+                    high = middle
+            rows.insert(low, slot)
+        self._order, self._row_of = rows, _inverse(rows)
 
     # --- Qt model interface -------------------------------------------------------------------
 
@@ -346,9 +380,10 @@ class RunTableModel(QAbstractTableModel):
         return None
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _CELL_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+
+
+_FEW = 64  # changed runs re-placed one by one; more than this, and sorting them all is quicker
 
 
 def _inverse(order: list[int]) -> list[int]:

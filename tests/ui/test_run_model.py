@@ -313,6 +313,22 @@ def test_a_new_run_takes_its_place_in_the_chosen_order(proxy: RunFilterProxy, mo
     assert proxy.index(row + 1, COL_PROFILE).data() == "Profile 1"  # the newest of its profile: first
 
 
+@pytest.mark.parametrize("column", [COL_STATE, COL_DURATION, COL_LAST_CHECKED, COL_PROFILE])
+def test_a_sorted_board_stays_in_order_through_live_updates(model: RunTableModel, column: int) -> None:
+    model.sort(column, Qt.SortOrder.DescendingOrder)
+    for batch in range(6):  # a few changes re-placed one by one, then many at once, and new runs
+        count = 5 if batch % 2 else 120
+        changes = [replace(model.record_for(f"run-{(batch * 37 + i * 11) % 300:05d}"), state="COMPL", result="OK",
+                           duration=float((batch * 7 + i) % 50), last_checked=NOW + 1000 * batch + i,
+                           profile_name=f"Profile {(batch + i) % 5}") for i in range(count)]
+        model.upsert([*changes, make_record(1000 + batch, "INI", triggered_at=NOW + batch)])
+        fresh = RunTableModel()
+        fresh.set_records(model.records())
+        fresh.sort(column, Qt.SortOrder.DescendingOrder)
+        assert [model.record(r).run_id for r in range(model.rowCount())] == \
+            [fresh.record(r).run_id for r in range(fresh.rowCount())]
+
+
 def test_the_selected_run_stays_selected_when_sorting(qtbot, proxy: RunFilterProxy) -> None:
     view = QTableView()
     qtbot.addWidget(view)
