@@ -258,6 +258,7 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         startup_done()
+        self.notifier.show_tray()
         services = self.services
         problems = [p.message for p in services.profiles.problems]
         if problems:

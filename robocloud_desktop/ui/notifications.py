@@ -23,7 +23,12 @@ class Notifier(QObject):
         super().__init__(parent)
         self.enabled = True
         self.tray: QSystemTrayIcon | None = None
-        if QSystemTrayIcon.isSystemTrayAvailable():
+        self._window = window
+
+    def show_tray(self) -> None:
+        """Called once the window is up: finding and joining the desktop's tray talks to it over D-Bus."""
+        window = self._window
+        if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("app"), self)
             self.tray.setToolTip("robocloud-desktop")
             menu = QMenu(window)
