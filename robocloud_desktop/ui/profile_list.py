@@ -330,27 +330,14 @@ class ProfileList(QWidget):
 
     def add_profile(self) -> None:
         dialog = self._profile_dialog(None)
-        store = self._store
-
-        def save() -> None:
-            profile, secret = dialog.result_profile(), dialog.entered_secret()
-            self._save(lambda: store.add(profile, secret))
-
-        dialog.accepted.connect(save)
-        self._open(dialog)
+        self._open_to_save(dialog, lambda: (dialog.result_profile(), dialog.entered_secret()), self._store.add)
 
     def edit_profile(self) -> None:
         original = self.current_profile()
         if original is None:
             return
         dialog = self._profile_dialog(original)
-
-        def save() -> None:
-            profile, secret = dialog.result_profile(), dialog.entered_secret()
-            self._save(lambda: self._store.update(profile, secret))
-
-        dialog.accepted.connect(save)
-        self._open(dialog)
+        self._open_to_save(dialog, lambda: (dialog.result_profile(), dialog.entered_secret()), self._store.update)
 
     def duplicate_profile(self) -> None:
         original = self.current_profile()
@@ -358,26 +345,15 @@ class ProfileList(QWidget):
             return
         dialog = self._profile_dialog(original, duplicate=True)
         copy_secret = self.model.state(original.id) is SecretState.STORED
-
-        def save() -> None:
-            profile, secret = dialog.result_profile(), dialog.entered_secret()
-            self._save(lambda: _duplicate(self._store, self._secrets, original, profile, secret, copy_secret))
-
-        dialog.accepted.connect(save)
-        self._open(dialog)
+        self._open_to_save(
+            dialog, lambda: (dialog.result_profile(), dialog.entered_secret()),
+            lambda profile, secret: _duplicate(self._store, self._secrets, original, profile, secret, copy_secret))
 
     def import_from_curl(self) -> None:
         from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog  # loaded when first needed
 
         dialog = CurlImportDialog(self._store, self)
-        store = self._store
-
-        def save() -> None:
-            profile, secret = dialog.result()
-            self._save(lambda: store.add(profile, secret))
-
-        dialog.accepted.connect(save)
-        self._open(dialog)
+        self._open_to_save(dialog, dialog.result, self._store.add)
 
     def delete_profile(self) -> None:
         profile = self.current_profile()
@@ -405,6 +381,17 @@ class ProfileList(QWidget):
         self._open(box)
 
     # --- saving -------------------------------------------------------------------------------
+
+    def _open_to_save(self, dialog: QDialog, read: Callable[[], tuple[Profile, str | None]],
+                      write: Callable[[Profile, str | None], Profile | None]) -> None:
+        """Open `dialog`; once accepted, `read` takes its profile and secret here, on the GUI thread,
+        and `write` saves them on the pool (a keyring may block on an unlock prompt)."""
+        def accepted() -> None:
+            profile, secret = read()
+            self._save(lambda: write(profile, secret))
+
+        dialog.accepted.connect(accepted)
+        self._open(dialog)
 
     def _save(self, job: Callable[[], Profile | None]) -> None:
         self._keyring_jobs.run(job, self._saved, self._save_failed)
