@@ -82,6 +82,19 @@ def trigger(client: ProcessApiClient, history: RunHistory, target: Target, secre
     return history.record_trigger(run, target, payload, profile_id="p1", profile_name="Invoices")
 
 
+def one_check(m: RunMonitor, client: ProcessApiClient, history: RunHistory, target: Target, secret: str,
+              recorder) -> RunRecord:  # type: ignore[no-untyped-def]
+    """Start a run, let the monitor check it once, stop; the run as the history saved it then."""
+    m.start(resume=False)
+    record = trigger(client, history, target, secret, {})
+    m.track(record, delay=0)
+    wait_for(lambda: recorder.latest(record.run_id) is not None)
+    m.stop()
+    saved = history.get(record.run_id)
+    assert saved is not None
+    return saved
+
+
 def gets_for(emulator: Emulator, run_id: str) -> list[float]:
     return [r.time for r in emulator.requests if r.method == "GET" and r.path.endswith(run_id)]
 
@@ -223,24 +236,14 @@ def test_a_secret_problem_is_recorded_and_the_run_kept(client, history, target, 
         raise KeyringIsLocked("The keyring is locked. Unlock it and try again.")
 
     m = RunMonitor(client, history, locked, plan=FAST, on_update=recorder)
-    m.start(resume=False)
-    record = trigger(client, history, target, process.secret, {})
-    m.track(record, delay=0)
-    wait_for(lambda: recorder.latest(record.run_id) is not None)
-    m.stop()
-    saved = history.get(record.run_id)
+    saved = one_check(m, client, history, target, process.secret, recorder)
     assert "locked" in saved.last_error and not saved.finished
-    assert gets_for(emulator, record.run_id) == []
+    assert gets_for(emulator, saved.run_id) == []
 
 
 def test_wrong_secret_is_recorded_without_the_secret(client, history, target, process, recorder, secret_guard):
     wrong = secret_guard.add("wrong-secret-value-1234567890abcdef")
     m = RunMonitor(client, history, lambda _: wrong, plan=FAST, on_update=recorder)
-    m.start(resume=False)
-    record = trigger(client, history, target, process.secret, {})
-    m.track(record, delay=0)
-    wait_for(lambda: recorder.latest(record.run_id) is not None)
-    m.stop()
-    saved = history.get(record.run_id)
+    saved = one_check(m, client, history, target, process.secret, recorder)
     assert "rejected the process secret" in saved.last_error and wrong not in saved.last_error
     assert wrong.encode() not in history.path.read_bytes()
