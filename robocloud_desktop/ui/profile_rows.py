@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
@@ -12,6 +12,9 @@ from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.regions import region_label
 from robocloud_desktop.core.secrets import SecretState, env_var_for
 from robocloud_desktop.ui.look import icon
+
+if TYPE_CHECKING:  # only named in hints; the first paint need not load them
+    from PySide6.QtGui import QColor, QPixmap
 
 SubtitleRole = Qt.ItemDataRole.UserRole + 2
 SearchRole = Qt.ItemDataRole.UserRole + 3
@@ -112,6 +115,7 @@ class ProfileDelegate(QStyledItemDelegate):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fonts: tuple[QFont, QFont, QFontMetrics, QFontMetrics] | None = None
+        self._outlines: dict[tuple[int, int, float], QPixmap] = {}
 
     def _fonts_for(self, font: QFont) -> tuple[QFont, QFont, QFontMetrics, QFontMetrics]:
         """(font, its bold, bold metrics, metrics), made again only when the view's font changes."""
@@ -146,9 +150,11 @@ class ProfileDelegate(QStyledItemDelegate):
         area = option.rect.adjusted(self.PAD_X, self.PAD_Y, -self.PAD_X, -self.PAD_Y)
         icon_rect = QRect(area.left(), area.top() + (area.height() - self.ICON) // 2, self.ICON, self.ICON)
         decoration = index.data(Qt.ItemDataRole.DecorationRole)
-        if isinstance(decoration, QIcon):
-            decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter,
-                             QIcon.Mode.Selected if selected else QIcon.Mode.Normal)
+        if isinstance(decoration, QIcon) and not decoration.isNull():  # null while the keyring is read
+            if selected:
+                painter.drawPixmap(icon_rect, self._outline(decoration, main, painter.device().devicePixelRatioF()))
+            else:
+                decoration.paint(painter, icon_rect, Qt.AlignmentFlag.AlignCenter)
         left = icon_rect.right() + 1 + self.GAP
         width = area.right() - left
 
@@ -165,6 +171,20 @@ class ProfileDelegate(QStyledItemDelegate):
         second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
         painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()), flags, second)
         painter.restore()
+
+    def _outline(self, icon: QIcon, colour: QColor, ratio: float) -> QPixmap:
+        """The icon's shape in `colour`. On the selection's colour the icons' own greens and reds
+        are hard to see; their shapes (a whole key, a dashed one) still tell the states apart."""
+        key = (icon.cacheKey(), colour.rgba(), ratio)
+        outline = self._outlines.get(key)
+        if outline is None:
+            outline = icon.pixmap(QSize(self.ICON, self.ICON), ratio)
+            painter = QPainter(outline)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            painter.fillRect(outline.rect(), colour)
+            painter.end()
+            self._outlines[key] = outline
+        return outline
 
 
 class ProfileView(QListView):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPalette
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox, QWidget
 
 from robocloud_desktop.core.profiles import Profile, ProfileStore
@@ -18,6 +18,7 @@ from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.profile_dialog import QUERY_WARNING, ProfileDialog
 from robocloud_desktop.ui.profile_list import ProfileList
+from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView
 from robocloud_desktop.ui.workers import Background
 
 SECRET = "Zq8-process-SECRET-4c1b9e"
@@ -574,6 +575,51 @@ def test_filter_keeps_the_highlighted_row_and_the_current_profile_together(qtbot
     # Selecting a profile the filter hides clears the filter rather than select something unseen.
     assert profiles.select_profile(eight.get("Payroll").id)
     assert profiles.filter_edit.text() == ""
+
+
+def icon_colours(profiles: ProfileList, name: str) -> set[tuple[int, int, int]]:
+    """The colours drawn in the key icon's square of the row `name`, background left out."""
+    view = profiles.view
+    row = view.visualRect(index_of(profiles, name))
+    pad, size = ProfileDelegate.PAD_Y, ProfileDelegate.ICON
+    area = row.adjusted(ProfileDelegate.PAD_X, pad, -ProfileDelegate.PAD_X, -pad)
+    image = view.viewport().grab().toImage()
+    background = image.pixel(row.right() - 2, row.top() + 2)
+    top = area.top() + (area.height() - size) // 2
+    colours = {image.pixel(x, y) for x in range(area.left(), area.left() + size) for y in range(top, top + size)}
+    return {(c >> 16 & 255, c >> 8 & 255, c & 255) for c in colours if c != background}
+
+
+def test_the_key_stays_readable_on_the_selected_row(qtbot, eight, make_list):
+    profiles = make_list(eight)
+    qtbot.waitUntil(lambda: all(profiles.secret_state(eight.get(name).id) is SecretState.STORED
+                               for name in ("Invoices nightly", "Purchase orders")))
+    profiles.select_profile(eight.get("Invoices nightly").id)
+    profiles.view.setFocus()
+    palette = profiles.view.palette()
+    text = palette.color(QPalette.ColorRole.HighlightedText)
+    # Unselected, the key has its own green; selected, it is drawn in the selection's text colour,
+    # which reads on the selection's blue where the green does not.
+    unselected = icon_colours(profiles, "Purchase orders")
+    assert any(g > r + 40 and g > b + 20 for r, g, b in unselected), unselected
+    selected = icon_colours(profiles, "Invoices nightly")
+    assert selected and not any(g > r + 40 and g > b + 20 for r, g, b in selected), selected
+    assert (text.red(), text.green(), text.blue()) in selected
+
+
+def test_a_selected_row_draws_cleanly_before_its_secret_state_is_known(qtbot, qtlog):
+    model = ProfileModel()
+    model.set_profiles([Profile("Payroll", EU1, WS, PID)])  # no state yet: the keyring is still being read
+    view = ProfileView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.setItemDelegate(ProfileDelegate(view))
+    view.show()
+    qtbot.waitExposed(view)
+    view.setCurrentIndex(model.index(0))
+    assert view.selectionModel().isSelected(model.index(0))
+    view.viewport().grab()
+    assert not [r.message for r in qtlog.records if "QPainter" in r.message]
 
 
 def test_renders_the_list_for_a_look(qtbot, eight, make_list):
