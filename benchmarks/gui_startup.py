@@ -350,8 +350,8 @@ def sorting(count: int) -> None:
         SORT_ROLE,
         RunFilterProxy,
         RunTableModel,
-        configure_run_table,
     )
+    from robocloud_desktop.ui.run_table import configure_run_table
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     runs = varied_runs(count)

@@ -34,7 +34,8 @@ from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload_editor import PayloadEditor
 from robocloud_desktop.ui.profile_list import ProfileList
 from robocloud_desktop.ui.run_details import RunDetails
-from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, configure_run_table
+from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
+from robocloud_desktop.ui.run_table import configure_run_table
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob
 from robocloud_desktop.ui.workers import Background

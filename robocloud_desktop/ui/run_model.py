@@ -2,7 +2,7 @@
 
 RunTableModel holds plain RunRecords from the core and presents them, newest first or in the order
 the user asked for; what a state or result means comes from core.models. RunFilterProxy filters
-the rows; configure_run_table sets up the QTableView that shows them.
+the rows; run_table.configure_run_table sets up the QTableView that shows them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSize,
     QSortFilterProxyModel,
     Qt,
 )
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTableView
 
 from robocloud_desktop.core.models import Outcome, label_of
 from robocloud_desktop.core.records import RunRecord
@@ -491,70 +489,3 @@ class RunFilterProxy(QSortFilterProxyModel):
             haystack = (record.profile_name, record.run_id, state_label(record), record.result, record.error_code)
             return any(self._text in field.casefold() for field in haystack)
         return True
-
-
-# --- the view ------------------------------------------------------------------------------------
-
-# Sample contents that size each column by the font in use rather than by fixed pixels.
-_SAMPLES = {
-    COL_PROFILE: "Invoice runs",
-    COL_RUN_ID: "0123456789ab",  # ids are elided in the middle; the full id is in the tooltip
-    COL_STATE: "Completed",  # longer labels (Needs attention, unknown states) elide; the tooltip has them whole
-    COL_RESULT: "ERR",
-    COL_ERROR_CODE: "TIMEOUT_ERR",
-    COL_DURATION: "1 min 5 s",
-    COL_STARTED: "Nov 28 14:03",
-    COL_LAST_CHECKED: "Last checked",
-}
-_PADDING = 14  # cell margins; the header's sort arrow fits over the samples' spare room
-_ICON = 16
-
-
-class _MiddleElide(QStyledItemDelegate):
-    """Run ids differ at both ends; eliding the middle keeps the start and end readable."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideMiddle
-
-
-def configure_run_table(view: QTableView) -> None:
-    """Set up a view already given its model (a RunFilterProxy, or the RunTableModel itself)."""
-    if view.model() is None or view.model().columnCount() != COLUMN_COUNT:
-        raise ValueError("configure_run_table needs the view's model (the runs proxy) to be set first")
-    view.setObjectName("runTable")
-    view.setAccessibleName("Runs")
-    view.setToolTip("Runs started from this computer, newest first. Select one to see its details.")
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-    view.setIconSize(QSize(_ICON, _ICON))
-    view.setItemDelegateForColumn(COL_RUN_ID, _MiddleElide(view))
-
-    rows = view.verticalHeader()
-    rows.hide()
-    # Fixed row height: no per-row size hints to compute for thousands of rows.
-    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    rows.setDefaultSectionSize(max(view.fontMetrics().height() + 8, _ICON + 6))
-
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    metrics = view.fontMetrics()
-    for column, sample in _SAMPLES.items():
-        title = str(view.model().headerData(column, Qt.Orientation.Horizontal) or "")
-        width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title)) + _PADDING
-        if column == COL_STATE:
-            width += _ICON + 6
-        header.resizeSection(column, width)
-    header.setMinimumSectionSize(metrics.horizontalAdvance("Result") + _PADDING // 2)
-
-    # The indicator first: turning sorting on sorts by it, and the default is newest first.
-    header.setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)
-    view.setSortingEnabled(True)

@@ -8,7 +8,7 @@ from itertools import pairwise
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from robocloud_desktop.core.models import Outcome
@@ -29,10 +29,10 @@ from robocloud_desktop.ui.run_model import (
     SORT_ROLE,
     RunFilterProxy,
     RunTableModel,
-    configure_run_table,
     format_duration,
     format_when,
 )
+from robocloud_desktop.ui.run_table import configure_run_table
 
 NOW = 1_764_000_000.0  # a fixed moment, so times and order are the same on every run
 
@@ -431,3 +431,30 @@ def test_configure_run_table_needs_the_model_first(qtbot) -> None:
     qtbot.addWidget(view)
     with pytest.raises(ValueError):
         configure_run_table(view)
+
+
+def test_a_selected_rows_state_icon_keeps_its_colours(qtbot) -> None:
+    model = RunTableModel()
+    model.set_records([make_record(0, "INI"), make_record(1, "IP")])  # Queued (grey), Running (blue)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    configure_run_table(view)
+    view.resize(900, 200)
+    view.show()
+    qtbot.waitExposed(view)
+    view.selectRow(0)
+    base = view.palette().color(QPalette.ColorRole.Base).rgb()
+    grey = QColor("#8a8f98").rgb()  # queued.svg's stroke
+
+    def icon_pixels(row: int) -> set[int]:
+        cell = view.visualRect(model.index(row, COL_STATE))
+        image = view.viewport().grab().toImage()
+        # The icon sits at the cell's left, centred in its height.
+        return {image.pixel(x, y) & 0xFFFFFF | 0xFF000000 for x in range(cell.left(), cell.left() + 26)
+                for y in range(cell.top(), cell.bottom())}
+
+    # Selected, the grey clock sits on a disc of the table's background and keeps its own grey; the
+    # selection's tint would blend it into the blue.
+    selected = icon_pixels(0)
+    assert base in selected and grey in selected

@@ -1,0 +1,119 @@
+"""How the run board's table looks: column widths from sample contents, run ids elided in the
+middle, state icons that stay readable on a selected row, and newest first."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtGui import QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+)
+
+from robocloud_desktop.ui.run_model import (
+    COL_DURATION,
+    COL_ERROR_CODE,
+    COL_LAST_CHECKED,
+    COL_PROFILE,
+    COL_RESULT,
+    COL_RUN_ID,
+    COL_STARTED,
+    COL_STATE,
+    COLUMN_COUNT,
+)
+
+_Index = QModelIndex | QPersistentModelIndex
+
+# Sample contents that size each column by the font in use rather than by fixed pixels.
+_SAMPLES = {
+    COL_PROFILE: "Invoice runs",
+    COL_RUN_ID: "0123456789ab",  # ids are elided in the middle; the full id is in the tooltip
+    COL_STATE: "Completed",  # longer labels (Needs attention, unknown states) elide; the tooltip has them whole
+    COL_RESULT: "ERR",
+    COL_ERROR_CODE: "TIMEOUT_ERR",
+    COL_DURATION: "1 min 5 s",
+    COL_STARTED: "Nov 28 14:03",
+    COL_LAST_CHECKED: "Last checked",
+}
+_PADDING = 14  # cell margins; the header's sort arrow fits over the samples' spare room
+_ICON = 16
+
+
+class _MiddleElide(QStyledItemDelegate):
+    """Run ids differ at both ends; eliding the middle keeps the start and end readable."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
+class _StateBadge(QStyledItemDelegate):
+    """On a selected row the state icon sits on a disc of the table's own background: its colours
+    (a blue Running, a grey Queued) would otherwise melt into the selection's."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        super().paint(painter, option, index)
+        view = option.widget
+        if not isinstance(view, QAbstractItemView) or not view.selectionModel().isSelected(index):
+            return
+        # Loaded here rather than with the window: PySide builds all of QStyle's enums when it loads.
+        from PySide6.QtWidgets import QStyle
+
+        cell = QStyleOptionViewItem(option)
+        self.initStyleOption(cell, index)
+        if cell.icon.isNull():
+            return
+        spot = view.style().subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, cell, view)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(cell.palette.color(QPalette.ColorRole.Base))
+        painter.drawEllipse(QRectF(spot).adjusted(-2, -2, 2, 2))
+        cell.icon.paint(painter, spot, Qt.AlignmentFlag.AlignCenter)
+        painter.restore()
+
+
+def configure_run_table(view: QTableView) -> None:
+    """Set up a view already given its model (a RunFilterProxy, or the RunTableModel itself)."""
+    if view.model() is None or view.model().columnCount() != COLUMN_COUNT:
+        raise ValueError("configure_run_table needs the view's model (the runs proxy) to be set first")
+    view.setObjectName("runTable")
+    view.setAccessibleName("Runs")
+    view.setToolTip("Runs started from this computer, newest first. Select one to see its details.")
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    view.setIconSize(QSize(_ICON, _ICON))
+    view.setItemDelegateForColumn(COL_RUN_ID, _MiddleElide(view))
+    view.setItemDelegateForColumn(COL_STATE, _StateBadge(view))
+
+    rows = view.verticalHeader()
+    rows.hide()
+    # Fixed row height: no per-row size hints to compute for thousands of rows.
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(max(view.fontMetrics().height() + 8, _ICON + 6))
+
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    metrics = view.fontMetrics()
+    for column, sample in _SAMPLES.items():
+        title = str(view.model().headerData(column, Qt.Orientation.Horizontal) or "")
+        width = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(title)) + _PADDING
+        if column == COL_STATE:
+            width += _ICON + 6
+        header.resizeSection(column, width)
+    header.setMinimumSectionSize(metrics.horizontalAdvance("Result") + _PADDING // 2)
+
+    # The indicator first: turning sorting on sorts by it, and the default is newest first.
+    header.setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)
+    view.setSortingEnabled(True)
