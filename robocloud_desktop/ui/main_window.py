@@ -152,6 +152,10 @@ class MainWindow(QMainWindow):
         filters.addWidget(self.scope_filter)
         filters.addWidget(self.state_filter)
         filters.addWidget(self.text_filter, 1)
+        # Tab follows the reading order: the filters sit above the table but are made after it.
+        for before, after in ((self.trigger_button, self.scope_filter), (self.scope_filter, self.state_filter),
+                              (self.state_filter, self.text_filter), (self.text_filter, self.run_table)):
+            QWidget.setTabOrder(before, after)
 
         self.board_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.board_splitter.setObjectName("boardSplitter")

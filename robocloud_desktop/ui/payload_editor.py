@@ -103,19 +103,24 @@ def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
 
 
 class CodeEdit(QPlainTextEdit):
-    """A plain-text editor where Tab indents by two spaces and Shift+Tab still leaves the editor."""
+    """A plain-text editor where Tab indents by two spaces; Ctrl+Tab and Shift+Tab leave it, forwards
+    and backwards, so the keyboard is never trapped in it."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Tab is taken in event() below; letting Qt treat Tab as focus movement keeps Shift+Tab as
-        # the keyboard's way out, so the editor is never a trap.
+        # the way back out.
         self.setTabChangesFocus(True)
 
     def event(self, event: QEvent) -> bool:
         if (isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress
-                and event.key() == Qt.Key.Key_Tab and event.modifiers() == Qt.KeyboardModifier.NoModifier):
-            self.insertPlainText(INDENT)
-            return True
+                and event.key() == Qt.Key.Key_Tab):
+            if event.modifiers() == Qt.KeyboardModifier.NoModifier:
+                self.insertPlainText(INDENT)
+                return True
+            if event.modifiers() == Qt.KeyboardModifier.ControlModifier:
+                self.focusNextChild()
+                return True
         return super().event(event)
 
 
@@ -170,11 +175,6 @@ class PayloadEditor(QWidget):
         self.status_icon.setObjectName("payloadStatusIcon")
         self.status = ElidedLabel(self)
         self.status.setObjectName("payloadStatus")
-        self.format_button = QPushButton(self.format_action.text(), self)
-        self.format_button.setObjectName("formatButton")
-        self.format_button.setToolTip(self.format_action.toolTip())
-        self.format_button.setAccessibleName("Format JSON")
-        self.format_button.clicked.connect(self.format_action.trigger)
         self.recent_menu = QMenu(self)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.triggered.connect(self._recent_chosen)
@@ -183,6 +183,12 @@ class PayloadEditor(QWidget):
         self.recent_button.setObjectName("recentPayloads")
         self.recent_button.setAccessibleName("Recent payloads")
         self.recent_button.setMenu(self.recent_menu)
+        # Made after Recent, as it sits after it: Tab follows the order widgets are made in.
+        self.format_button = QPushButton(self.format_action.text(), self)
+        self.format_button.setObjectName("formatButton")
+        self.format_button.setToolTip(self.format_action.toolTip())
+        self.format_button.setAccessibleName("Format JSON")
+        self.format_button.clicked.connect(self.format_action.trigger)
 
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
@@ -205,7 +211,7 @@ class PayloadEditor(QWidget):
         editor.setObjectName("payloadEditor")
         editor.setAccessibleName("Work-item payload (JSON)")
         editor.setToolTip("The JSON object sent as the run's work-item payload. Empty sends {}.\n"
-                          "Tab indents by two spaces; Shift+Tab leaves the editor.")
+                          "Tab indents by two spaces; Ctrl+Tab and Shift+Tab leave the editor.")
         editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         editor.setTabStopDistance(editor.fontMetrics().horizontalAdvance(INDENT))  # pasted tabs match

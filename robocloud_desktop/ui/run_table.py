@@ -89,6 +89,7 @@ def configure_run_table(view: QTableView) -> None:
     view.setWordWrap(False)
     view.setShowGrid(False)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setTabKeyNavigation(False)  # whole rows, read only: arrows move between runs, Tab leaves
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     view.setIconSize(QSize(_ICON, _ICON))
     view.setItemDelegateForColumn(COL_RUN_ID, _MiddleElide(view))

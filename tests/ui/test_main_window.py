@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory
 from robocloud_desktop.core.models import Outcome
@@ -209,6 +210,32 @@ def test_main_widgets_have_object_and_accessible_names(qtbot, profiles, open_win
         return bool(widget.accessibleName() or (isinstance(widget, QAbstractButton) and widget.text()))
 
     assert [w.objectName() or type(w).__name__ for w in controls if not named(w)] == []
+
+
+def test_tab_goes_through_the_window_in_reading_order(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    trigger_and_get_run(qtbot, window)  # a run on the board, so its details and their buttons exist
+    window.run_table.selectRow(0)
+    qtbot.waitUntil(lambda: window.run_details.record is not None)
+    window.profile_list.filter_edit.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.profile_list.filter_edit)
+    order = []
+    for _ in range(40):
+        widget = QApplication.focusWidget()
+        order.append(widget.objectName() or type(widget).__name__)
+        # The payload editor takes Tab to indent; Ctrl+Tab leaves it.
+        control = Qt.KeyboardModifier.ControlModifier if widget is window.editor.editor else Qt.KeyboardModifier.NoModifier
+        qtbot.keyClick(widget, Qt.Key.Key_Tab, control)
+        if QApplication.focusWidget() is window.profile_list.filter_edit:
+            break
+    # Left to right, top to bottom: the profiles, the payload and Trigger, the board's filters above
+    # its table (Tab leaves the table rather than walk its cells), then the selected run's details.
+    assert order == ["profileFilter", "profileList", "addProfile", "importCurl", "editProfile", "duplicateProfile",
+                     "deleteProfile", "payloadEditor", "recentPayloads", "formatButton", "triggerButton",
+                     "scopeFilter", "stateFilter", "runFilter", "runTable", "runDetailsScroll", "copyRunId",
+                     "copyCurl", "runDetails_run_id", "runDetails_work_item_id", "runDetails_workspace_id",
+                     "runDetails_process_id", "runDetails_base_url", "runDetailsAnswer", "runDetailsPayload"]
 
 
 def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qtbot, profiles, open_window):

@@ -220,12 +220,16 @@ def test_format_of_invalid_text_only_shows_the_error(qtbot, editor: PayloadEdito
     assert editor.status.full_text().startswith("Line 1, column 9: ")
 
 
-def test_tab_inserts_two_spaces_and_shift_tab_leaves(qtbot, shown: PayloadEditor) -> None:
+def test_tab_inserts_two_spaces_and_ctrl_tab_or_shift_tab_leaves(qtbot, shown: PayloadEditor) -> None:
     qtbot.keyClick(shown.editor, Qt.Key.Key_Tab)
     assert shown.text() == "  "
     assert shown.editor.hasFocus()
     qtbot.keyClick(shown.editor, Qt.Key.Key_Backtab, SHIFT)
     assert not shown.editor.hasFocus()
+    shown.editor.setFocus()
+    qtbot.keyClick(shown.editor, Qt.Key.Key_Tab, CTRL)
+    assert not shown.editor.hasFocus() and shown.text() == "  "
+    assert "Ctrl+Tab" in shown.editor.toolTip()
 
 
 def test_recent_payload_replaces_the_text_and_ctrl_z_restores(qtbot, editor: PayloadEditor) -> None:
