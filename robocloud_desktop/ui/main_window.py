@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
+        # Right-click on a run, or Ctrl+C on the table: the copies the details pane offers.
+        self.run_table.addActions([self.run_details.copy_run_id_action, self.run_details.copy_curl_action])
+        self.run_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
 

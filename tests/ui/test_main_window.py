@@ -238,6 +238,28 @@ def test_tab_goes_through_the_window_in_reading_order(qtbot, profiles, open_wind
                      "runDetails_process_id", "runDetails_base_url", "runDetailsAnswer", "runDetailsPayload"]
 
 
+def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles, open_window, process):
+    window = open_window()
+    select(window, "Invoices")
+    run_id = trigger_and_get_run(qtbot, window)
+    clipboard = QApplication.clipboard()
+    clipboard.setText("something else")
+    menu = window.run_table.actions()
+    assert [a.text() for a in menu] == ["Copy run ID", "Copy as curl (secret left out)"]
+    assert window.run_table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
+    window.run_table.selectRow(0)  # newest first: the run just started
+    qtbot.waitUntil(lambda: all(a.isEnabled() for a in menu))
+    window.run_table.setFocus()
+    # Ctrl+C copies the run's id, whichever of its cells is current (not that cell's text).
+    window.run_table.setCurrentIndex(window.run_proxy.index(0, 0))
+    qtbot.keyClick(window.run_table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == run_id
+    menu[1].trigger()
+    command = clipboard.text()
+    assert command.startswith("curl ") and run_id in command and "$ROBOCLOUD_PROCESS_SECRET" in command
+    assert process.secret not in command
+
+
 def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qtbot, profiles, open_window):
     window = open_window()
     select(window, "Invoices")
