@@ -60,6 +60,15 @@ def varied(count: int) -> list[RunRecord]:
                         last_checked=None if i % 5 == 0 else NOW + i) for i in range(count)]
 
 
+def board_view(qtbot, model: RunTableModel | RunFilterProxy) -> QTableView:
+    """A table set up as the window's run board, showing `model`."""
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    configure_run_table(view)
+    return view
+
+
 def run_ids(proxy: RunFilterProxy) -> list[str]:
     return [proxy.index(row, 0).data(RUN_ID_ROLE) for row in range(proxy.rowCount())]
 
@@ -243,10 +252,7 @@ def test_many_updates_change_rows_without_resetting_the_view(qtbot) -> None:
     model.set_records(make_record(i, "IP", duration=float(i)) for i in range(10_000))
     proxy = RunFilterProxy()
     proxy.setSourceModel(model)
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    configure_run_table(view)
+    view = board_view(qtbot, proxy)
     view.resize(900, 400)
     view.show()
     resets: list[None] = []
@@ -330,10 +336,7 @@ def test_a_sorted_board_stays_in_order_through_live_updates(model: RunTableModel
 
 
 def test_the_selected_run_stays_selected_when_sorting(qtbot, proxy: RunFilterProxy) -> None:
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    configure_run_table(view)
+    view = board_view(qtbot, proxy)
     view.selectRow(42)
     chosen = proxy.record_at(view.currentIndex()).run_id
     for column in (COL_STATE, COL_DURATION, COL_PROFILE):
@@ -407,10 +410,7 @@ def test_proxy_refuses_another_model() -> None:
 
 
 def test_configure_run_table(qtbot, proxy: RunFilterProxy) -> None:
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    configure_run_table(view)
+    view = board_view(qtbot, proxy)
     assert view.objectName() == "runTable"
     assert view.accessibleName() == "Runs"
     assert view.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows
@@ -436,10 +436,7 @@ def test_configure_run_table_needs_the_model_first(qtbot) -> None:
 def test_a_selected_rows_state_icon_keeps_its_colours(qtbot) -> None:
     model = RunTableModel()
     model.set_records([make_record(0, "INI"), make_record(1, "IP")])  # Queued (grey), Running (blue)
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(model)
-    configure_run_table(view)
+    view = board_view(qtbot, model)
     view.resize(900, 200)
     view.show()
     qtbot.waitExposed(view)
