@@ -126,8 +126,15 @@ class MainWindow(QMainWindow):
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
-        # Right-click on a run, or Ctrl+C on the table: the copies the details pane offers.
-        self.run_table.addActions([self.run_details.copy_run_id_action, self.run_details.copy_curl_action])
+        # Right-click on a run, or Ctrl+C on the table: the copies the details pane offers, and the
+        # run's payload back in the editor, to send it again or a variation of it.
+        self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
+        self.reuse_payload_action.setEnabled(False)
+        self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
+        separator = QAction(self.run_table)
+        separator.setSeparator(True)
+        self.run_table.addActions([self.run_details.copy_run_id_action, self.run_details.copy_curl_action,
+                                   separator, self.reuse_payload_action])
         self.run_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
@@ -351,6 +358,7 @@ class MainWindow(QMainWindow):
             self.editor.set_recent(list(profile.recent_payloads))
             self.profile_title.setText(profile.name)
         self._update_trigger_button()
+        self._update_reuse_action(self.run_details.record)
 
     def _remember_payload(self) -> None:
         """Keep what the user typed for the profile they are leaving (saved off the GUI thread)."""
@@ -474,6 +482,23 @@ class MainWindow(QMainWindow):
         if index.isValid():
             record = self.run_model.record(self.run_proxy.mapToSource(index).row())
         self.run_details.show_record(record)
+        self._update_reuse_action(record)
+
+    def _update_reuse_action(self, record: RunRecord | None) -> None:
+        """The menu says why when the payload cannot come back: menus show no tooltips."""
+        text, usable = "Load its payload into the editor", record is not None
+        if record is not None and record.payload is None:
+            text, usable = "Load its payload (not kept: see Settings)", False
+        elif record is not None and self.profile_list.model.row_of(record.profile_id) is None:
+            text, usable = "Load its payload (its profile was deleted)", False
+        self.reuse_payload_action.setText(text)
+        self.reuse_payload_action.setEnabled(usable)
+
+    def _reuse_run_payload(self) -> None:
+        record = self.run_details.record
+        if record is None or record.payload is None or not self.profile_list.select_profile(record.profile_id):
+            return
+        self.editor.use_payload(record.payload)
 
     def _update_status(self) -> None:
         count = self.run_model.in_flight()

@@ -316,12 +316,17 @@ class PayloadEditor(QWidget):
         self.editor.setTextCursor(cursor)
         self.validate_now()  # an explicit action: show its verdict at once
 
+    def use_payload(self, text: str) -> None:
+        """Put `text` in the editor as one edit the user can undo, and give the editor focus."""
+        if text != self.text():
+            self._replace_text(text)
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # so Ctrl+Z works straight away
+
     @Slot(QAction)
     def _recent_chosen(self, action: QAction) -> None:
         text = action.data()
-        if isinstance(text, str) and text != self.text():
-            self._replace_text(text)
-        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # so Ctrl+Z works straight away
+        if isinstance(text, str):
+            self.use_payload(text)
 
     def _show(self, verdict: Verdict) -> None:
         error = outcome_colour(Outcome.FAILED)

@@ -244,7 +244,7 @@ def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles,
     run_id = trigger_and_get_run(qtbot, window)
     clipboard = QApplication.clipboard()
     clipboard.setText("something else")
-    menu = window.run_table.actions()
+    menu = window.run_table.actions()[:2]
     assert [a.text() for a in menu] == ["Copy run ID", "Copy as curl (secret left out)"]
     assert window.run_table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
     window.run_table.selectRow(0)  # newest first: the run just started
@@ -258,6 +258,30 @@ def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles,
     command = clipboard.text()
     assert command.startswith("curl ") and run_id in command and "$ROBOCLOUD_PROCESS_SECRET" in command
     assert process.secret not in command
+
+
+def test_a_runs_payload_comes_back_into_the_editor_from_the_board(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"invoice": 7, "lines": [1, 2]}')
+    trigger_and_get_run(qtbot, window)
+    select(window, "Payroll")
+    window.run_table.selectRow(0)
+    reuse = window.reuse_payload_action
+    assert reuse in window.run_table.actions()
+    qtbot.waitUntil(reuse.isEnabled)
+    reuse.trigger()
+    assert window.profile_list.current_profile().name == "Invoices"
+    assert window.editor.text() == '{"invoice": 7, "lines": [1, 2]}'
+    assert window.editor.editor.hasFocus()
+
+    # Without kept payloads there is nothing to bring back, and the menu says why.
+    window.keep_payloads_action.setChecked(False)
+    set_payload(qtbot, window, '{"invoice": 8}')
+    trigger_and_get_run(qtbot, window)
+    window.run_table.selectRow(0)
+    qtbot.waitUntil(lambda: not reuse.isEnabled())
+    assert "not kept" in reuse.text()
 
 
 def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qtbot, profiles, open_window):
