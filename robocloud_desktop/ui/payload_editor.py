@@ -43,11 +43,12 @@ from robocloud_desktop.ui.json_highlighter import JsonHighlighter
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QResizeEvent
+    from PySide6.QtGui import QMouseEvent, QResizeEvent
 
 INDENT = "  "
 PREVIEW_CHARS = 60
 FORMAT_KEYS = QKeySequence("Ctrl+Shift+F")
+GO_TO_ERROR_KEYS = QKeySequence("F8")  # as in code editors: go to the next problem
 
 # Core words a JSON error as "...: <what> at line L, column C. <advice>". The status line leads with
 # the place, which is what the eye looks for; the full sentence stays in the tooltip. Python's own
@@ -127,6 +128,8 @@ class CodeEdit(QPlainTextEdit):
 class ElidedLabel(QLabel):
     """One line of text that shrinks with "…" instead of widening the window; the full text is the tooltip."""
 
+    clicked = Signal()
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
@@ -147,6 +150,11 @@ class ElidedLabel(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._elide()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            self.clicked.emit()
 
     def _elide(self) -> None:
         width = max(self.contentsRect().width(), 0)
@@ -171,9 +179,15 @@ class PayloadEditor(QWidget):
         self.editor = self._build_editor()
         self._highlighter = JsonHighlighter(self.editor.document())
         self.format_action = self._build_format_action()
+        self.error_action = QAction("Go to the error", self)
+        self.error_action.setShortcut(GO_TO_ERROR_KEYS)
+        self.error_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.error_action.triggered.connect(self.go_to_error)
+        self.addAction(self.error_action)
         self.status_icon = QLabel(self)
         self.status_icon.setObjectName("payloadStatusIcon")
         self.status = ElidedLabel(self)
+        self.status.clicked.connect(self.go_to_error)
         self.status.setObjectName("payloadStatus")
         self.recent_menu = QMenu(self)
         self.recent_menu.setToolTipsVisible(True)
@@ -316,6 +330,17 @@ class PayloadEditor(QWidget):
         self.editor.setTextCursor(cursor)
         self.validate_now()  # an explicit action: show its verdict at once
 
+    def go_to_error(self) -> None:
+        """Put the cursor where core says the JSON breaks, scrolled into sight."""
+        self._flush()
+        if self._verdict.place is None:
+            return
+        cursor = self.editor.textCursor()
+        cursor.setPosition(_fault_position(self.editor.document(), *self._verdict.place))
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def use_payload(self, text: str) -> None:
         """Put `text` in the editor as one edit the user can undo, and give the editor focus."""
         if text != self.text():
@@ -337,6 +362,12 @@ class PayloadEditor(QWidget):
         self.status.set_full_text(verdict.status)
         if verdict.reason:
             self.status.setToolTip(verdict.reason)
+        self.error_action.setEnabled(verdict.place is not None)
+        if verdict.place is not None:  # a long payload's error may be out of sight: the status leads to it
+            self.status.setCursor(Qt.CursorShape.PointingHandCursor)
+            self.status.setToolTip(f"{verdict.reason}\nClick here, or press F8 in the editor, to go to it.")
+        else:
+            self.status.unsetCursor()
         self.status.setAccessibleName(f"Payload status: {verdict.status}")
         size = self.status.fontMetrics().height()
         self.status_icon.setPixmap(outcome_icon(Outcome.SUCCEEDED if verdict.valid else Outcome.FAILED)

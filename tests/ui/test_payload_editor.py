@@ -125,7 +125,7 @@ def test_error_names_line_and_column_and_is_marked_there(editor: PayloadEditor) 
     assert not editor.is_valid()
     assert "line 2, column 8" in editor.reason()
     assert editor.status.full_text() == "Line 2, column 8: Expecting value"
-    assert editor.status.toolTip() == editor.reason()
+    assert editor.status.toolTip().startswith(editor.reason() + "\n")  # the whole sentence, then how to go there
 
     line, mark = editor.editor.extraSelections()
     assert line.cursor.block().blockNumber() == 1
@@ -316,3 +316,34 @@ def test_renders_at_a_small_size(qtbot, editor: PayloadEditor, request: pytest.F
     image = editor.grab()
     assert not image.isNull()
     assert image.save(str(tmp_path / f"payload_editor_{theme}.png"))
+
+
+def test_the_status_and_f8_lead_to_an_error_out_of_sight(qtbot, shown: PayloadEditor) -> None:
+    lines = ["{"] + [f'  "key{i}": {i},' for i in range(60)] + ['  "last": tru', "}"]
+    shown.set_text("\n".join(lines))
+    shown.validate_now()
+    assert shown.status.full_text().startswith("Line 62, column ")
+    assert "F8" in shown.status.toolTip()
+    top = shown.editor.textCursor()
+    top.setPosition(0)
+    shown.editor.setTextCursor(top)
+    shown.editor.verticalScrollBar().setValue(0)
+
+    def at_error_and_in_sight() -> bool:
+        cursor = shown.editor.textCursor()
+        return (cursor.blockNumber() == 61 and shown.editor.viewport().rect().contains(shown.editor.cursorRect())
+                and shown.editor.hasFocus())
+
+    assert not at_error_and_in_sight()
+    qtbot.mouseClick(shown.status, Qt.MouseButton.LeftButton)
+    assert at_error_and_in_sight()
+
+    shown.editor.setTextCursor(top)
+    shown.editor.verticalScrollBar().setValue(0)
+    qtbot.keyClick(shown.editor, Qt.Key.Key_F8)
+    assert at_error_and_in_sight()
+
+    # A valid payload has no error to go to: the status is plain text again.
+    shown.set_text('{"fine": true}')
+    shown.validate_now()
+    assert not shown.error_action.isEnabled() and "F8" not in shown.status.toolTip()
