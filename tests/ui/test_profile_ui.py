@@ -96,6 +96,15 @@ def index_of(profiles: ProfileList, name: str) -> QModelIndex:
     raise AssertionError(f"{name!r} is not shown")
 
 
+def open_dialog_on(profiles: ProfileList, profile_id: str, open_it: Callable[[], None]) -> ProfileDialog:
+    """Selects the profile, opens a dialog on it (edit or duplicate) and returns the dialog."""
+    assert profiles.select_profile(profile_id)
+    open_it()
+    dialog = profiles.open_dialog
+    assert isinstance(dialog, ProfileDialog)
+    return dialog
+
+
 def shown_names(profiles: ProfileList) -> list[str]:
     return [profiles.proxy.index(row, 0).data() for row in range(profiles.proxy.rowCount())]
 
@@ -329,11 +338,8 @@ def test_edit_with_empty_secret_keeps_it_and_rename_keeps_it(qtbot, invoices, st
                                                               secret_guard):
     secret_guard.add(SECRET)
     profiles = make_list(store)
-    assert profiles.select_profile(invoices.id)
     qtbot.waitUntil(lambda: profiles.secret_state(invoices.id) is SecretState.STORED)
-    profiles.edit_profile()
-    dialog = profiles.open_dialog
-    assert isinstance(dialog, ProfileDialog)
+    dialog = open_dialog_on(profiles, invoices.id, profiles.edit_profile)
     assert dialog.secret_edit.placeholderText() == "•••••• stored — leave empty to keep"
     assert dialog.ok_button.text() == "Save"
 
@@ -355,10 +361,7 @@ def test_edit_with_a_new_secret_replaces_it(qtbot, invoices, store, make_list, k
     secret_guard.add(SECRET)
     secret_guard.add(OTHER_SECRET)
     profiles = make_list(store)
-    profiles.select_profile(invoices.id)
-    profiles.edit_profile()
-    dialog = profiles.open_dialog
-    assert isinstance(dialog, ProfileDialog)
+    dialog = open_dialog_on(profiles, invoices.id, profiles.edit_profile)
     fill(qtbot, dialog, secret=OTHER_SECRET)
     press_ok(qtbot, dialog)
     assert [e[2] for e in keyring.entries()] == [OTHER_SECRET]
@@ -370,10 +373,7 @@ def test_storing_a_missing_secret_tells_the_window(qtbot, keyring, store, make_l
     payroll = store.add(Profile("Payroll", EU1, WS, PID))
     profiles = make_list(store)
     assert profiles.secret_state(payroll.id) is SecretState.MISSING
-    profiles.select_profile(payroll.id)
-    profiles.edit_profile()
-    dialog = profiles.open_dialog
-    assert isinstance(dialog, ProfileDialog)
+    dialog = open_dialog_on(profiles, payroll.id, profiles.edit_profile)
     assert dialog.secret_edit.placeholderText() == "No secret stored — paste the one Control Room generated"
     fill(qtbot, dialog, secret=SECRET)
     # Only the secret changed; the window still hears of it, since a trigger needs one.
@@ -387,10 +387,7 @@ def test_duplicate_gets_a_new_id_and_a_copy_of_the_secret(qtbot, invoices, store
                                                           secret_guard):
     secret_guard.add(SECRET)
     profiles = make_list(store)
-    profiles.select_profile(invoices.id)
-    profiles.duplicate_profile()
-    dialog = profiles.open_dialog
-    assert isinstance(dialog, ProfileDialog)
+    dialog = open_dialog_on(profiles, invoices.id, profiles.duplicate_profile)
     assert dialog.name_edit.text() == "Invoices (copy)"
     assert dialog.secret_edit.placeholderText() == "Leave empty to use the secret of “Invoices”"
     with qtbot.waitSignal(profiles.profilesChanged, timeout=10000):
