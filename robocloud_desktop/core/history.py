@@ -69,6 +69,8 @@ class RunHistory:
         self.keep_payloads = keep_payloads
         self.problems: list[str] = []
         self._lock = threading.Lock()
+        # Runs the user removed: a status write from a poll still under way must not bring one back.
+        self._removed: set[str] = set()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open()
@@ -179,7 +181,26 @@ class RunHistory:
         verb = "INSERT" if insert else "INSERT OR REPLACE"
         sql = f"{verb} INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
         with self._lock:
+            if record.run_id in self._removed:
+                if not insert:
+                    return
+                self._removed.discard(record.run_id)  # a new trigger under that id is a new run
             self._db.execute(sql, values)
+
+    def remove(self, run_ids: Iterable[str]) -> int:
+        """Delete these runs, kept payloads included, in one transaction; how many rows went."""
+        ids = list(run_ids)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = self._db.executemany("DELETE FROM runs WHERE run_id = ?", ((i,) for i in ids)).rowcount
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            # Under the same lock as the delete: no status write can slip in between.
+            self._removed.update(ids)
+        return deleted
 
     @staticmethod
     def _to_db(value: Any) -> Any:

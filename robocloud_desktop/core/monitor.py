@@ -14,7 +14,7 @@ import queue
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -99,6 +99,7 @@ class RunMonitor:
         self._ticket: dict[str, int] = {}  # the heap entry that counts for each run; older ones are stale
         self._counter = 0
         self._busy: set[str] = set()
+        self._forgotten: set[str] = set()  # forgotten while their poll was out: drop its answer
         self._host_blocked_until: dict[str, float] = {}
         self._host_failures: dict[str, int] = {}
         self._not_found: dict[str, int] = {}
@@ -137,7 +138,19 @@ class RunMonitor:
             if self._stopping:
                 return
             self._runs[record.run_id] = record
+            self._forgotten.discard(record.run_id)
             self._push(record.run_id, time.monotonic() + (self.plan.first_delay if delay is None else delay))
+
+    def forget(self, run_ids: Iterable[str]) -> None:
+        """Stop following these runs (the user removed them); a poll already out is not reported."""
+        with self._cond:
+            for run_id in run_ids:
+                # Their heap entries stay, but the scheduler skips a run it no longer has.
+                self._runs.pop(run_id, None)
+                self._ticket.pop(run_id, None)
+                self._not_found.pop(run_id, None)
+                if run_id in self._busy:
+                    self._forgotten.add(run_id)
 
     @property
     def tracked(self) -> int:
@@ -265,17 +278,24 @@ class RunMonitor:
         self._finish(record, updated, None if finished else retry_in)
 
     def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None) -> None:
+        run_id = previous.run_id
         with self._cond:
-            self._busy.discard(previous.run_id)
+            self._busy.discard(run_id)
             if self._stopping:
                 self._cond.notify_all()
                 return
+            if run_id in self._forgotten:
+                # Decided under the lock: a poll that raced forget() is neither rescheduled nor reported.
+                self._forgotten.discard(run_id)
+                self._not_found.pop(run_id, None)  # a 404 answer may have counted it again
+                self._cond.notify_all()
+                return
             if next_in is None:
-                self._runs.pop(previous.run_id, None)
-                self._ticket.pop(previous.run_id, None)
+                self._runs.pop(run_id, None)
+                self._ticket.pop(run_id, None)
             else:
-                self._runs[previous.run_id] = updated
-                self._push(previous.run_id, time.monotonic() + next_in)
+                self._runs[run_id] = updated
+                self._push(run_id, time.monotonic() + next_in)
             self._cond.notify_all()
         if updated is not previous:
             update = RunUpdate(updated, previous)

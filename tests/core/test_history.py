@@ -1,4 +1,4 @@
-"""RunHistory on real SQLite files: records, schema versions, unreadable files, kill -9."""
+"""RunHistory on real SQLite files: records, removal, schema versions, unreadable files, kill -9."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,14 @@ from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory, payload_h
 from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.target import Target
+from tests.support.waiting import wait_for
 
 TARGET = Target("https://api.eu1.robocloud.eu", "ws-1", "proc-1")
 
 
 def triggered(n: int) -> TriggeredRun:
     return TriggeredRun(run_id=f"run-{n}", work_item_id=f"wi-{n}", process_id="proc-1", workspace_id="ws-1")
+
 
 
 def test_a_run_is_kept_from_trigger_to_end(tmp_path):
@@ -56,6 +59,95 @@ def test_errors_are_counted_and_cleared_by_the_next_answer(tmp_path):
     assert (failing.last_error, failing.error_count) == ("HTTP 502", 2)
     fine = history.record_status(failing, RunStatus("run-1", "IP", "", "", 1, {}), finished=False)
     assert (fine.last_error, fine.error_count) == ("", 2)
+
+
+def test_removing_runs_deletes_their_rows_and_payloads(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    for n in (1, 2, 3):
+        history.record_trigger(triggered(n), TARGET, {"invoice": n})
+    assert history.remove(iter(["run-1", "run-3", "run-unknown"])) == 2
+    assert history.get("run-1") is None and history.get("run-3") is None
+    assert history.remove(["run-1"]) == 0 and history.remove([]) == 0
+    history.close()
+
+    again = RunHistory(tmp_path / "h.sqlite3")
+    assert [r.run_id for r in again.recent()] == ["run-2"]
+    assert again.get("run-2").payload == '{"invoice": 2}'
+    again.close()
+    with sqlite3.connect(tmp_path / "h.sqlite3") as db:
+        assert db.execute("SELECT run_id, payload FROM runs").fetchall() == [("run-2", '{"invoice": 2}')]
+
+
+def test_a_status_or_error_written_after_removal_does_not_bring_the_run_back(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    record = history.record_trigger(triggered(1), TARGET, {"invoice": 1})
+    kept = history.record_trigger(triggered(2), TARGET, {"invoice": 2})
+    assert history.remove(["run-1"]) == 1
+    # What a poll that was under way when the user removed the run writes when it comes back.
+    history.record_status(record, RunStatus("run-1", "COMPL", "OK", "", 2, {}), finished=True)
+    history.record_error(record, "HTTP 503")
+    history.record_status(kept, RunStatus("run-2", "IP", "", "", 1, {}), finished=False)
+    assert history.get("run-1") is None
+    history.close()
+
+    again = RunHistory(tmp_path / "h.sqlite3")
+    assert again.get("run-1") is None and again.count() == 1
+    assert again.get("run-2").state == "IP"  # other runs' updates are still written
+    again.close()
+
+
+def test_removal_wins_over_a_monitor_writing_at_the_same_time(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    record = history.record_trigger(triggered(1), TARGET, {})
+    writes = 0
+    stop = threading.Event()
+
+    def monitor() -> None:
+        nonlocal writes
+        while not stop.is_set():
+            history.record_status(record, RunStatus("run-1", "IP", "", "", writes, {}), finished=False)
+            writes += 1
+
+    writer = threading.Thread(target=monitor)
+    writer.start()
+    try:
+        wait_for(lambda: writes >= 20)
+        assert history.remove(["run-1"]) == 1
+        after_removal = writes
+        wait_for(lambda: writes >= after_removal + 20)
+    finally:
+        stop.set()
+        writer.join()
+    history.close()
+    again = RunHistory(tmp_path / "h.sqlite3")
+    assert again.count() == 0
+    again.close()
+
+
+def test_a_removed_run_is_not_resumed(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    running = history.record_trigger(triggered(1), TARGET, {})
+    history.record_status(running, RunStatus("run-1", "IP", "", "", 1, {}), finished=False)
+    waiting = history.record_trigger(triggered(2), TARGET, {})
+    assert {r.run_id for r in history.unfinished()} == {"run-1", "run-2"}
+    history.remove(["run-1"])
+    assert history.unfinished() == [waiting]
+    history.close()
+    again = RunHistory(tmp_path / "h.sqlite3")
+    assert again.unfinished() == [waiting]
+    again.close()
+
+
+def test_a_removed_run_id_triggered_again_is_recorded_again(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    history.record_trigger(triggered(1), TARGET, {})
+    history.remove(["run-1"])
+    record = history.record_trigger(triggered(1), TARGET, {"again": True})
+    done = history.record_status(record, RunStatus("run-1", "COMPL", "OK", "", 1, {}), finished=True)
+    history.close()
+    again = RunHistory(tmp_path / "h.sqlite3")
+    assert again.get("run-1") == done
+    again.close()
 
 
 def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):

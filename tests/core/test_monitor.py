@@ -6,6 +6,7 @@ import itertools
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,12 @@ from robocloud_desktop.core.monitor import PollPlan, RunMonitor, RunUpdate
 from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.target import Target
 from robocloud_desktop.emulator import Emulator, Fault
+from tests.support.waiting import wait_for
 
 FAST = PollPlan(first_delay=0.05, intervals=((0, 0.2),), unknown_interval=0.6, pending_interval=0.6,
                 error_backoff=0.2, error_backoff_max=1.0)
+# Room between a poll's end and the next one, for a listener to act in before the next is due.
+ROOMY = replace(FAST, intervals=((0, 0.5),))
 
 
 class Recorder:
@@ -43,12 +47,6 @@ class Recorder:
             mine = [u.record for u in self.updates if u.record.run_id == run_id]
         return mine[-1] if mine else None
 
-
-def wait_for(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -214,6 +212,72 @@ def test_stop_while_requests_are_in_flight(client, history, target, process, emu
     time.sleep(0.3)  # give a stray worker the chance to misbehave
     assert recorder.updates == []
     assert all(not history.get(r.run_id).finished and history.get(r.run_id).last_checked is None for r in records)
+
+
+def test_a_forgotten_run_is_no_longer_polled_and_the_others_go_on(client, history, target, process, emulator,
+                                                                  recorder):
+    forgotten = trigger(client, history, target, process.secret, {"simulate_duration": 30})
+    other = trigger(client, history, target, process.secret, {"simulate_duration": 2.0})
+    m = RunMonitor(client, history, lambda _: process.secret, plan=ROOMY, workers=4, on_update=recorder)
+    looks = 0
+    seen_at_forget: list[int] = []
+
+    def remove_after_two_looks(update: RunUpdate) -> None:
+        # Called as a poll of it ends, 0.5 s before the next is due: no request for it is out, so
+        # the requests the emulator has seen by now are all it may ever see.
+        nonlocal looks
+        if update.record.run_id == forgotten.run_id:
+            looks += 1
+            if looks == 2:
+                m.forget([forgotten.run_id])
+                history.remove([forgotten.run_id])
+                seen_at_forget.append(len(gets_for(emulator, forgotten.run_id)))
+
+    m.add_listener(remove_after_two_looks)
+    m.start(resume=False)
+    try:
+        m.track(forgotten, delay=0)
+        m.track(other, delay=0)
+        wait_for(lambda: history.get(other.run_id).finished)  # ~4 more turns the forgotten run would have had
+    finally:
+        m.stop()
+    assert history.get(other.run_id).outcome is Outcome.SUCCEEDED
+    assert seen_at_forget == [2] and len(gets_for(emulator, forgotten.run_id)) == 2
+    assert looks == 2 and len([u for u in recorder.updates if u.record.run_id == forgotten.run_id]) == 2
+    assert history.get(forgotten.run_id) is None and m.tracked == 0
+
+
+def test_a_run_forgotten_while_its_poll_is_in_flight_is_not_reported(monitor, client, history, target, process,
+                                                                     emulator, recorder):
+    forgotten = trigger(client, history, target, process.secret, {"simulate_duration": 30})
+    emulator.inject(Fault("delay", seconds=1.0, method="GET"))  # its first look is held at the server
+    monitor.track(forgotten, delay=0)
+    wait_for(lambda: len(gets_for(emulator, forgotten.run_id)) == 1)
+    monitor.forget([forgotten.run_id, "no-such-run"])
+    history.remove([forgotten.run_id])
+    assert monitor.in_flight == 1  # only that poll's end lowers it: it was out when the run was forgotten
+    wait_for(lambda: monitor.in_flight == 0)
+    other = trigger(client, history, target, process.secret, {"simulate_duration": 1.0})
+    monitor.track(other, delay=0)
+    wait_for(lambda: history.get(other.run_id).finished)  # several turns the forgotten run would have had
+    assert [r.status for r in emulator.requests if r.path.endswith(forgotten.run_id)] == [200]
+    assert recorder.latest(forgotten.run_id) is None
+    assert history.get(forgotten.run_id) is None  # the late answer was not written back either
+    assert monitor.tracked == 0
+
+
+def test_a_forgotten_run_tracked_again_is_followed_again(monitor, client, history, target, process, emulator,
+                                                         recorder):
+    record = trigger(client, history, target, process.secret, {"simulate_duration": 1.0})
+    emulator.inject(Fault("delay", seconds=0.5, method="GET"))
+    monitor.track(record, delay=0)
+    wait_for(lambda: len(gets_for(emulator, record.run_id)) == 1)
+    monitor.forget([record.run_id])
+    monitor.track(record)  # taken back (an undo) before the poll that was out has ended
+    assert monitor.in_flight == 1
+    wait_for(lambda: history.get(record.run_id).finished)
+    assert recorder.states(record.run_id)[-1] == "COMPL"
+    assert len(gets_for(emulator, record.run_id)) >= 2
 
 
 def test_resume_after_restart(client, history, target, process, tmp_path):
