@@ -28,6 +28,7 @@ from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
+from robocloud_desktop.ui.board_actions import BoardActions
 from robocloud_desktop.ui.bridge import MonitorBridge
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.notifications import Notifier
@@ -126,15 +127,17 @@ class MainWindow(QMainWindow):
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
-        # Right-click on a run, or Ctrl+C on the table: the copies the details pane offers, and the
-        # run's payload back in the editor, to send it again or a variation of it.
+        # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
+        # its payload back in the editor (to send it again or a variation of it), and removing runs.
+        self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model, services,
+                                          self.background, self)
         self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
         self.reuse_payload_action.setEnabled(False)
         self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
-        separator = QAction(self.run_table)
-        separator.setSeparator(True)
-        self.run_table.addActions([self.run_details.copy_run_id_action, self.run_details.copy_curl_action,
-                                   separator, self.reuse_payload_action])
+        actions = self.board_actions
+        self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
+                                   self.reuse_payload_action, _separator(self), actions.remove_action,
+                                   actions.remove_ended_action])
         self.run_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
@@ -242,6 +245,11 @@ class MainWindow(QMainWindow):
         self.bridge.runsUpdated.connect(self._runs_updated)
         self.bridge.runEnded.connect(self.notifier.run_ended)
         self.bridge.networkProblem.connect(self._network_problem)
+        self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
+        # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
+        # board, after removing many, moves the current row without saying so).
+        self.run_model.rowsRemoved.connect(lambda *_: self._update_status())
+        self.run_model.modelReset.connect(lambda: (self._update_status(), self._show_selected_run()))
 
     # --- start-up and shut-down -------------------------------------------------------------------
 
@@ -530,3 +538,9 @@ class MainWindow(QMainWindow):
             self, "About robocloud-desktop",
             f"<b>robocloud-desktop {__version__}</b><p>Trigger Robocorp Control Room processes and watch "
             "their runs. Process API secrets stay in your operating system's keyring.</p>")
+
+
+def _separator(parent: QObject) -> QAction:
+    separator = QAction(parent)
+    separator.setSeparator(True)
+    return separator

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFormLayout,
@@ -170,15 +170,10 @@ class RunDetails(QWidget):
         self._pages.addWidget(self._scroll)
         self._pages.setCurrentWidget(self._hint)
 
-        # The same two copies for the runs table's menu and Ctrl+C, on the run shown here.
-        self.copy_run_id_action = QAction("Copy run ID", self)
-        self.copy_run_id_action.setShortcut(QKeySequence.StandardKey.Copy)
-        self.copy_run_id_action.triggered.connect(self._copy_run_id)
+        # The curl copy for the runs table's menu too, on the run shown here.
         self.copy_curl_action = QAction("Copy as curl (secret left out)", self)
         self.copy_curl_action.triggered.connect(self._copy_curl_command)
-        for action in (self.copy_run_id_action, self.copy_curl_action):
-            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only where the action is added
-            action.setEnabled(False)
+        self.copy_curl_action.setEnabled(False)
 
     # --- building -----------------------------------------------------------------------------
 
@@ -293,7 +288,6 @@ class RunDetails(QWidget):
         if record == self._record and record is not None:
             return  # live updates repeat the same record; keep the reader's scroll and selection
         self._record = record
-        self.copy_run_id_action.setEnabled(record is not None)
         if record is None:
             self._pages.setCurrentWidget(self._hint)
             self.copy_curl_action.setEnabled(False)

@@ -182,10 +182,10 @@ class RunTableModel(QAbstractTableModel):
     """Runs keyed by run id, newest first by row unless sorted by another column.
 
     Runs are kept oldest first in a list and, newest first, shown from its end: a new run is
-    appended to the list yet appears as row 0, and no run's place in the list ever changes, so
-    updates are O(changed rows). Another order is a list of places, sorted here in Python in one
-    go: through a sort proxy every comparison would ask data() twice, and 10,000 runs would hold
-    the window for half a second at each click on a header.
+    appended to the list yet appears as row 0, and a run's place in the list changes only when
+    runs are removed, so updates are O(changed rows). Another order is a list of places, sorted
+    here in Python in one go: through a sort proxy every comparison would ask data() twice, and
+    10,000 runs would hold the window for half a second at each click on a header.
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -196,6 +196,9 @@ class RunTableModel(QAbstractTableModel):
         self._sorting: tuple[int, Qt.SortOrder] | None = None  # None: newest first
         self._order: list[int] = []  # while sorting: row -> place in _records
         self._row_of: list[int] = []  # while sorting: place in _records -> row
+        # Runs the user removed: a poll answered just before they were removed may still be on its
+        # way to the board, and must not bring them back.
+        self._removed: set[str] = set()
 
     def _slot(self, row: int) -> int:
         return self._order[row] if self._sorting else len(self._records) - 1 - row
@@ -231,6 +234,8 @@ class RunTableModel(QAbstractTableModel):
         by_id: dict[str, RunRecord] = {}
         for record in records:
             by_id[record.run_id] = record
+        for run_id in self._removed.intersection(by_id):
+            del by_id[run_id]
         self.beginResetModel()
         self._records = sorted(by_id.values(), key=lambda r: r.triggered_at)
         self._slots = {record.run_id: slot for slot, record in enumerate(self._records)}
@@ -246,7 +251,8 @@ class RunTableModel(QAbstractTableModel):
         for record in records:
             slot = self._slots.get(record.run_id)
             if slot is None:
-                added[record.run_id] = record
+                if record.run_id not in self._removed:
+                    added[record.run_id] = record
                 continue
             old = self._records[slot]
             if old == record:
@@ -273,6 +279,42 @@ class RunTableModel(QAbstractTableModel):
             self.endInsertRows()
         if moved:  # then put the new and changed rows where the order wants them
             self._relayout(self._sorting, moved if len(moved) <= _FEW else None)
+
+    def remove(self, run_ids: Iterable[str]) -> list[RunRecord]:
+        """Take these runs off the board for good (later updates of them are ignored); returns the
+        records removed. Each block of neighbouring rows goes in one step, from the bottom up, so the
+        view keeps its place; scattered over more blocks than that is worth, the view is reset."""
+        slots = {slot for slot in map(self._slots.get, run_ids) if slot is not None}
+        removed = [self._records[slot] for slot in sorted(slots)]
+        self._removed.update(record.run_id for record in removed)
+        blocks = list(_ranges(sorted(self._row(slot) for slot in slots)))
+        if len(blocks) > _BLOCKS:
+            self.beginResetModel()
+            self._drop(slots)
+            self.endResetModel()
+            return removed
+        for first, last in reversed(blocks):
+            self.beginRemoveRows(QModelIndex(), first, last)
+            self._drop({self._slot(row) for row in range(first, last + 1)})
+            self.endRemoveRows()
+        return removed
+
+    def restore(self, records: Iterable[RunRecord]) -> None:
+        """Put back runs whose removal failed, each in its place (a rare case: the board is reset)."""
+        records = list(records)
+        self._removed.difference_update(record.run_id for record in records)
+        self.set_records([*records, *self._records])  # the board's own newer records win
+
+    def _drop(self, slots: set[int]) -> None:
+        """Forget the runs at these places; the others keep their order."""
+        kept = [slot for slot in range(len(self._records)) if slot not in slots]
+        new_place = {old: new for new, old in enumerate(kept)}
+        self._in_flight -= sum(not self._records[slot].is_ended for slot in slots)
+        self._records = [self._records[slot] for slot in kept]
+        self._slots = {record.run_id: slot for slot, record in enumerate(self._records)}
+        if self._sorting:
+            self._order = [new_place[slot] for slot in self._order if slot not in slots]
+            self._row_of = _inverse(self._order)
 
     # --- sorting --------------------------------------------------------------------------------
 
@@ -382,6 +424,7 @@ class RunTableModel(QAbstractTableModel):
 
 
 _FEW = 64  # changed runs re-placed one by one; more than this, and sorting them all is quicker
+_BLOCKS = 8  # each block of rows removed costs a pass over every run; more than this, one reset is quicker
 
 
 def _inverse(order: list[int]) -> list[int]:

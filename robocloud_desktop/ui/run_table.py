@@ -84,7 +84,7 @@ def configure_run_table(view: QTableView) -> None:
     view.setAccessibleName("Runs")
     view.setToolTip("Runs started from this computer, newest first. Select one to see its details.")
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # several, to copy or remove
     view.setAlternatingRowColors(True)
     view.setWordWrap(False)
     view.setShowGrid(False)

@@ -71,6 +71,16 @@ class Services:
     def monitor(self) -> RunMonitor:
         return self._ensure()[1]
 
+    def remove_runs(self, run_ids: list[str]) -> int:
+        """Delete these runs from the history, then stop following them. In that order: if the
+        history cannot be changed, the runs are still followed, as they are still on record."""
+        removed = self.history.remove(run_ids)
+        with self._lock:
+            monitor = self._monitor
+        if monitor is not None:  # not made yet: it will resume only what the history still has
+            monitor.forget(run_ids)
+        return removed
+
     def set_keep_payloads(self, on: bool) -> None:
         with self._lock:
             self.keep_payloads = on

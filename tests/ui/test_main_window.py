@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtGui import QAction, QContextMenuEvent
+from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication
 
 from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory
 from robocloud_desktop.core.models import Outcome
@@ -81,6 +82,16 @@ def trigger_and_get_run(qtbot, window: MainWindow) -> str:
     qtbot.waitUntil(lambda: window.run_model.rowCount() == before + 1, timeout=10000)
     assert window.trigger_message.text().startswith("Run started: ")
     return window.trigger_message.text().removeprefix("Run started: ")
+
+
+def select_runs(window: MainWindow, run_ids: list[str]) -> None:
+    """Selects these runs on the board, as Ctrl+clicks would; the first becomes the current run."""
+    view, proxy, model = window.run_table, window.run_proxy, window.run_model
+    view.clearSelection()
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for run_id in reversed(run_ids):
+        index = proxy.mapFromSource(model.index(model.row_of(run_id), 0))
+        view.selectionModel().setCurrentIndex(index, flags)
 
 
 def test_trigger_follows_the_payloads_validity(qtbot, profiles, open_window):
@@ -247,17 +258,129 @@ def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles,
     menu = window.run_table.actions()[:2]
     assert [a.text() for a in menu] == ["Copy run ID", "Copy as curl (secret left out)"]
     assert window.run_table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
-    window.run_table.selectRow(0)  # newest first: the run just started
+    select_runs(window, [run_id])
     qtbot.waitUntil(lambda: all(a.isEnabled() for a in menu))
     window.run_table.setFocus()
     # Ctrl+C copies the run's id, whichever of its cells is current (not that cell's text).
-    window.run_table.setCurrentIndex(window.run_proxy.index(0, 0))
+    window.run_table.selectionModel().setCurrentIndex(window.run_proxy.index(0, 0),
+                                                      QItemSelectionModel.SelectionFlag.NoUpdate)
+    qtbot.keyClick(window.run_table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert clipboard.text() == run_id
+    window.run_table.selectionModel().clearSelection()  # none selected: the run whose details are shown
+    clipboard.setText("something else")
     qtbot.keyClick(window.run_table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert clipboard.text() == run_id
     menu[1].trigger()
     command = clipboard.text()
     assert command.startswith("curl ") and run_id in command and "$ROBOCLOUD_PROCESS_SECRET" in command
     assert process.secret not in command
+
+
+def right_click(view: QAbstractItemView) -> list[QAction]:
+    """The menu a right-click on the table opens: its actions, as the menu was shown."""
+    shown: list[QAction] = []
+
+    def read_and_close() -> None:
+        menu = QApplication.activePopupWidget()
+        shown.extend(action for action in menu.actions() if not action.isSeparator())
+        menu.close()
+
+    QTimer.singleShot(0, read_and_close)  # the menu runs its own event loop until closed
+    point = view.viewport().rect().center()
+    QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
+                                                              view.viewport().mapToGlobal(point)))
+    assert shown, "no menu opened"
+    return shown
+
+
+def test_several_runs_are_copied_with_ctrl_c_newest_first(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    first, second = trigger_and_get_run(qtbot, window), trigger_and_get_run(qtbot, window)
+    select_runs(window, [first, second])
+    window.run_table.setFocus()
+    qtbot.keyClick(window.run_table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == f"{second}\n{first}"
+    assert window.board_actions.copy_ids_action.text() == "Copy 2 run IDs"
+
+
+def test_selected_runs_are_removed_from_the_board_and_the_history_after_asking(qtbot, profiles, open_window,
+                                                                               paths, emulator):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"simulate_duration": 0.2}')
+    ended, kept = trigger_and_get_run(qtbot, window), trigger_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: row_outcome(window, ended) is row_outcome(window, kept) is Outcome.SUCCEEDED,
+                    timeout=10000)
+    set_payload(qtbot, window, '{"simulate_duration": 60}')
+    running = trigger_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: emulator.count("GET", running) > 0, timeout=10000)  # followed
+    actions = window.board_actions
+    assert [a.text() for a in window.run_table.actions() if not a.isSeparator()][-2:] == [
+        "Remove from the board…", "Remove ended runs shown…"]
+
+    select_runs(window, [running, ended])
+    window.run_table.setFocus()
+    qtbot.keyClick(window.run_table, Qt.Key.Key_Delete)
+    box = actions.open_dialog
+    assert box is not None and box.text() == "Remove 2 runs from the board?"
+    assert "In Control Room they stay as they are" in box.informativeText()
+    assert "1 of them has not ended: the app stops following it" in box.informativeText()
+    box.reject()  # Cancel, or Escape: nothing happens
+    qtbot.waitUntil(lambda: actions.open_dialog is None)
+    assert window.run_model.record_for(running) and window.run_model.record_for(ended)
+
+    actions.remove_action.trigger()
+    box = actions.open_dialog
+    qtbot.mouseClick(box.findChild(QAbstractButton, "confirmRemoveRuns"), Qt.MouseButton.LeftButton)
+    assert window.run_model.record_for(running) is None and window.run_model.record_for(ended) is None
+    assert window.run_model.record_for(kept) is not None
+    # The run now in their place is selected and shown, so Delete can go on from there.
+    assert [r.run_id for r in window.board_actions.selected_records()] == [kept]
+    assert window.run_details.record.run_id == kept
+    history = RunHistory(paths.history_db)
+    qtbot.waitUntil(lambda: history.get(running) is None and history.get(ended) is None, timeout=5000)
+    assert history.get(kept) is not None
+    history.close()
+    assert window.in_flight_label.text() == "No runs in flight"
+    # The run still going in Control Room is no longer asked about, and does not come back: a run
+    # started now is looked at three times meanwhile.
+    asked = emulator.count("GET", running)
+    window.activateWindow()  # back from the dialog, for Ctrl+Enter
+    qtbot.waitUntil(window.isActiveWindow)
+    other = trigger_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: emulator.count("GET", other) >= 3, timeout=10000)
+    assert emulator.count("GET", running) == asked
+    assert window.run_model.record_for(running) is None
+
+
+def test_ended_runs_shown_are_removed_and_the_rest_stay(qtbot, profiles, open_window, paths):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"simulate_duration": 0.2}')
+    invoices = [trigger_and_get_run(qtbot, window) for _ in range(3)]
+    select(window, "Payroll")
+    payroll = trigger_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: all(row_outcome(window, run) is Outcome.SUCCEEDED for run in [*invoices, payroll]),
+                    timeout=15000)
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"simulate_duration": 60}')
+    running = trigger_and_get_run(qtbot, window)
+    window.scope_filter.setCurrentIndex(1)  # only the runs of the selected profile
+    actions = window.board_actions
+    assert [menu.text() for menu in right_click(window.run_table)][-1] == "Remove the 3 ended runs shown…"
+    actions.remove_ended_action.trigger()
+    box = actions.open_dialog
+    assert box.text() == "Remove the 3 ended runs shown from the board?"
+    assert "not ended" not in box.informativeText()
+    qtbot.mouseClick(box.findChild(QAbstractButton, "confirmRemoveRuns"), Qt.MouseButton.LeftButton)
+    assert [r.run_id for r in window.run_model.records()] == [running, payroll]
+    qtbot.waitUntil(lambda: window.background.busy == 0)
+    window.close()
+    window.shutdown()
+    again = open_window()  # what the history keeps is what the board shows at the next start
+    qtbot.waitUntil(lambda: again.run_model.rowCount() == 2, timeout=5000)
+    assert {r.run_id for r in again.run_model.records()} == {running, payroll}
 
 
 def test_a_runs_payload_comes_back_into_the_editor_from_the_board(qtbot, profiles, open_window):

@@ -266,6 +266,65 @@ def test_many_updates_change_rows_without_resetting_the_view(qtbot) -> None:
     assert sum(bottom - top + 1 for top, bottom in changed) == 500
 
 
+# --- removing runs -------------------------------------------------------------------------------
+
+
+def shown(model: RunTableModel) -> list[str]:
+    return [model.record(row).run_id for row in range(model.rowCount())]
+
+
+@pytest.mark.parametrize("sorting", [None, (COL_STATE, Qt.SortOrder.AscendingOrder),
+                                     (COL_DURATION, Qt.SortOrder.DescendingOrder)])
+def test_removed_runs_leave_the_board_and_the_rest_keep_their_order(qtbot, qtmodeltester, model: RunTableModel,
+                                                                    sorting) -> None:
+    if sorting:
+        model.sort(*sorting)
+    before = shown(model)
+    gone = {before[0], before[1], before[57], before[-1], "not on the board"}
+    blocks: list[tuple[int, int]] = []
+    model.rowsRemoved.connect(lambda parent, first, last: blocks.append((first, last)))
+    with qtbot.assertNotEmitted(model.modelReset):
+        removed = model.remove(gone)
+    assert {record.run_id for record in removed} == gone - {"not on the board"}
+    assert shown(model) == [run_id for run_id in before if run_id not in gone]
+    assert blocks == [(299, 299), (57, 57), (0, 1)]  # from the bottom up: the rows above keep their numbers
+    assert all(model.record_for(run_id) is None and model.row_of(run_id) is None for run_id in gone)
+    assert all(model.row_of(run_id) == row for row, run_id in enumerate(shown(model)))
+    assert model.in_flight() == sum(not model.record(r).is_ended for r in range(model.rowCount()))
+    qtmodeltester.check(model)
+    model.upsert([replace(model.record(3), state="COMPL", result="OK"), make_record(1000, "IP")])
+    qtmodeltester.check(model)
+
+
+def test_a_late_update_does_not_bring_a_removed_run_back(model: RunTableModel) -> None:
+    run = model.record(4)
+    model.remove([run.run_id])
+    model.upsert([replace(run, state="COMPL", result="OK")])  # a poll answered just before the removal
+    model.set_records([run, model.record(0)])  # the history read while it was being removed
+    assert shown(model) == [model.record(0).run_id]
+    assert model.record_for(run.run_id) is None
+
+
+def test_a_run_whose_removal_failed_comes_back_in_its_place(model: RunTableModel) -> None:
+    before = shown(model)
+    removed = model.remove(before[10:13])
+    model.restore(removed)
+    assert shown(model) == before
+    model.upsert([replace(removed[0], state="COMPL", result="ERR")])
+    assert model.record_for(removed[0].run_id).result == "ERR"
+
+
+def test_removing_thousands_of_scattered_runs_resets_the_board_once(qtbot) -> None:
+    model = RunTableModel()
+    model.set_records(varied(10_000))
+    view = board_view(qtbot, model)
+    view.show()
+    ended = [record.run_id for record in model.records() if record.is_ended]
+    with qtbot.waitSignal(model.modelReset), qtbot.assertNotEmitted(model.rowsRemoved):
+        model.remove(ended)
+    assert model.rowCount() == 10_000 - len(ended) == model.in_flight()
+
+
 # --- sorting and filtering -----------------------------------------------------------------------
 
 
@@ -414,7 +473,7 @@ def test_configure_run_table(qtbot, proxy: RunFilterProxy) -> None:
     assert view.objectName() == "runTable"
     assert view.accessibleName() == "Runs"
     assert view.selectionBehavior() == QAbstractItemView.SelectionBehavior.SelectRows
-    assert view.selectionMode() == QAbstractItemView.SelectionMode.SingleSelection
+    assert view.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection
     assert view.isSortingEnabled() and view.alternatingRowColors()
     assert view.verticalHeader().isHidden()
     assert view.horizontalHeader().stretchLastSection()

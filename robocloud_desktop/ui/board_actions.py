@@ -1,0 +1,160 @@
+"""What the run board does with the runs selected on it: copy their ids, or remove them.
+
+Removing takes runs off the board and out of the run history on this computer (their kept
+payloads with them) and stops following those still in flight. Nothing changes in Control Room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QTableView, QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
+    from robocloud_desktop.ui.services import Services
+    from robocloud_desktop.ui.workers import Background
+
+
+class BoardActions(QObject):
+    problem = Signal(str)  # a removal that failed, in words for the banner
+
+    def __init__(self, view: QTableView, proxy: RunFilterProxy, model: RunTableModel, services: Services,
+                 background: Background, parent: QWidget) -> None:
+        super().__init__(parent)
+        self._view, self._proxy, self._model = view, proxy, model
+        self._services, self._background = services, background
+        self.open_dialog: QMessageBox | None = None
+
+        self.copy_ids_action = self._action("Copy run ID", self.copy_selected_ids, QKeySequence.StandardKey.Copy)
+        self.remove_action = self._action("Remove from the board…", self.remove_selected,
+                                          QKeySequence.StandardKey.Delete)
+        self.remove_ended_action = self._action("Remove ended runs shown…", self.remove_ended_shown)
+        self.remove_ended_action.setToolTip("Remove every run on the board, as it is filtered now, that has ended")
+        view.selectionModel().selectionChanged.connect(lambda *_: self._update())
+        view.selectionModel().currentChanged.connect(lambda *_: self._update())
+        # The menu's counts are worked out as it opens: a right-click reaches the table through its
+        # viewport, the menu key through the table itself.
+        view.installEventFilter(self)
+        view.viewport().installEventFilter(self)
+        self._update()
+
+    def _action(self, text: str, slot: Callable[[], None], keys: QKeySequence.StandardKey | None = None) -> QAction:
+        action = QAction(text, self._view)
+        if keys is not None:
+            action.setShortcut(keys)
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)  # only while the board has focus
+        action.triggered.connect(slot)
+        return action
+
+    # --- what is selected and shown -----------------------------------------------------------
+
+    def selected_records(self) -> list[RunRecord]:
+        """The selected runs, in the board's order."""
+        rows = sorted(index.row() for index in self._view.selectionModel().selectedRows())
+        records = (self._proxy.record_at(self._proxy.index(row, 0)) for row in rows)
+        return [record for record in records if record is not None]
+
+    def _to_copy(self) -> list[RunRecord]:
+        """The selected runs, or else the current one (the run whose details are shown)."""
+        current = self._proxy.record_at(self._view.selectionModel().currentIndex())
+        return self.selected_records() or ([current] if current is not None else [])
+
+    def ended_shown(self) -> list[RunRecord]:
+        records = (self._proxy.record_at(self._proxy.index(row, 0)) for row in range(self._proxy.rowCount()))
+        return [record for record in records if record is not None and record.is_ended]
+
+    def _update(self) -> None:
+        count = len(self._view.selectionModel().selectedRows())
+        copies = count or (1 if self._view.selectionModel().currentIndex().isValid() else 0)
+        self.copy_ids_action.setEnabled(copies > 0)
+        self.copy_ids_action.setText("Copy run ID" if copies <= 1 else f"Copy {copies} run IDs")
+        self.remove_action.setEnabled(count > 0)
+        self.remove_action.setText("Remove from the board…" if count <= 1
+                                   else f"Remove {count} runs from the board…")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ContextMenu:
+            self._update()
+            ended = len(self.ended_shown())
+            self.remove_ended_action.setEnabled(ended > 0)
+            self.remove_ended_action.setText(f"Remove the {ended} ended runs shown…" if ended > 1
+                                             else "Remove ended runs shown…")
+        return super().eventFilter(watched, event)
+
+    # --- copying ------------------------------------------------------------------------------
+
+    def copy_selected_ids(self) -> None:
+        """The selected runs' ids, one per line, in the board's order."""
+        ids = [record.run_id for record in self._to_copy()]
+        if ids:
+            QGuiApplication.clipboard().setText("\n".join(ids))
+
+    # --- removing -----------------------------------------------------------------------------
+
+    def remove_selected(self) -> None:
+        records = self.selected_records()
+        if not records:
+            return
+        question = (f"Remove run {records[0].run_id} from the board?" if len(records) == 1
+                    else f"Remove {len(records)} runs from the board?")
+        self._confirm(records, question)
+
+    def remove_ended_shown(self) -> None:
+        records = self.ended_shown()
+        if records:
+            self._confirm(records, f"Remove the {len(records)} ended runs shown from the board?"
+                          if len(records) > 1 else f"Remove the ended run {records[0].run_id} from the board?")
+
+    def _confirm(self, records: list[RunRecord], question: str) -> None:
+        from PySide6.QtWidgets import QMessageBox  # dialogs load when first opened
+
+        box = QMessageBox(QMessageBox.Icon.Question, "Remove runs", question, QMessageBox.StandardButton.NoButton,
+                          self._view.window())
+        details = ["They are deleted from the run history on this computer, with the payloads kept with them. "
+                   "In Control Room they stay as they are."]
+        unfinished = sum(not record.is_ended for record in records)
+        if unfinished:
+            details.append("1 of them has not ended: the app stops following it and will not tell you how it ends."
+                           if unfinished == 1 else f"{unfinished} of them have not ended: the app stops following "
+                           "them and will not tell you how they end.")
+        box.setInformativeText("\n\n".join(details))
+        remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
+        remove.setObjectName("confirmRemoveRuns")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter must not remove by accident
+        box.setEscapeButton(cancel)
+
+        def clicked(button: QAbstractButton) -> None:
+            if button is remove:
+                self._remove(records)
+
+        box.buttonClicked.connect(clicked)
+        box.finished.connect(lambda _: setattr(self, "open_dialog", None))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.open_dialog = box
+        box.open()
+
+    def _remove(self, records: list[RunRecord]) -> None:
+        ids = [record.run_id for record in records]
+        removed = self._model.remove(ids)  # off the board at once; the history follows on the pool
+        # The run that took the place of the current one is selected, as in a file manager: the next
+        # Delete goes on from there.
+        selection = self._view.selectionModel()
+        if selection.currentIndex().isValid() and not selection.hasSelection():
+            selection.select(selection.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                             | QItemSelectionModel.SelectionFlag.Rows)
+        services = self._services
+
+        def failed(error: Exception) -> None:
+            self._model.restore(removed)
+            self.problem.emit(f"The runs could not be removed from the run history ({error}). "
+                              "They are back on the board.")
+
+        self._background.run(lambda: services.remove_runs(ids), None, failed)
