@@ -383,6 +383,22 @@ def test_ended_runs_shown_are_removed_and_the_rest_stay(qtbot, profiles, open_wi
     assert {r.run_id for r in again.run_model.records()} == {running, payroll}
 
 
+def test_runs_that_could_not_be_removed_come_back_and_a_banner_says_why(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"simulate_duration": 0.2}')
+    run = trigger_and_get_run(qtbot, window)
+    qtbot.waitUntil(lambda: row_outcome(window, run) is Outcome.SUCCEEDED, timeout=10000)
+    window.services.history.close()  # the run history can no longer be changed
+    select_runs(window, [run])
+    window.board_actions.remove_action.trigger()
+    box = window.board_actions.open_dialog
+    qtbot.mouseClick(box.findChild(QAbstractButton, "confirmRemoveRuns"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "could not be removed from the run history" in window.banner.text(), timeout=5000)
+    assert "They are back on the board" in window.banner.text()
+    assert row_outcome(window, run) is Outcome.SUCCEEDED
+
+
 def test_a_runs_payload_comes_back_into_the_editor_from_the_board(qtbot, profiles, open_window):
     window = open_window()
     select(window, "Invoices")
