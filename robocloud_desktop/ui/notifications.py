@@ -1,8 +1,10 @@
-"""A tray icon, and a desktop notification when a run ends (unless the user turned them off)."""
+"""A tray icon, and a desktop notification when runs end (unless the user turned them off)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
+from collections import Counter
+
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from robocloud_desktop.core.models import Outcome, label_of
@@ -16,14 +18,24 @@ _TRAY_ICONS = {
 }
 
 
+# Runs that end close together (a batch started at once) make two notifications, not a stack of
+# them: the first is shown at once, and those ending in the next few seconds are summed up in one.
+QUIET_MS = 5000
+
+
 class Notifier(QObject):
     notified = Signal(str, str)  # (title, message), whether or not a tray could show it
 
-    def __init__(self, window: QWidget, parent: QObject | None = None) -> None:
+    def __init__(self, window: QWidget, parent: QObject | None = None, *, quiet_ms: int = QUIET_MS) -> None:
         super().__init__(parent)
         self.enabled = True
         self.tray: QSystemTrayIcon | None = None
         self._window = window
+        self._held: list[RunRecord] = []
+        self._quiet = QTimer(self)
+        self._quiet.setSingleShot(True)
+        self._quiet.setInterval(quiet_ms)
+        self._quiet.timeout.connect(self._release)
 
     def show_tray(self) -> None:
         """Called once the window is up: finding and joining the desktop's tray talks to it over D-Bus."""
@@ -41,17 +53,47 @@ class Notifier(QObject):
     def run_ended(self, record: RunRecord) -> None:
         if not self.enabled:
             return
+        if self._quiet.isActive():
+            self._held.append(record)
+            return
+        self._tell_one(record)
+        self._quiet.start()
+
+    def _release(self) -> None:
+        held, self._held = self._held, []
+        if not held or not self.enabled:
+            return
+        if len(held) == 1:
+            self._tell_one(held[0])
+        else:
+            self._tell_many(held)
+        self._quiet.start()  # runs still ending go on being gathered
+
+    def _tell_one(self, record: RunRecord) -> None:
         outcome = record.outcome
-        label = label_of(record.state, record.result)
         who = record.profile_name or record.process_id
-        title = f"{who}: {label}"
         details = [f"Run {record.run_id}"]
         if record.error_code:
             details.append(f"error code {record.error_code}")
         if outcome is Outcome.NEEDS_ATTENTION:
             details.append("work items need attention in Control Room")
-        message = " · ".join(details)
+        self._show(f"{who}: {label_of(record.state, record.result)}", " · ".join(details), outcome)
+
+    def _tell_many(self, records: list[RunRecord]) -> None:
+        labels = Counter(label_of(record.state, record.result) for record in records)
+        names = list(dict.fromkeys(record.profile_name or record.process_id for record in records))
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        message = " · ".join(f"{count} {label}" for label, count in labels.most_common()) + f"\n{shown}"
+        worst = min((record.outcome for record in records), key=_SEVERITY.index)
+        self._show(f"{len(records)} more runs ended", message, worst)
+
+    def _show(self, title: str, message: str, outcome: Outcome) -> None:
         if self.tray is not None:
             kind = _TRAY_ICONS.get(outcome, QSystemTrayIcon.MessageIcon.Information)
             self.tray.showMessage(title, message, kind, 8000)
         self.notified.emit(title, message)
+
+
+# The outcome whose icon a summary of several runs gets: the one most in need of a look.
+_SEVERITY = [Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN, Outcome.SUCCEEDED,
+             Outcome.RUNNING, Outcome.QUEUED]
