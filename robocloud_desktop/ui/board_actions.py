@@ -115,7 +115,7 @@ class BoardActions(QObject):
     def _confirm(self, records: list[RunRecord], question: str) -> None:
         from PySide6.QtWidgets import QMessageBox  # dialogs load when first opened
 
-        box = QMessageBox(QMessageBox.Icon.Question, "Remove runs", question, QMessageBox.StandardButton.NoButton,
+        box = QMessageBox(QMessageBox.Icon.Warning, "Remove runs", question, QMessageBox.StandardButton.NoButton,
                           self._view.window())
         details = ["They are deleted from the run history on this computer, with the payloads kept with them. "
                    "In Control Room they stay as they are."]
@@ -127,7 +127,9 @@ class BoardActions(QObject):
         box.setInformativeText("\n\n".join(details))
         remove = box.addButton("Remove", QMessageBox.ButtonRole.DestructiveRole)
         remove.setObjectName("confirmRemoveRuns")
+        remove.setAccessibleName(f"Remove {len(records)} runs" if len(records) > 1 else "Remove the run")
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        cancel.setAccessibleName("Cancel")
         box.setDefaultButton(cancel)  # Enter must not remove by accident
         box.setEscapeButton(cancel)
 
