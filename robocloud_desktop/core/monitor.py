@@ -152,6 +152,19 @@ class RunMonitor:
                 if run_id in self._busy:
                     self._forgotten.add(run_id)
 
+    def check_now(self, run_ids: Iterable[str]) -> int:
+        """Look at these runs again at once, rather than when they are next due (the user asked:
+        a run polled slowly, say one that needs attention, may have moved on). Runs no longer
+        followed, or being looked at right now, are left alone. Returns how many were moved up."""
+        moved = 0
+        with self._cond:
+            now = time.monotonic()
+            for run_id in run_ids:
+                if run_id in self._runs and run_id not in self._busy:
+                    self._push(run_id, now)
+                    moved += 1
+        return moved
+
     @property
     def tracked(self) -> int:
         with self._cond:

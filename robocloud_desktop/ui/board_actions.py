@@ -1,4 +1,4 @@
-"""What the run board does with the runs selected on it: copy their ids, or remove them.
+"""What the run board does with the runs selected on it: copy their ids, check them now, or remove them.
 
 Removing takes runs off the board and out of the run history on this computer (their kept
 payloads with them) and stops following those still in flight. Nothing changes in Control Room.
@@ -33,12 +33,15 @@ class BoardActions(QObject):
         self.open_dialog: QMessageBox | None = None
 
         self.copy_ids_action = self._action("Copy run ID", self.copy_selected_ids, QKeySequence.StandardKey.Copy)
+        self.check_now_action = self._action("Check now", self.check_selected_now, QKeySequence.StandardKey.Refresh)
+        self.check_now_action.setToolTip("Ask Control Room about the selected runs now, rather than when next due")
         self.remove_action = self._action("Remove from the board…", self.remove_selected,
                                           QKeySequence.StandardKey.Delete)
         self.remove_ended_action = self._action("Remove ended runs shown…", self.remove_ended_shown)
         self.remove_ended_action.setToolTip("Remove every run on the board, as it is filtered now, that has ended")
         view.selectionModel().selectionChanged.connect(lambda *_: self._update())
         view.selectionModel().currentChanged.connect(lambda *_: self._update())
+        proxy.dataChanged.connect(lambda *_: self._update())  # a selected run has ended: nothing to check
         # The menu's counts are worked out as it opens: a right-click reaches the table through its
         # viewport, the menu key through the table itself.
         view.installEventFilter(self)
@@ -62,7 +65,8 @@ class BoardActions(QObject):
         return [record for record in records if record is not None]
 
     def _to_copy(self) -> list[RunRecord]:
-        """The selected runs, or else the current one (the run whose details are shown)."""
+        """The selected runs, or else the current one (the run whose details are shown): what copying
+        and checking act on."""
         current = self._proxy.record_at(self._view.selectionModel().currentIndex())
         return self.selected_records() or ([current] if current is not None else [])
 
@@ -75,6 +79,8 @@ class BoardActions(QObject):
         copies = count or (1 if self._view.selectionModel().currentIndex().isValid() else 0)
         self.copy_ids_action.setEnabled(copies > 0)
         self.copy_ids_action.setText("Copy run ID" if copies <= 1 else f"Copy {copies} run IDs")
+        # Runs still followed (one that needs attention is looked at only every few minutes).
+        self.check_now_action.setEnabled(any(not record.finished for record in self._to_copy()))
         self.remove_action.setEnabled(count > 0)
         self.remove_action.setText("Remove from the board…" if count <= 1
                                    else f"Remove {count} runs from the board…")
@@ -95,6 +101,11 @@ class BoardActions(QObject):
         ids = [record.run_id for record in self._to_copy()]
         if ids:
             QGuiApplication.clipboard().setText("\n".join(ids))
+
+    # --- checking -----------------------------------------------------------------------------
+
+    def check_selected_now(self) -> None:
+        self._services.check_runs_now([record.run_id for record in self._to_copy() if not record.finished])
 
     # --- removing -----------------------------------------------------------------------------
 

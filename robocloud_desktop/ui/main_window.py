@@ -128,7 +128,8 @@ class MainWindow(QMainWindow):
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
         # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
-        # its payload back in the editor (to send it again or a variation of it), and removing runs.
+        # check runs now (F5), the run's payload back in the editor (to send it again or a variation
+        # of it), and removing runs.
         self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model, services,
                                           self.background, self)
         self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
@@ -136,8 +137,8 @@ class MainWindow(QMainWindow):
         self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
         actions = self.board_actions
         self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
-                                   self.reuse_payload_action, _separator(self), actions.remove_action,
-                                   actions.remove_ended_action])
+                                   actions.check_now_action, self.reuse_payload_action, _separator(self),
+                                   actions.remove_action, actions.remove_ended_action])
         self.run_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)

@@ -81,6 +81,12 @@ class Services:
             monitor.forget(run_ids)
         return removed
 
+    def check_runs_now(self, run_ids: list[str]) -> int:
+        """Have the monitor look at these runs at once (a lock, no waiting on the network)."""
+        with self._lock:
+            monitor = self._monitor
+        return monitor.check_now(run_ids) if monitor is not None else 0
+
     def set_keep_payloads(self, on: bool) -> None:
         with self._lock:
             self.keep_payloads = on

@@ -48,7 +48,6 @@ class Recorder:
         return mine[-1] if mine else None
 
 
-
 @pytest.fixture
 def history(tmp_path: Path) -> Iterator[RunHistory]:
     h = RunHistory(tmp_path / "history.sqlite3")
@@ -278,6 +277,27 @@ def test_a_forgotten_run_tracked_again_is_followed_again(monitor, client, histor
     wait_for(lambda: history.get(record.run_id).finished)
     assert recorder.states(record.run_id)[-1] == "COMPL"
     assert len(gets_for(emulator, record.run_id)) >= 2
+
+
+def test_check_now_looks_at_once_at_runs_not_due_for_a_minute(client, history, target, process, emulator,
+                                                                recorder):
+    slow = replace(FAST, first_delay=60.0, intervals=((0, 60.0),))
+    m = RunMonitor(client, history, lambda _: process.secret, plan=slow, workers=2, on_update=recorder)
+    m.start(resume=False)
+    try:
+        running = trigger(client, history, target, process.secret, {"simulate_duration": 60})
+        done = trigger(client, history, target, process.secret, {"simulate_duration": 0})
+        m.track(running)
+        m.track(done)
+        assert m.check_now([running.run_id, done.run_id, "not-followed"]) == 2
+        wait_for(lambda: recorder.latest(running.run_id) is not None and history.get(done.run_id).finished)
+        assert recorder.latest(running.run_id).state in ("INI", "IP")
+        assert len(gets_for(emulator, running.run_id)) == len(gets_for(emulator, done.run_id)) == 1
+        assert m.check_now([done.run_id]) == 0  # ended: no longer followed
+        assert m.check_now([running.run_id]) == 1
+        wait_for(lambda: len(gets_for(emulator, running.run_id)) == 2)
+    finally:
+        m.stop()
 
 
 def test_resume_after_restart(client, history, target, process, tmp_path):

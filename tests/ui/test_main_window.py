@@ -383,6 +383,30 @@ def test_ended_runs_shown_are_removed_and_the_rest_stay(qtbot, profiles, open_wi
     assert {r.run_id for r in again.run_model.records()} == {running, payroll}
 
 
+def test_f5_checks_the_selected_run_now_rather_than_when_it_is_due(qtbot, profiles, paths, emulator):
+    window = create_window(paths, SecretStore(), plan=PollPlan(first_delay=60.0, intervals=((0, 60.0),)))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    try:
+        select(window, "Invoices")
+        set_payload(qtbot, window, '{"simulate_duration": 0}')
+        run = trigger_and_get_run(qtbot, window)  # its first look is a minute away
+        qtbot.waitUntil(lambda: window.services.monitor.tracked == 1)
+        select_runs(window, [run])
+        check = window.board_actions.check_now_action
+        assert check in window.run_table.actions() and check.isEnabled()
+        window.run_table.setFocus()
+        qtbot.keyClick(window.run_table, Qt.Key.Key_F5)
+        qtbot.waitUntil(lambda: row_outcome(window, run) is Outcome.SUCCEEDED, timeout=5000)
+        assert emulator.count("GET", run) == 1
+        assert not check.isEnabled()  # ended: nothing left to check
+    finally:
+        window.close()
+        window.shutdown()
+
+
 def test_runs_that_could_not_be_removed_come_back_and_a_banner_says_why(qtbot, profiles, open_window):
     window = open_window()
     select(window, "Invoices")
