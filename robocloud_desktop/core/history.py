@@ -51,6 +51,11 @@ _MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX runs_by_time ON runs (triggered_at DESC);
     CREATE INDEX runs_unfinished ON runs (finished) WHERE finished = 0;
     """,
+    # Runs the user removed. A status write from any process (the window, or `watch` in a shell)
+    # that was under way when a run was removed must not bring it back.
+    """
+    CREATE TABLE removed_runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 
@@ -69,8 +74,6 @@ class RunHistory:
         self.keep_payloads = keep_payloads
         self.problems: list[str] = []
         self._lock = threading.Lock()
-        # Runs the user removed: a status write from a poll still under way must not bring one back.
-        self._removed: set[str] = set()
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = self._open()
@@ -178,28 +181,30 @@ class RunHistory:
 
     def _write(self, record: RunRecord, *, insert: bool = False) -> None:
         values = [self._to_db(getattr(record, name)) for name in _COLUMNS]
-        verb = "INSERT" if insert else "INSERT OR REPLACE"
-        sql = f"{verb} INTO runs ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+        columns, marks = ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
         with self._lock:
-            if record.run_id in self._removed:
-                if not insert:
-                    return
-                self._removed.discard(record.run_id)  # a new trigger under that id is a new run
-            self._db.execute(sql, values)
+            if insert:
+                # A new trigger under a removed run's id is a new run (ids are unique on the server).
+                self._db.execute("DELETE FROM removed_runs WHERE run_id = ?", (record.run_id,))
+                self._db.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", values)
+            else:
+                # One statement: a removal cannot come between the check and the write.
+                self._db.execute(f"INSERT OR REPLACE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
+                                 "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id])
 
     def remove(self, run_ids: Iterable[str]) -> int:
-        """Delete these runs, kept payloads included, in one transaction; how many rows went."""
-        ids = list(run_ids)
+        """Delete these runs, kept payloads included, in one transaction; how many rows went. Their ids
+        are kept, so that no status write still under way, in this process or another, brings one back."""
+        ids = [(run_id,) for run_id in run_ids]
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                deleted = self._db.executemany("DELETE FROM runs WHERE run_id = ?", ((i,) for i in ids)).rowcount
+                deleted = self._db.executemany("DELETE FROM runs WHERE run_id = ?", ids).rowcount
+                self._db.executemany("INSERT OR IGNORE INTO removed_runs (run_id) VALUES (?)", ids)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            # Under the same lock as the delete: no status write can slip in between.
-            self._removed.update(ids)
         return deleted
 
     @staticmethod

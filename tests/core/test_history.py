@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory, payload_hash
+from robocloud_desktop.core.history import _MIGRATIONS, SCHEMA_VERSION, RunHistory, payload_hash
 from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.target import Target
@@ -96,20 +96,23 @@ def test_a_status_or_error_written_after_removal_does_not_bring_the_run_back(tmp
     again.close()
 
 
-def test_removal_wins_over_a_monitor_writing_at_the_same_time(tmp_path):
+@pytest.mark.parametrize("writer", ["this window", "another process"])
+def test_removal_wins_over_a_monitor_writing_at_the_same_time(tmp_path, writer):
     history = RunHistory(tmp_path / "h.sqlite3")
     record = history.record_trigger(triggered(1), TARGET, {})
+    # `watch` in a shell follows the same runs through its own connection to the same file.
+    polling = history if writer == "this window" else RunHistory(tmp_path / "h.sqlite3")
     writes = 0
     stop = threading.Event()
 
     def monitor() -> None:
         nonlocal writes
         while not stop.is_set():
-            history.record_status(record, RunStatus("run-1", "IP", "", "", writes, {}), finished=False)
+            polling.record_status(record, RunStatus("run-1", "IP", "", "", writes, {}), finished=False)
             writes += 1
 
-    writer = threading.Thread(target=monitor)
-    writer.start()
+    thread = threading.Thread(target=monitor)
+    thread.start()
     try:
         wait_for(lambda: writes >= 20)
         assert history.remove(["run-1"]) == 1
@@ -117,8 +120,9 @@ def test_removal_wins_over_a_monitor_writing_at_the_same_time(tmp_path):
         wait_for(lambda: writes >= after_removal + 20)
     finally:
         stop.set()
-        writer.join()
+        thread.join()
     history.close()
+    polling.close()
     again = RunHistory(tmp_path / "h.sqlite3")
     assert again.count() == 0
     again.close()
@@ -148,6 +152,22 @@ def test_a_removed_run_id_triggered_again_is_recorded_again(tmp_path):
     again = RunHistory(tmp_path / "h.sqlite3")
     assert again.get("run-1") == done
     again.close()
+
+
+def test_a_history_from_the_first_schema_is_brought_up_to_date_and_can_remove_runs(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    with sqlite3.connect(path) as db:  # as the first version of the app left it, with a run
+        db.executescript(_MIGRATIONS[0])
+        db.execute("PRAGMA user_version = 1")
+    RunHistory(path).record_trigger(triggered(1), TARGET, {})  # opening it brings the schema up to date
+    history = RunHistory(path)
+    record = history.get("run-1")
+    assert history.remove(["run-1"]) == 1
+    history.record_status(record, RunStatus("run-1", "COMPL", "OK", "", 1, {}), finished=True)
+    assert history.get("run-1") is None
+    history.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
 def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
