@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, Signal
+from PySide6.QtCore import QItemSelectionModel, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractButton, QMenu, QTableView, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
@@ -42,10 +42,9 @@ class BoardActions(QObject):
         view.selectionModel().selectionChanged.connect(lambda *_: self._update())
         view.selectionModel().currentChanged.connect(lambda *_: self._update())
         proxy.dataChanged.connect(lambda *_: self._update())  # a selected run has ended: nothing to check
-        # The menu's counts are worked out as it opens: a right-click reaches the table through its
-        # viewport, the menu key through the table itself.
-        view.installEventFilter(self)
-        view.viewport().installEventFilter(self)
+        # The table's actions make its menu, with counts worked out as it opens.
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(self._open_menu)
         self._update()
 
     def _action(self, text: str, slot: Callable[[], None], keys: QKeySequence.StandardKey | None = None) -> QAction:
@@ -85,14 +84,16 @@ class BoardActions(QObject):
         self.remove_action.setText("Remove from the board…" if count <= 1
                                    else f"Remove {count} runs from the board…")
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ContextMenu:
-            self._update()
-            ended = len(self.ended_shown())
-            self.remove_ended_action.setEnabled(ended > 0)
-            self.remove_ended_action.setText(f"Remove the {ended} ended runs shown…" if ended > 1
-                                             else "Remove ended runs shown…")
-        return super().eventFilter(watched, event)
+    def _open_menu(self, at: QPoint) -> None:
+        self._update()
+        ended = len(self.ended_shown())
+        self.remove_ended_action.setEnabled(ended > 0)
+        self.remove_ended_action.setText(f"Remove the {ended} ended runs shown…" if ended > 1
+                                         else "Remove ended runs shown…")
+        menu = QMenu(self._view)
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.addActions(self._view.actions())
+        menu.popup(self._view.viewport().mapToGlobal(at))  # a table's menu position is the viewport's
 
     # --- copying ------------------------------------------------------------------------------
 

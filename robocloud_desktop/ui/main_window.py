@@ -139,7 +139,6 @@ class MainWindow(QMainWindow):
         self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
                                    actions.check_now_action, self.reuse_payload_action, _separator(self),
                                    actions.remove_action, actions.remove_ended_action])
-        self.run_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QItemSelectionModel, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication
 
@@ -255,10 +255,9 @@ def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles,
     run_id = trigger_and_get_run(qtbot, window)
     clipboard = QApplication.clipboard()
     clipboard.setText("something else")
-    menu = window.run_table.actions()[:2]
-    assert [a.text() for a in menu] == ["Copy run ID", "Copy as curl (secret left out)"]
-    assert window.run_table.contextMenuPolicy() == Qt.ContextMenuPolicy.ActionsContextMenu
     select_runs(window, [run_id])
+    menu = right_click(window.run_table)[:2]
+    assert [a.text() for a in menu] == ["Copy run ID", "Copy as curl (secret left out)"]
     qtbot.waitUntil(lambda: all(a.isEnabled() for a in menu))
     window.run_table.setFocus()
     # Ctrl+C copies the run's id, whichever of its cells is current (not that cell's text).
@@ -277,19 +276,14 @@ def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles,
 
 
 def right_click(view: QAbstractItemView) -> list[QAction]:
-    """The menu a right-click on the table opens: its actions, as the menu was shown."""
-    shown: list[QAction] = []
-
-    def read_and_close() -> None:
-        menu = QApplication.activePopupWidget()
-        shown.extend(action for action in menu.actions() if not action.isSeparator())
-        menu.close()
-
-    QTimer.singleShot(0, read_and_close)  # the menu runs its own event loop until closed
+    """The menu a right-click on the table opens: its actions, as the menu shows them."""
     point = view.viewport().rect().center()
     QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point,
                                                               view.viewport().mapToGlobal(point)))
-    assert shown, "no menu opened"
+    menu = QApplication.activePopupWidget()
+    assert menu is not None, "no menu opened"
+    shown = [action for action in menu.actions() if not action.isSeparator()]
+    menu.close()
     return shown
 
 
