@@ -395,7 +395,8 @@ def test_f5_checks_the_selected_run_now_rather_than_when_it_is_due(qtbot, profil
         qtbot.keyClick(window.run_table, Qt.Key.Key_F5)
         qtbot.waitUntil(lambda: row_outcome(window, run) is Outcome.SUCCEEDED, timeout=5000)
         assert emulator.count("GET", run) == 1
-        assert not check.isEnabled()  # ended: nothing left to check
+        menu = right_click(window.run_table)
+        assert check in menu and not check.isEnabled()  # ended: nothing left to check
     finally:
         window.close()
         window.shutdown()
