@@ -5,7 +5,7 @@ from __future__ import annotations
 from time import strftime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -244,6 +244,7 @@ class MainWindow(QMainWindow):
         self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
         self.bridge.runsUpdated.connect(self._runs_updated)
         self.bridge.runEnded.connect(self.notifier.run_ended)
+        self.notifier.runsOpened.connect(self._open_runs)
         self.bridge.networkProblem.connect(self._network_problem)
         self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
@@ -430,7 +431,7 @@ class MainWindow(QMainWindow):
         self._triggering = False
         self.run_model.upsert([record])
         self.services.monitor.track(record)
-        self._select_run(record.run_id)
+        self._select_runs([record.run_id])
         self._say(f"Run started: {record.run_id}", Outcome.SUCCEEDED)
         if warning:
             self.banner.show_message(warning, "warning")
@@ -474,15 +475,35 @@ class MainWindow(QMainWindow):
         self.run_proxy.set_in_flight_only(choice == "in_flight")
         self.run_proxy.set_outcome_filter(choice if isinstance(choice, set) else None)
 
-    def _select_run(self, run_id: str) -> None:
+    def _select_runs(self, run_ids: list[str]) -> None:
+        """Select these runs on the board; the first becomes the one whose details are shown."""
+        shown = [index for index in map(self._board_index, run_ids) if index.isValid()]
+        selection, flags = self.run_table.selectionModel(), QItemSelectionModel.SelectionFlag
+        for place, index in enumerate(shown):
+            if place == 0:
+                selection.setCurrentIndex(index, flags.ClearAndSelect | flags.Rows)
+                self.run_table.scrollTo(index)
+            else:
+                selection.select(index, flags.Select | flags.Rows)
+
+    def _board_index(self, run_id: str) -> QModelIndex:
+        """Where the run is on the board as filtered now (invalid when it is not shown)."""
         row = self.run_model.row_of(run_id)
-        if row is None:
-            return
-        index = self.run_proxy.mapFromSource(self.run_model.index(row, 0))
-        if index.isValid():
-            self.run_table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-            self.run_table.scrollTo(index)
+        return QModelIndex() if row is None else self.run_proxy.mapFromSource(self.run_model.index(row, 0))
+
+    def _open_runs(self, run_ids: list[str]) -> None:
+        """A notification was clicked: the window comes up with its runs selected, the board's
+        filters cleared first if they hide one of them."""
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+        on_board = [run_id for run_id in run_ids if self.run_model.row_of(run_id) is not None]
+        if any(not self._board_index(run_id).isValid() for run_id in on_board):
+            self.scope_filter.setCurrentIndex(0)
+            self.state_filter.setCurrentIndex(0)
+            self.text_filter.clear()
+        self._select_runs(on_board)
+        self.run_table.setFocus()
 
     def _show_selected_run(self) -> None:
         index = self.run_table.selectionModel().currentIndex()

@@ -25,6 +25,7 @@ QUIET_MS = 5000
 
 class Notifier(QObject):
     notified = Signal(str, str)  # (title, message), whether or not a tray could show it
+    runsOpened = Signal(list)  # list[str]: run ids of the notification the user clicked, newest first
 
     def __init__(self, window: QWidget, parent: QObject | None = None, *, quiet_ms: int = QUIET_MS) -> None:
         super().__init__(parent)
@@ -32,6 +33,7 @@ class Notifier(QObject):
         self.tray: QSystemTrayIcon | None = None
         self._window = window
         self._held: list[RunRecord] = []
+        self._last_told: list[str] = []  # the runs the last notification was about
         self._quiet = QTimer(self)
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(quiet_ms)
@@ -48,7 +50,13 @@ class Notifier(QObject):
             menu.addAction("Quit", window.close)
             self.tray.setContextMenu(menu)
             self.tray.activated.connect(lambda _reason: (window.showNormal(), window.activateWindow()))
+            self.tray.messageClicked.connect(self.open_last)
             self.tray.show()
+
+    def open_last(self) -> None:
+        """The user clicked the last notification: they want to see the runs it was about."""
+        if self._last_told:
+            self.runsOpened.emit(list(self._last_told))
 
     def run_ended(self, record: RunRecord) -> None:
         if not self.enabled:
@@ -77,7 +85,7 @@ class Notifier(QObject):
             details.append(f"error code {record.error_code}")
         if outcome is Outcome.NEEDS_ATTENTION:
             details.append("work items need attention in Control Room")
-        self._show(f"{who}: {label_of(record.state, record.result)}", " · ".join(details), outcome)
+        self._show(f"{who}: {label_of(record.state, record.result)}", " · ".join(details), outcome, [record])
 
     def _tell_many(self, records: list[RunRecord]) -> None:
         labels = Counter(label_of(record.state, record.result) for record in records)
@@ -85,9 +93,10 @@ class Notifier(QObject):
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         message = " · ".join(f"{count} {label}" for label, count in labels.most_common()) + f"\n{shown}"
         worst = min((record.outcome for record in records), key=_SEVERITY.index)
-        self._show(f"{len(records)} more runs ended", message, worst)
+        self._show(f"{len(records)} more runs ended", message, worst, records)
 
-    def _show(self, title: str, message: str, outcome: Outcome) -> None:
+    def _show(self, title: str, message: str, outcome: Outcome, records: list[RunRecord]) -> None:
+        self._last_told = [record.run_id for record in sorted(records, key=lambda r: -r.triggered_at)]
         if self.tray is not None:
             kind = _TRAY_ICONS.get(outcome, QSystemTrayIcon.MessageIcon.Information)
             self.tray.showMessage(title, message, kind, 8000)

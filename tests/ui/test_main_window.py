@@ -21,6 +21,7 @@ from robocloud_desktop.emulator import EmulatedProcess, Emulator
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.run_model import COL_PROFILE
+from tests.ui.test_run_model import run_ids
 
 FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1)
 
@@ -130,6 +131,25 @@ def test_a_run_reaches_completed_and_a_failing_one_failed_with_notifications(qtb
     # The payload used is remembered for the profile, newest first.
     saved = window.services.profiles.get("Invoices")
     assert saved.recent_payloads[0] == '{"simulate": "fail", "simulate_duration": 0.3}'
+
+
+def test_clicking_a_notification_shows_its_run_even_when_the_filters_hid_it(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"simulate_duration": 0}')
+    with qtbot.waitSignal(window.notifier.notified, timeout=15000):
+        ended = trigger_and_get_run(qtbot, window)
+    set_payload(qtbot, window, '{"simulate_duration": 60}')
+    running = trigger_and_get_run(qtbot, window)
+    window.state_filter.setCurrentIndex(1)  # In flight: the run that ended is not shown
+    select_runs(window, [running])
+    assert ended not in run_ids(window.run_proxy)
+
+    window.notifier.open_last()  # what a click on the desktop notification calls (there is no tray here)
+    assert window.state_filter.currentText() == "All runs" and window.text_filter.text() == ""
+    assert [r.run_id for r in window.board_actions.selected_records()] == [ended]
+    assert window.run_details.record.run_id == ended
+    assert window.run_table.hasFocus()
 
 
 def test_notifications_can_be_turned_off(qtbot, profiles, open_window):

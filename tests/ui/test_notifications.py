@@ -60,3 +60,20 @@ def test_nothing_is_told_once_turned_off_not_even_what_was_held(qtbot, notifier:
     with qtbot.waitSignal(notifier._quiet.timeout, timeout=QUIET_MS * 10):
         pass
     assert len(told) == 1
+
+
+def test_clicking_a_notification_opens_the_runs_it_was_about(qtbot, notifier: Notifier) -> None:
+    opened: list[list[str]] = []
+    notifier.runsOpened.connect(opened.append)
+    notifier.open_last()  # nothing told yet: nothing to open
+    assert opened == []
+    notifier.run_ended(make_record(1, "COMPL", "OK"))
+    notifier.open_last()  # what a click on the desktop notification calls
+    assert opened == [["run-00001"]]
+    for n in (4, 2, 3):
+        notifier.run_ended(make_record(n, "COMPL", "OK"))
+    with qtbot.waitSignal(notifier.notified, timeout=QUIET_MS * 10):
+        pass
+    notifier.open_last()
+    assert opened[-1] == ["run-00002", "run-00003", "run-00004"]  # the summary's runs, newest first
+
