@@ -6,7 +6,7 @@ payloads with them) and stops following those still in flight. Nothing changes i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, QObject, QPoint, Qt, Signal
@@ -63,37 +63,34 @@ class BoardActions(QObject):
             rows.update(range(block.top(), block.bottom() + 1))
         return sorted(rows)
 
+    def _acted_on_rows(self) -> list[int]:
+        """What copying and checking act on: the selected rows, or else the current one (the run
+        whose details are shown)."""
+        current = self._view.selectionModel().currentIndex()
+        return self._selected_rows() or ([current.row()] if current.isValid() else [])
+
+    def _records_at(self, rows: Iterable[int]) -> Iterator[RunRecord]:
+        for row in rows:
+            record = self._proxy.record_at(self._proxy.index(row, 0))
+            if record is not None:
+                yield record
+
     def selected_records(self) -> list[RunRecord]:
         """The selected runs, in the board's order."""
-        records = (self._proxy.record_at(self._proxy.index(row, 0)) for row in self._selected_rows())
-        return [record for record in records if record is not None]
-
-    def _to_copy(self) -> list[RunRecord]:
-        """The selected runs, or else the current one (the run whose details are shown): what copying
-        and checking act on."""
-        current = self._proxy.record_at(self._view.selectionModel().currentIndex())
-        return self.selected_records() or ([current] if current is not None else [])
+        return list(self._records_at(self._selected_rows()))
 
     def ended_shown(self) -> list[RunRecord]:
-        records = (self._proxy.record_at(self._proxy.index(row, 0)) for row in range(self._proxy.rowCount()))
-        return [record for record in records if record is not None and record.is_ended]
+        return [record for record in self._records_at(range(self._proxy.rowCount())) if record.is_ended]
 
     def _count_ended_shown(self) -> int:
         if self._proxy.rowCount() == self._model.rowCount():  # no filter hides any: the model knows
             return self._model.rowCount() - self._model.in_flight()
         return len(self.ended_shown())
 
-    def _any_followed(self) -> bool:
-        """Whether Check now has a run to act on: one still followed (the first found will do)."""
-        rows = self._selected_rows() or [self._view.selectionModel().currentIndex().row()]
-        records = (self._proxy.record_at(self._proxy.index(row, 0)) for row in rows)
-        return any(record is not None and not record.finished for record in records)
-
     def _update(self) -> None:
         """On selection changes: what the actions act on. Cheap, as all 10,000 runs may be selected;
         whether they are still followed is read as the menu opens (runs end without a selection change)."""
-        count = len(self._selected_rows())
-        copies = count or (1 if self._view.selectionModel().currentIndex().isValid() else 0)
+        count, copies = len(self._selected_rows()), len(self._acted_on_rows())
         self.copy_ids_action.setEnabled(copies > 0)
         self.copy_ids_action.setText("Copy run ID" if copies <= 1 else f"Copy {copies} run IDs")
         self.check_now_action.setEnabled(copies > 0)
@@ -104,7 +101,7 @@ class BoardActions(QObject):
     def _open_menu(self, at: QPoint) -> None:
         self._update()
         # Runs still followed (one that needs attention is looked at only every few minutes).
-        self.check_now_action.setEnabled(self._any_followed())
+        self.check_now_action.setEnabled(any(not r.finished for r in self._records_at(self._acted_on_rows())))
         ended = self._count_ended_shown()
         self.remove_ended_action.setEnabled(ended > 0)
         self.remove_ended_action.setText(f"Remove the {ended} ended runs shown…" if ended > 1
@@ -118,14 +115,14 @@ class BoardActions(QObject):
 
     def copy_selected_ids(self) -> None:
         """The selected runs' ids, one per line, in the board's order."""
-        ids = [record.run_id for record in self._to_copy()]
+        ids = [record.run_id for record in self._records_at(self._acted_on_rows())]
         if ids:
             QGuiApplication.clipboard().setText("\n".join(ids))
 
     # --- checking -----------------------------------------------------------------------------
 
     def check_selected_now(self) -> None:
-        followed = [record.run_id for record in self._to_copy() if not record.finished]
+        followed = [record.run_id for record in self._records_at(self._acted_on_rows()) if not record.finished]
         if followed:  # F5 on runs that ended does nothing
             self._services.check_runs_now(followed)
 
