@@ -15,6 +15,13 @@ from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.services import Services
+from robocloud_desktop.ui.single_instance import (
+    ANSWER_WITHIN_S,
+    Claim,
+    ComeForwardRequests,
+    WindowLock,
+    ask_to_come_forward,
+)
 from robocloud_desktop.ui.theme import follow_os_theme, make_application
 
 if TYPE_CHECKING:
@@ -52,14 +59,29 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
     app.setDesktopFileName("robocloud-desktop")
     app.setWindowIcon(icon("app"))
     follow_os_theme(app)
-    demo_env = None
-    if demo:
+    demo_env = lock = None
+    listening: list[ComeForwardRequests] = []  # kept here, as long as the window is open
+    if demo:  # a demo has its own throw-away files: several can be open
         from robocloud_desktop.demo import start_demo
 
         demo_env = start_demo()
         window = create_window(demo_env.paths, demo_env.secrets, demo=True)
     else:
-        window = create_window(app_paths(Path(config_dir) if config_dir else None))
+        paths = app_paths(Path(config_dir) if config_dir else None)
+        lock = WindowLock(paths)
+        claim = lock.claim()
+        if claim is Claim.TAKEN:
+            code, message = second_launch(lock)
+            print(message, file=sys.stdout if code == 0 else sys.stderr)
+            if code != 0:  # started from a menu, nobody sees the terminal
+                from PySide6.QtWidgets import QMessageBox
+
+                QMessageBox.warning(None, "robocloud-desktop", message)
+            return code
+        window = create_window(paths)
+        if claim is Claim.OURS:
+            window.started.connect(lambda: listening.append(
+                ComeForwardRequests(lock.server_name, window.bring_up, window)))
     window.show()
     try:
         return app.exec()
@@ -67,3 +89,18 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
         window.shutdown()
         if demo_env is not None:
             demo_env.close()
+        for requests in listening:
+            requests.close()
+        if lock is not None:
+            lock.release()
+
+
+def second_launch(lock: WindowLock, within_s: float = ANSWER_WITHIN_S) -> tuple[int, str]:
+    """A window is already open on these files: bring it to the front instead of opening another.
+    Returns the exit code and what to tell the user."""
+    if ask_to_come_forward(lock.server_name, within_s):
+        return 0, "robocloud-desktop is already open: its window was brought to the front."
+    pid = lock.owner_pid()
+    owner = f" (process {pid})" if pid else ""
+    return 1, (f"robocloud-desktop is already open for {lock.paths.data_dir}{owner}, but it did not answer. "
+               "If it no longer responds, end that process, then open robocloud-desktop again.")

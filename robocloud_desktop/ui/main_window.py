@@ -5,7 +5,18 @@ from __future__ import annotations
 from time import strftime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QByteArray, QEvent, QItemSelectionModel, QModelIndex, QObject, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import (
+    QByteArray,
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -53,6 +64,8 @@ STATE_FILTERS: list[tuple[str, Any]] = [
 
 
 class MainWindow(QMainWindow):
+    started = Signal()  # the first frame is drawn and the board is being loaded
+
     def __init__(self, services: Services, settings: QSettings) -> None:
         super().__init__()
         self.services = services
@@ -245,6 +258,7 @@ class MainWindow(QMainWindow):
         self.bridge.runsUpdated.connect(self._runs_updated)
         self.bridge.runEnded.connect(self.notifier.run_ended)
         self.notifier.runsOpened.connect(self._open_runs)
+        self.notifier.windowWanted.connect(self.bring_up)
         self.bridge.networkProblem.connect(self._network_problem)
         self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
@@ -307,6 +321,7 @@ class MainWindow(QMainWindow):
             self.banner.show_message("\n".join([*problems, str(error)]), "error")
 
         self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
+        self.started.emit()
 
     def _history_loaded(self, records: list[RunRecord]) -> None:
         # A run triggered while the history was loading is already on the board: keep it.
@@ -491,12 +506,17 @@ class MainWindow(QMainWindow):
         row = self.run_model.row_of(run_id)
         return QModelIndex() if row is None else self.run_proxy.mapFromSource(self.run_model.index(row, 0))
 
+    def bring_up(self) -> None:
+        """To the front, as it was left: back from the taskbar or the tray, still maximised if it was."""
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def _open_runs(self, run_ids: list[str]) -> None:
         """A notification was clicked: the window comes up with its runs selected, the board's
         filters cleared first if they hide one of them."""
-        self.showNormal()
-        self.raise_()
-        self.activateWindow()
+        self.bring_up()
         on_board = [run_id for run_id in run_ids if self.run_model.row_of(run_id) is not None]
         if any(not self._board_index(run_id).isValid() for run_id in on_board):
             self.scope_filter.setCurrentIndex(0)

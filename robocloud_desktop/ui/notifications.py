@@ -26,6 +26,7 @@ QUIET_MS = 5000
 class Notifier(QObject):
     notified = Signal(str, str)  # (title, message), whether or not a tray could show it
     runsOpened = Signal(list)  # list[str]: run ids of the notification the user clicked, newest first
+    windowWanted = Signal()  # the tray icon was clicked, or its Show window
 
     def __init__(self, window: QWidget, parent: QObject | None = None, *, quiet_ms: int = QUIET_MS) -> None:
         super().__init__(parent)
@@ -46,10 +47,10 @@ class Notifier(QObject):
             self.tray = QSystemTrayIcon(icon("app"), self)
             self.tray.setToolTip("robocloud-desktop")
             menu = QMenu(window)
-            menu.addAction("Show window", lambda: (window.showNormal(), window.activateWindow()))
+            menu.addAction("Show window", self.windowWanted.emit)
             menu.addAction("Quit", window.close)
             self.tray.setContextMenu(menu)
-            self.tray.activated.connect(lambda _reason: (window.showNormal(), window.activateWindow()))
+            self.tray.activated.connect(lambda _reason: self.windowWanted.emit())
             self.tray.messageClicked.connect(self.open_last)
             self.tray.show()
 

@@ -1,0 +1,128 @@
+"""One window per set of files: opening robocloud-desktop again brings the open window to the front.
+
+Two windows on the same history would each follow the same runs: every status request sent twice,
+two notifications for every run that ends, and runs triggered in one never shown in the other.
+
+The first window holds a lock file beside the history. A later launch that finds the lock taken asks
+that window, over a local socket, to come to the front, and exits.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QLockFile, QObject
+
+from robocloud_desktop.core.paths import AppPaths
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalSocket
+
+LOCK_NAME = "window.lock"
+SHOW = b"show\n"
+# A window that has just started listens once its first frame is drawn, well within this.
+ANSWER_WITHIN_S = 5.0
+
+
+class Claim(enum.Enum):
+    OURS = "ours"  # no other window has these files: this one opens
+    TAKEN = "taken"  # a window is open on them
+    UNAVAILABLE = "unavailable"  # the lock file cannot be written: open anyway, as before the lock
+
+
+class WindowLock:
+    def __init__(self, paths: AppPaths) -> None:
+        self.paths = paths
+        self._lock = QLockFile(str(paths.data_dir / LOCK_NAME))
+        # Only a lock whose process has died is stale, never one that is merely old: the window can
+        # stay open for weeks.
+        self._lock.setStaleLockTime(0)
+
+    @property
+    def server_name(self) -> str:
+        """The local socket the window listens on, one per data folder (a folder's path is too long
+        for a Unix socket's name)."""
+        import hashlib  # loads OpenSSL: not before the window's first frame
+
+        digest = hashlib.sha256(str(self.paths.data_dir.resolve()).encode()).hexdigest()[:20]
+        return f"robocloud-desktop-{digest}"
+
+    def claim(self) -> Claim:
+        try:
+            self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return Claim.UNAVAILABLE
+        if self._lock.tryLock(0):
+            return Claim.OURS
+        if self._lock.error() != QLockFile.LockError.LockFailedError:
+            return Claim.UNAVAILABLE
+        if self.owner_pid() is None:
+            # A lock file that names no process (cut short by a crash or a full disk) is no window's.
+            # Qt removes it only if no live process holds it.
+            if self._lock.removeStaleLockFile() and self._lock.tryLock(0):
+                return Claim.OURS
+            return Claim.UNAVAILABLE
+        return Claim.TAKEN
+
+    def owner_pid(self) -> int | None:
+        try:
+            pid, _host, _app = self._lock.getLockInfo()
+        except (TypeError, ValueError):  # the file went away or was not one of ours
+            return None
+        return int(pid) or None
+
+    def release(self) -> None:
+        self._lock.unlock()
+
+
+def ask_to_come_forward(server_name: str, within_s: float = ANSWER_WITHIN_S) -> bool:
+    """Ask the open window to come to the front; False if it did not take the request in time."""
+    from PySide6.QtNetwork import QLocalSocket
+
+    deadline = time.monotonic() + within_s
+    while True:
+        socket = QLocalSocket()
+        socket.connectToServer(server_name)
+        if socket.waitForConnected(500):
+            socket.write(SHOW)
+            delivered = socket.waitForBytesWritten(1000)
+            socket.disconnectFromServer()
+            if delivered:
+                return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.1)  # it may be starting: it listens once it has drawn itself
+
+
+class ComeForwardRequests(QObject):
+    """Listens for later launches, and calls `come_forward` when one asks."""
+
+    def __init__(self, server_name: str, come_forward: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtNetwork import QLocalServer  # loaded once the window is up, not before its first frame
+
+        self._come_forward = come_forward
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._accept)
+        # We hold the lock, so a socket left by a window that crashed is nobody's: clear it first.
+        QLocalServer.removeServer(server_name)
+        self.listening = self._server.listen(server_name)
+
+    def close(self) -> None:
+        """Stop listening; on Unix this also removes the socket file."""
+        self._server.close()
+
+    def _accept(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            socket.readyRead.connect(lambda socket=socket: self._read(socket))
+            socket.disconnected.connect(socket.deleteLater)
+            self._read(socket)
+
+    def _read(self, socket: QLocalSocket) -> None:
+        if socket.canReadLine() and bytes(socket.readLine().data()) == SHOW:
+            self._come_forward()
