@@ -14,8 +14,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLockFile, QObject
+from PySide6.QtCore import QObject
 
+from robocloud_desktop.core.instance_lock import InstanceLock
 from robocloud_desktop.core.paths import AppPaths
 
 if TYPE_CHECKING:
@@ -30,16 +31,13 @@ ANSWER_WITHIN_S = 5.0
 class Claim(enum.Enum):
     OURS = "ours"  # no other window has these files: this one opens
     TAKEN = "taken"  # a window is open on them
-    UNAVAILABLE = "unavailable"  # the lock file cannot be written: open anyway, as before the lock
+    UNAVAILABLE = "unavailable"  # the lock cannot be used here: open anyway, as before there was one
 
 
 class WindowLock:
     def __init__(self, paths: AppPaths) -> None:
         self.paths = paths
-        self._lock = QLockFile(str(paths.data_dir / LOCK_NAME))
-        # Only a lock whose process has died is stale, never one that is merely old: the window can
-        # stay open for weeks.
-        self._lock.setStaleLockTime(0)
+        self._lock = InstanceLock(paths.data_dir / LOCK_NAME)
 
     @property
     def server_name(self) -> str:
@@ -53,29 +51,15 @@ class WindowLock:
     def claim(self) -> Claim:
         try:
             self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+            return Claim.OURS if self._lock.acquire() else Claim.TAKEN
         except OSError:
             return Claim.UNAVAILABLE
-        if self._lock.tryLock(0):
-            return Claim.OURS
-        if self._lock.error() != QLockFile.LockError.LockFailedError:
-            return Claim.UNAVAILABLE
-        if self.owner_pid() is None:
-            # A lock file that names no process (cut short by a crash or a full disk) is no window's.
-            # Qt removes it only if no live process holds it.
-            if self._lock.removeStaleLockFile() and self._lock.tryLock(0):
-                return Claim.OURS
-            return Claim.UNAVAILABLE
-        return Claim.TAKEN
 
     def owner_pid(self) -> int | None:
-        try:
-            pid, _host, _app = self._lock.getLockInfo()
-        except (TypeError, ValueError):  # the file went away or was not one of ours
-            return None
-        return int(pid) or None
+        return self._lock.holder_pid()
 
     def release(self) -> None:
-        self._lock.unlock()
+        self._lock.release()
 
 
 def ask_to_come_forward(server_name: str, within_s: float = ANSWER_WITHIN_S) -> bool:
