@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from robocloud_desktop import __version__
 from robocloud_desktop.core.errors import OutcomeUnknown, ProcessApiError
 from robocloud_desktop.core.models import Outcome
-from robocloud_desktop.core.profiles import Profile, ProfileError
+from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
@@ -44,6 +44,7 @@ from robocloud_desktop.ui.bridge import MonitorBridge
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload_editor import PayloadEditor
+from robocloud_desktop.ui.payload_saving import PayloadSaver
 from robocloud_desktop.ui.profile_list import ProfileList
 from robocloud_desktop.ui.run_details import RunDetails
 from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
@@ -76,7 +77,6 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self)
         self._triggering = False
         self._shown_profile: Profile | None = None
-        self._drafts: dict[str, str] = {}  # profile id -> payload typed there, until saved
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.profile_target.setWordWrap(True)
 
         self.editor = PayloadEditor(self)
+        self.payloads = PayloadSaver(services.profiles, self.background,
+                                     lambda: (self._shown_profile, self.editor.text()), self)
         self.trigger_button = QPushButton(icon("running"), "Trigger run", self)
         self.trigger_button.setObjectName("triggerButton")
         self.trigger_button.setAccessibleName("Trigger run")
@@ -248,6 +250,10 @@ class MainWindow(QMainWindow):
         self.profile_list.problem.connect(lambda text: self.banner.show_message(text, "error"))
         self.profile_list.profilesChanged.connect(self._profiles_changed)
         self.editor.validityChanged.connect(lambda *_: self._update_trigger_button())
+        self.editor.payloadEdited.connect(self.payloads.edited)
+        self.payloads.saved.connect(self.profile_list.refresh_profile)
+        self.payloads.failed.connect(
+            lambda message: self.banner.show_message(f"The payload could not be saved: {message}", "error"))
         self.trigger_button.clicked.connect(self.trigger)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self.trigger, context=Qt.ShortcutContext.WindowShortcut)
@@ -333,10 +339,11 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """After the window has closed: let background jobs finish, then stop polling and close files."""
         self.background.wait_idle(5000)
+        self.payloads.save_now()
         self.services.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._remember_payload()
+        self.payloads.keep()
         s = self.settings
         s.setValue("geometry", self.saveGeometry())
         s.setValue("windowState", self.saveState())
@@ -355,7 +362,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _profile_changed(self, profile: Profile | None) -> None:
-        self._remember_payload()
+        self.payloads.keep()  # what was typed for the profile being left
         self._shown_profile = profile
         if profile is None:
             self.profile_title.setText("No profile selected")
@@ -369,7 +376,7 @@ class MainWindow(QMainWindow):
             self.profile_target.setText(
                 f"{where} · workspace {profile.workspace_id} · process {profile.process_id}{mode}")
             self.profile_target.setToolTip(profile.base_url)
-            self.editor.set_text(self._drafts.get(profile.id, profile.payload))
+            self.editor.set_text(self.payloads.text_for(profile))
             self.editor.set_recent(list(profile.recent_payloads))
         self.trigger_message.clear()
         self._apply_run_filters()
@@ -383,32 +390,6 @@ class MainWindow(QMainWindow):
             self.profile_title.setText(profile.name)
         self._update_trigger_button()
         self._update_reuse_action(self.run_details.record)
-
-    def _remember_payload(self) -> None:
-        """Keep what the user typed for the profile they are leaving (saved off the GUI thread)."""
-        profile = self._shown_profile
-        if profile is None or self.editor.text() == profile.payload:
-            return
-        text, store = self.editor.text(), self.services.profiles
-        # Shown again at once if the user comes back before the save is through and the list is
-        # re-read: the list's copy of the profile still has the old payload until then.
-        self._drafts[profile.id] = text
-
-        def save() -> None:
-            latest = store.by_id(profile.id)
-            if latest is not None:
-                store.update(latest.with_payload(text))
-
-        def saved(_: object) -> None:
-            if self._drafts.get(profile.id) == text:
-                del self._drafts[profile.id]
-            self.profile_list.reload()
-
-        self.background.run(save, saved, self._save_failed)
-
-    def _save_failed(self, error: Exception) -> None:
-        message = error.message if isinstance(error, ProfileError | SecretStoreError) else str(error)
-        self.banner.show_message(f"The payload could not be saved: {message}", "error")
 
     # --- trigger ----------------------------------------------------------------------------------
 
@@ -450,7 +431,8 @@ class MainWindow(QMainWindow):
         self._say(f"Run started: {record.run_id}", Outcome.SUCCEEDED)
         if warning:
             self.banner.show_message(warning, "warning")
-        self.profile_list.reload()
+        if record.profile_id:
+            self.profile_list.refresh_profile(record.profile_id)  # its recent payloads
         self._update_trigger_button()
         self._update_status()
 

@@ -231,6 +231,15 @@ class ProfileList(QWidget):
             self.profilesChanged.emit()
         self._refresh_states()
 
+    def refresh_profile(self, profile_id: str) -> None:
+        """The store has a newer copy of this profile (its payload saved, a run started from it):
+        show it in place, without reading the whole list or the keyring again."""
+        latest = self._store.by_id(profile_id)
+        if latest is None or not self.model.replace(latest):
+            self.reload()
+            return
+        self.profilesChanged.emit()
+
     def _refresh_states(self) -> None:
         self._state_generation += 1
         generation, secrets = self._state_generation, self._secrets

@@ -67,6 +67,16 @@ class ProfileModel(QAbstractListModel):
         self._profiles = list(profiles)
         self.endResetModel()
 
+    def replace(self, profile: Profile) -> bool:
+        """Put a newer copy of a profile in its row; False if it is not there under the same name
+        (its place in the list would change)."""
+        row = self.row_of(profile.id)
+        if row is None or self._profiles[row].name != profile.name:
+            return False
+        self._profiles[row] = profile
+        self.dataChanged.emit(self.index(row), self.index(row))
+        return True
+
     def set_states(self, states: dict[str, SecretState], backend: str) -> None:
         self._states, self._backend = dict(states), backend
         if self._profiles:

@@ -476,6 +476,29 @@ def test_the_payload_typed_for_a_profile_is_kept_when_switching_away_and_back(qt
     assert window.editor.text() == '{"edited": true}'
 
 
+def test_the_payload_is_saved_once_typing_pauses_without_leaving_the_profile(qtbot, profiles, open_window, paths):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"typed": 1}')
+
+    # Read from the file, as the next start (or a crash right now) would find it.
+    qtbot.waitUntil(lambda: ProfileStore(paths.profiles_file).get("Invoices").payload == '{"typed": 1}')
+    assert window.profile_list.current_profile().payload == '{"typed": 1}'  # the list's copy follows
+    assert window.editor.text() == '{"typed": 1}'  # and the editor was left alone
+
+
+def test_a_payload_typed_just_before_closing_is_saved(qtbot, profiles, open_window, paths):
+    window = open_window()
+    select(window, "Invoices")
+    set_payload(qtbot, window, '{"first": 1}')
+    window.payloads.keep()  # a save under way when the last keys are typed
+    set_payload(qtbot, window, '{"last": 2}')
+    window.close()
+    window.shutdown()
+
+    assert ProfileStore(paths.profiles_file).get("Invoices").payload == '{"last": 2}'
+
+
 def test_a_history_from_a_newer_version_is_a_banner_and_no_run_is_started(qtbot, profiles, open_window, paths,
                                                                           emulator):
     RunHistory(paths.history_db).close()
