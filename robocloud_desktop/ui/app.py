@@ -26,6 +26,7 @@ from robocloud_desktop.ui.theme import follow_os_theme, make_application
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.monitor import PollPlan
+    from robocloud_desktop.ui.termination import CloseOnTermination
 
 
 def window_settings(paths: AppPaths) -> QSettings:
@@ -60,7 +61,6 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
     app.setWindowIcon(icon("app"))
     follow_os_theme(app)
     demo_env = lock = None
-    listening: list[ComeForwardRequests] = []  # kept here, as long as the window is open
     if demo:  # a demo has its own throw-away files: several can be open
         from robocloud_desktop.demo import start_demo
 
@@ -71,28 +71,46 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
         lock = WindowLock(paths)
         claim = lock.claim()
         if claim is Claim.TAKEN:
-            code, message = second_launch(lock)
-            print(message, file=sys.stdout if code == 0 else sys.stderr)
-            if code != 0:  # started from a menu, nobody sees the terminal
-                from PySide6.QtWidgets import QMessageBox
-
-                QMessageBox.warning(None, "robocloud-desktop", message)
-            return code
+            return _bring_forward_the_open_window(lock)
         window = create_window(paths)
-        if claim is Claim.OURS:
-            window.started.connect(lambda: listening.append(
-                ComeForwardRequests(lock.server_name, window.bring_up, window)))
+        if claim is not Claim.OURS:
+            lock = None
+    # Set up once the window is drawn: they load modules the first frame does not need.
+    extras: list[CloseOnTermination | ComeForwardRequests] = []
+
+    def started() -> None:
+        from robocloud_desktop.ui.termination import CloseOnTermination
+
+        extras.append(CloseOnTermination(window.close, window))
+        if lock is not None:
+            extras.append(ComeForwardRequests(lock.server_name, window.bring_up, window))
+
+    window.started.connect(started)
+    # The window is the app: once it has closed, quit. Qt's own quit on the last window closed was
+    # seen held off, leaving an app with no window running, when another launch had just talked
+    # to it over the local socket.
+    app.lastWindowClosed.connect(app.quit)
     window.show()
     try:
         return app.exec()
     finally:
+        for extra in extras:
+            extra.close()
         window.shutdown()
         if demo_env is not None:
             demo_env.close()
-        for requests in listening:
-            requests.close()
         if lock is not None:
             lock.release()
+
+
+def _bring_forward_the_open_window(lock: WindowLock) -> int:
+    code, message = second_launch(lock)
+    print(message, file=sys.stdout if code == 0 else sys.stderr)
+    if code != 0:  # started from a menu, nobody sees the terminal
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.warning(None, "robocloud-desktop", message)
+    return code
 
 
 def second_launch(lock: WindowLock, within_s: float = ANSWER_WITHIN_S) -> tuple[int, str]:
