@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QPushButton,
     QSplitter,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -48,7 +47,7 @@ from robocloud_desktop.ui.payload_saving import PayloadSaver
 from robocloud_desktop.ui.profile_list import ProfileList
 from robocloud_desktop.ui.run_details import RunDetails
 from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
-from robocloud_desktop.ui.run_table import configure_run_table
+from robocloud_desktop.ui.run_table import RunTableView, configure_run_table
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob
 from robocloud_desktop.ui.workers import Background
@@ -62,6 +61,8 @@ STATE_FILTERS: list[tuple[str, Any]] = [
     ("Problems", {Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN}),
     ("Succeeded", {Outcome.SUCCEEDED}),
 ]
+
+NO_PROFILE_HINT = "Add a profile, or import one from the curl command Control Room shows."
 
 
 class MainWindow(QMainWindow):
@@ -103,7 +104,7 @@ class MainWindow(QMainWindow):
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.profile_title.setFont(font)
-        self.profile_target = QLabel("", self)
+        self.profile_target = QLabel(NO_PROFILE_HINT, self)  # until a profile is selected
         self.profile_target.setObjectName("profileTarget")
         self.profile_target.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.profile_target.setAccessibleName("Selected process")
@@ -138,7 +139,7 @@ class MainWindow(QMainWindow):
         self.run_model = RunTableModel(self)
         self.run_proxy = RunFilterProxy(self)
         self.run_proxy.setSourceModel(self.run_model)
-        self.run_table = QTableView(self)
+        self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
         self.run_details = RunDetails(self)
@@ -324,6 +325,7 @@ class MainWindow(QMainWindow):
 
         def failed(error: Exception) -> None:
             self.background.release()
+            self.run_table.history_loaded()
             self.banner.show_message("\n".join([*problems, str(error)]), "error")
 
         self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
@@ -334,6 +336,7 @@ class MainWindow(QMainWindow):
         started_meanwhile = self.run_model.records()
         self.run_model.set_records(records)
         self.run_model.upsert(started_meanwhile)
+        self.run_table.history_loaded()
         self._update_status()
 
     def shutdown(self) -> None:
@@ -366,7 +369,7 @@ class MainWindow(QMainWindow):
         self._shown_profile = profile
         if profile is None:
             self.profile_title.setText("No profile selected")
-            self.profile_target.setText("Add a profile, or import one from the curl command Control Room shows.")
+            self.profile_target.setText(NO_PROFILE_HINT)
             self.editor.set_text("{}")
             self.editor.set_recent([])
         else:

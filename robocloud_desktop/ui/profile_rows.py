@@ -6,11 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
-from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem, QWidget
+from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem
 
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.regions import region_label
 from robocloud_desktop.core.secrets import SecretState, env_var_for
+from robocloud_desktop.ui.empty_text import ShowsEmptyText
 from robocloud_desktop.ui.look import icon
 
 if TYPE_CHECKING:  # only named in hints; the first paint need not load them
@@ -197,30 +198,5 @@ class ProfileDelegate(QStyledItemDelegate):
         return outline
 
 
-class ProfileView(QListView):
+class ProfileView(ShowsEmptyText, QListView):
     """A list that says something useful when it is empty."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.empty_text = ""
-
-    def set_empty_text(self, text: str) -> None:
-        if text == self.empty_text:
-            return
-        self.empty_text = text
-        model = self.model()
-        # Only an empty, visible list shows the text. Asking for the viewport before that would also
-        # make PySide set up dozens of widget classes while the window is still being built.
-        if self.isVisible() and (model is None or not model.rowCount()):
-            self.viewport().update()
-
-    def paintEvent(self, event: Any) -> None:
-        super().paintEvent(event)
-        model = self.model()
-        if model is None or model.rowCount() or not self.empty_text:
-            return
-        painter = QPainter(self.viewport())
-        painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(self.viewport().rect().adjusted(16, 16, -16, -16),
-                         int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
-                         self.empty_text)

@@ -3,7 +3,7 @@ middle, state icons that stay readable on a selected row, and newest first."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from robocloud_desktop.ui.empty_text import ShowsEmptyText
 from robocloud_desktop.ui.run_model import (
     COL_DURATION,
     COL_ERROR_CODE,
@@ -74,6 +75,27 @@ class _StateBadge(QStyledItemDelegate):
         painter.drawEllipse(QRectF(spot).adjusted(-2, -2, 2, 2))
         cell.icon.paint(painter, spot, Qt.AlignmentFlag.AlignCenter)
         painter.restore()
+
+
+class RunTableView(ShowsEmptyText, QTableView):
+    """The run board's table, which says why it is empty."""
+
+    loading = True  # until the run history is on the board: "no runs" would not be true yet
+
+    @property  # type: ignore[override]
+    def empty_text(self) -> str:  # worked out as it paints: the filters and the runs change often
+        if self.loading:
+            return "Loading the run history…"
+        shown = self.model()
+        source = shown.sourceModel() if isinstance(shown, QSortFilterProxyModel) else shown
+        if source is not None and source.rowCount():
+            return "No runs match these filters."
+        return ("No runs yet. Pick a profile and press Trigger run (Ctrl+Enter): the run shows here "
+                "and is followed until it ends.")
+
+    def history_loaded(self) -> None:
+        self.loading = False
+        self.viewport().update()
 
 
 def configure_run_table(view: QTableView) -> None:

@@ -17,6 +17,7 @@ from robocloud_desktop.core.monitor import PollPlan
 from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.demo import MemoryKeyring
 from robocloud_desktop.emulator import EmulatedProcess, Emulator
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
@@ -225,6 +226,29 @@ def test_keyring_unavailable_is_a_banner_that_says_how_to_fix_it(qtbot, paths, o
     assert "No keyring is available" in window.banner.text()
     assert "GNOME Keyring" in window.banner.text()
     assert not window.trigger_button.isEnabled()
+
+
+def test_an_empty_window_says_what_to_do_first(qtbot, paths):
+    window = create_window(paths, SecretStore(backend=lambda: MemoryKeyring(), environ={}))
+    qtbot.addWidget(window)
+    assert window.run_table.empty_text == "Loading the run history…"  # not "no runs" before it knows
+
+    window.show()
+    qtbot.waitUntil(lambda: not window.run_table.loading)
+    assert window.run_table.empty_text.startswith("No runs yet. Pick a profile and press Trigger run")
+    assert window.profile_target.text() == "Add a profile, or import one from the curl command Control Room shows."
+    window.close()
+    window.shutdown()
+
+
+def test_a_board_whose_filters_hide_every_run_says_so(qtbot, profiles, open_window):
+    window = open_window()
+    trigger_and_get_run(qtbot, window)
+    window.text_filter.setText("no run has this")
+    assert window.run_proxy.rowCount() == 0
+    assert window.run_table.empty_text == "No runs match these filters."
+    window.text_filter.clear()
+    assert window.run_proxy.rowCount() == 1
 
 
 def test_main_widgets_have_object_and_accessible_names(qtbot, profiles, open_window):
