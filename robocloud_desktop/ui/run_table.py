@@ -80,12 +80,14 @@ class _StateBadge(QStyledItemDelegate):
 class RunTableView(ShowsEmptyText, QTableView):
     """The run board's table, which says why it is empty."""
 
-    loading = True  # until the run history is on the board: "no runs" would not be true yet
+    # Until the run history is on the board, nothing is said: "no runs" would not be true yet, and
+    # the board's first frame comes before the history (a tenth of a second, usually) is read.
+    loading = True
 
     @property  # type: ignore[override]
     def empty_text(self) -> str:  # worked out as it paints: the filters and the runs change often
         if self.loading:
-            return "Loading the run history…"
+            return ""
         shown = self.model()
         source = shown.sourceModel() if isinstance(shown, QSortFilterProxyModel) else shown
         if source is not None and source.rowCount():
