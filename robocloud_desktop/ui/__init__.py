@@ -8,14 +8,18 @@ import PySide6.QtCore  # noqa: F401  installs PySide's import hook, which the li
 
 def _uses_pyside(module: types.ModuleType) -> bool:
     """Whether `module` has taken anything from PySide6, read from its namespace."""
-    for value in list(vars(module).values()):
+    try:
+        values = list(vars(module).values())
+    except TypeError:  # not a module (some libraries put other objects in sys.modules)
+        return False
+    for value in values:
         if isinstance(value, types.ModuleType):
-            name = value.__name__
+            name = getattr(value, "__name__", "")
         elif isinstance(value, type):
-            name = value.__module__
+            name = getattr(value, "__module__", "")
         else:
             continue
-        if name.startswith(("PySide6", "shiboken6")):
+        if isinstance(name, str) and name.startswith(("PySide6", "shiboken6")):
             return True
     return False
 

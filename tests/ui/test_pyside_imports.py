@@ -16,6 +16,10 @@ LOAD_AFTER_THE_WINDOW = textwrap.dedent(
     import robocloud_desktop.ui.main_window  # the window's modules, PySide with them
     read_before = set(linecache.cache)
     import http.cookiejar, sqlite3, xml.dom.minidom  # not loaded yet: as the monitor's imports are
+    class NotAModule:  # some libraries put such objects in sys.modules: importing them still works
+        __slots__ = ()
+    sys.modules["not_a_module"] = NotAModule()
+    import not_a_module
     feature = sys.modules["shibokensupport.feature"]
     print(sorted(set(linecache.cache) - read_before))
     print(feature.pyside_feature_dict["robocloud_desktop.ui.payload_editor"], feature.pyside_feature_dict["sqlite3"])
