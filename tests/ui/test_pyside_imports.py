@@ -18,6 +18,7 @@ LOAD_AFTER_THE_WINDOW = textwrap.dedent(
     import http.cookiejar, sqlite3, xml.dom.minidom  # not loaded yet: as the monitor's imports are
     class NotAModule:  # some libraries put such objects in sys.modules: importing them still works
         __slots__ = ()
+        __name__ = "not_a_module"
     sys.modules["not_a_module"] = NotAModule()
     import not_a_module
     feature = sys.modules["shibokensupport.feature"]
