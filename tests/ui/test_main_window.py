@@ -507,7 +507,8 @@ def test_the_payload_is_saved_once_typing_pauses_without_leaving_the_profile(qtb
 
     # Read from the file, as the next start (or a crash right now) would find it.
     qtbot.waitUntil(lambda: ProfileStore(paths.profiles_file).get("Invoices").payload == '{"typed": 1}')
-    assert window.profile_list.current_profile().payload == '{"typed": 1}'  # the list's copy follows
+    # The list's copy follows once the save is reported back to the window.
+    qtbot.waitUntil(lambda: window.profile_list.current_profile().payload == '{"typed": 1}')
     assert window.editor.text() == '{"typed": 1}'  # and the editor was left alone
 
 
