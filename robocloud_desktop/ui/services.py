@@ -75,17 +75,19 @@ class Services:
         """Delete these runs from the history, then stop following them. In that order: if the
         history cannot be changed, the runs are still followed, as they are still on record."""
         removed = self.history.remove(run_ids)
-        with self._lock:
-            monitor = self._monitor
+        monitor = self._monitor_if_made()
         if monitor is not None:  # not made yet: it will resume only what the history still has
             monitor.forget(run_ids)
         return removed
 
     def check_runs_now(self, run_ids: list[str]) -> int:
         """Have the monitor look at these runs at once (a lock, no waiting on the network)."""
-        with self._lock:
-            monitor = self._monitor
+        monitor = self._monitor_if_made()
         return monitor.check_now(run_ids) if monitor is not None else 0
+
+    def _monitor_if_made(self) -> RunMonitor | None:
+        with self._lock:
+            return self._monitor
 
     def set_keep_payloads(self, on: bool) -> None:
         with self._lock:
