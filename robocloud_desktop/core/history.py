@@ -89,6 +89,8 @@ class RunHistory:
                 "history was started."
             )
             self._db = self._open()
+        # Where the file stood when opened: a later change by another connection moves this on.
+        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
@@ -228,6 +230,18 @@ class RunHistory:
         if where is not None:
             rows = [r for r in rows if where(r)]
         return rows[:limit] if limit > 0 else rows
+
+    def triggered_since(self, when: float) -> list[RunRecord]:
+        """Runs triggered at or after `when` (a time.time()), oldest first."""
+        return self._select("WHERE triggered_at >= ? ORDER BY triggered_at", (when,))
+
+    def changed_elsewhere(self) -> bool:
+        """Whether another connection (a command in a shell, say) has committed a change since the
+        last call, or since the history was opened. Cheap: SQLite answers from memory."""
+        with self._lock:
+            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            changed, self._data_version = version != self._data_version, version
+        return changed
 
     def count(self) -> int:
         with self._lock:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from time import strftime
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
@@ -322,14 +322,29 @@ class MainWindow(QMainWindow):
             self.background.release()
             self.background.run(start_monitor, None, lambda e: self.banner.show_message(str(e), "error"))
             self.background.run(lambda: services.secrets.check_available(""), None, self._keyring_problem)
+            self._follow_runs_from_elsewhere(read_at)
 
         def failed(error: Exception) -> None:
             self.background.release()
             self.run_table.history_loaded()
             self.banner.show_message("\n".join([*problems, str(error)]), "error")
 
+        read_at = time.time()
         self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
         self.started.emit()
+
+    def _follow_runs_from_elsewhere(self, history_read_at: float) -> None:
+        from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
+
+        self.runs_elsewhere = RunsFromElsewhere(self.services, self.background,
+                                                lambda run_id: self.run_model.row_of(run_id) is not None, self)
+        self.runs_elsewhere.found.connect(self._runs_found_elsewhere)
+        self.runs_elsewhere.start(history_read_at)
+
+    def _runs_found_elsewhere(self, records: list[RunRecord]) -> None:
+        self.run_model.upsert(records)
+        self.services.follow(records)
+        self._update_status()
 
     def _history_loaded(self, records: list[RunRecord]) -> None:
         # A run triggered while the history was loading is already on the board: keep it.
@@ -541,7 +556,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _network_problem(self, message: str) -> None:
-        self.network_label.setText(f"Last network problem ({strftime('%H:%M')}): {message[:90]}")
+        self.network_label.setText(f"Last network problem ({time.strftime('%H:%M')}): {message[:90]}")
         self.network_label.setToolTip(message)
 
     # --- settings and the rest ----------------------------------------------------------------------

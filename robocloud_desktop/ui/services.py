@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.api import ProcessApiClient
     from robocloud_desktop.core.history import RunHistory
     from robocloud_desktop.core.monitor import PollPlan, RunMonitor
+    from robocloud_desktop.core.records import RunRecord
 
 # Enough threads to keep 500 runs polled every 2 s over real round trips of tens of ms.
 MONITOR_WORKERS = 16
@@ -84,6 +85,15 @@ class Services:
         """Have the monitor look at these runs at once (a lock, no waiting on the network)."""
         monitor = self._monitor_if_made()
         return monitor.check_now(run_ids) if monitor is not None else 0
+
+    def follow(self, records: list[RunRecord]) -> None:
+        """Follow these runs, found in the history, until they end (ended ones need nothing). Before
+        the monitor is made there is nothing to do: it starts with every unfinished run on record."""
+        monitor = self._monitor_if_made()
+        if monitor is not None:
+            for record in records:
+                if not record.finished:
+                    monitor.track(record)
 
     def _monitor_if_made(self) -> RunMonitor | None:
         with self._lock:

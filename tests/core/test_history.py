@@ -170,6 +170,29 @@ def test_a_history_from_the_first_schema_is_brought_up_to_date_and_can_remove_ru
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
 
 
+def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
+    window = RunHistory(tmp_path / "h.sqlite3")  # the window's connection
+    own = window.record_trigger(triggered(1), TARGET, {})
+    window.record_status(own, RunStatus("run-1", "IP", "", "", 1, {}), finished=False)
+    assert not window.changed_elsewhere()  # its own writes are not news to it
+
+    shell = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+        from pathlib import Path
+        from robocloud_desktop.core.history import RunHistory
+        from robocloud_desktop.core.models import TriggeredRun
+        from robocloud_desktop.core.target import Target
+        RunHistory(Path({str(tmp_path / "h.sqlite3")!r})).record_trigger(
+            TriggeredRun("run-2", "wi-2", "proc-1", "ws-1"), Target("https://api.eu1.robocloud.eu", "ws-1", "proc-1"),
+            {{}}, profile_name="Invoices")
+        """)], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    assert shell.returncode == 0, shell.stderr
+
+    assert window.changed_elsewhere()
+    assert not window.changed_elsewhere()  # told once
+    assert [r.run_id for r in window.triggered_since(own.triggered_at)] == ["run-1", "run-2"]
+    assert window.triggered_since(own.triggered_at + 3600) == []
+
+
 def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
     path = tmp_path / "h.sqlite3"
     RunHistory(path).close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +23,7 @@ from robocloud_desktop.emulator import EmulatedProcess, Emulator
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.run_model import COL_PROFILE
+from tests.cli.test_cli import run_cli
 from tests.ui.test_run_model import run_ids
 
 FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1)
@@ -226,6 +228,24 @@ def test_keyring_unavailable_is_a_banner_that_says_how_to_fix_it(qtbot, paths, o
     assert "No keyring is available" in window.banner.text()
     assert "GNOME Keyring" in window.banner.text()
     assert not window.trigger_button.isEnabled()
+
+
+def test_a_run_started_from_the_command_line_comes_onto_the_board_and_is_followed(qtbot, profiles, open_window,
+                                                                                 app_home, process):
+    window = open_window()
+    qtbot.waitUntil(lambda: not window.run_table.loading)
+    told: list[str] = []
+    window.notifier.notified.connect(lambda title, _message: told.append(title))
+
+    done = run_cli("trigger", "Invoices", "--config-dir", str(app_home), "--payload", '{"simulate_duration": 1}',
+                   "--json", secret=process.secret)
+    assert done.returncode == 0, done.stderr
+    run_id = json.loads(done.stdout)["runId"]
+
+    qtbot.waitUntil(lambda: window.run_model.record_for(run_id) is not None, timeout=10000)
+    assert window.run_model.record_for(run_id).profile_name == "Invoices"
+    qtbot.waitUntil(lambda: row_outcome(window, run_id) is Outcome.SUCCEEDED, timeout=15000)
+    qtbot.waitUntil(lambda: told == ["Invoices: Completed"])
 
 
 def test_an_empty_window_says_what_to_do_first(qtbot, paths):

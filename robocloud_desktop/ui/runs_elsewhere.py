@@ -1,0 +1,64 @@
+"""Runs started outside the window while it is open (`robocloud-desktop trigger` in a shell, a
+script): they are in the shared run history, so the board shows them and follows them to their
+end, notifications included, as it does its own."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from robocloud_desktop.core.records import RunRecord
+from robocloud_desktop.ui.services import Services
+from robocloud_desktop.ui.workers import Background
+
+log = logging.getLogger(__name__)
+
+CHECK_MS = 2000
+# How far before the previous check the next one looks: a run is recorded a moment after the time
+# it carries (taken before its request went out), by a process whose clock may be a little off.
+SLACK_S = 120.0
+
+
+class RunsFromElsewhere(QObject):
+    found = Signal(list)  # list[RunRecord]: runs the board does not have yet, oldest first
+
+    def __init__(self, services: Services, background: Background, on_board: Callable[[str], bool],
+                 parent: QObject | None = None, *, interval_ms: int = CHECK_MS) -> None:
+        super().__init__(parent)
+        self._services, self._background, self._on_board = services, background, on_board
+        self._since = 0.0
+        self._checking = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._check)
+
+    def start(self, history_read_at: float) -> None:
+        """The board has the history as it was at `history_read_at`: look for what comes after."""
+        self._since = history_read_at - SLACK_S
+        self._timer.start()
+
+    def _check(self) -> None:
+        if self._checking:  # a slow disk: one look at a time
+            return
+        self._checking = True
+        history, since, looked_at = self._services.history, self._since, time.time()
+
+        def look() -> list[RunRecord]:
+            # Only another process's commit moves the history's change counter: most checks stop here.
+            return history.triggered_since(since) if history.changed_elsewhere() else []
+
+        def done(records: list[RunRecord]) -> None:
+            self._checking = False
+            self._since = looked_at - SLACK_S
+            new = [record for record in records if not self._on_board(record.run_id)]
+            if new:
+                self.found.emit(new)
+
+        def failed(error: Exception) -> None:
+            self._checking = False  # tried again at the next check; opening the history said why if it could not
+            log.warning("could not look for runs started elsewhere: %s", error)
+
+        self._background.run(look, done, failed)
