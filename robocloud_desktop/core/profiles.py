@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -186,6 +186,19 @@ class ProfileStore:
             elif profile.name != old_name:
                 self.secrets.relabel(profile.id, profile.name)
         return profile
+
+    def change(self, profile_id: str, how: Callable[[Profile], Profile]) -> Profile | None:
+        """Apply `how` to the profile as the file has it now, under the file's lock, and save it. Two
+        changes made at the same time (a payload saved as you type, a run's payload remembered as
+        recent) both land, which replacing a copy read earlier would not promise. None if the
+        profile is gone. For changes that keep the name and the secret."""
+        with self._changing() as profiles:
+            index = next((i for i, p in enumerate(profiles) if p.id == profile_id), None)
+            if index is None:
+                return None
+            changed = how(profiles[index]).validated()
+            profiles[index] = changed
+        return changed
 
     def check_name(self, name: str, own_id: str | None = None) -> None:
         """ProfileError when another profile (not `own_id`) already has this name, in any case."""

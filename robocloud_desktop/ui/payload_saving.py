@@ -55,9 +55,7 @@ class PayloadSaver(QObject):
         self._drafts[profile_id] = text
 
         def save() -> None:
-            latest = store.by_id(profile_id)
-            if latest is not None:  # deleted meanwhile: nothing to keep it in
-                store.update(latest.with_payload(text))
+            store.change(profile_id, lambda latest: latest.with_payload(text))  # None: deleted meanwhile
 
         def done(_: object) -> None:
             if self._drafts.get(profile_id) == text:
@@ -74,11 +72,8 @@ class PayloadSaver(QObject):
         save. Write, here and now, every payload still unsaved."""
         self._timer.stop()
         for profile_id, text in list(self._drafts.items()):
-            latest = self._store.by_id(profile_id)
-            if latest is None or latest.payload == text:
-                continue
             try:
-                self._store.update(latest.with_payload(text))
-            except (ProfileError, SecretStoreError, OSError) as error:  # the window is gone: the log says it
-                log.error("the payload of %s could not be saved: %s", latest.name, error)
+                self._store.change(profile_id, lambda latest, text=text: latest.with_payload(text))
+            except (ProfileError, OSError) as error:  # the window is gone: the log says it
+                log.error("a payload could not be saved: %s", error)
         self._drafts.clear()

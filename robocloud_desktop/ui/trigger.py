@@ -26,8 +26,8 @@ class TriggerJob:
                                                             profile_name=profile.name)
         warnings = [warning] if warning else []
         try:
-            latest = services.profiles.by_id(profile.id) or profile
-            services.profiles.update(latest.with_payload_used(self.text))
+            text = self.text
+            services.profiles.change(profile.id, lambda latest: latest.with_payload_used(text))
         except (OSError, ProfileError) as error:
             warnings.append(f"The payload could not be remembered for the profile ({error}).")
         return record, " ".join(warnings)

@@ -57,6 +57,22 @@ def test_two_stores_on_one_file_do_not_lose_each_others_changes(path):
     assert [p.name for p in ProfileStore(path).profiles()] == ["A", "B"]
 
 
+def test_a_change_applies_to_the_profile_as_the_file_has_it_now(path):
+    typing_store = ProfileStore(path)
+    profile = typing_store.add(make(payload="{}"))
+    running_store = ProfileStore(path)  # another thread or process, with its own copy
+    running_store.change(profile.id, lambda p: p.with_payload_used('{"sent": 1}'))
+
+    # The payload saved as the user types, by a store whose copy predates the run: the run's recent
+    # payload stays, which writing back that older copy would have lost.
+    saved = typing_store.change(profile.id, lambda p: p.with_payload('{"typing": 2}'))
+
+    assert saved is not None and ProfileStore(path).by_id(profile.id) == saved
+    assert saved.payload == '{"typing": 2}'
+    assert saved.recent_payloads == ('{"sent": 1}',)
+    assert typing_store.change("no-such-id", lambda p: p) is None
+
+
 @pytest.mark.parametrize(
     "content",
     [b'{"version": 1, "profiles": [{"id": "x", "name": "A", "base_url": "https://a.example"',  # truncated
