@@ -166,8 +166,10 @@ class ProfileStore:
         return profile
 
     def update(self, profile: Profile, secret: str | None = None) -> Profile:
-        """Replace the profile with the same id; with `secret`, store that too. Renames keep the
-        id, so the secret stays; its keyring label is renamed with the profile."""
+        """Change a profile's settings (name, place, secret mode, notes; with `secret`, the secret
+        too) to those of `profile`, found by id. Its payload and recent payloads stay as the file has
+        them: they change through change(), maybe while an edit dialog was open on an older copy.
+        Renames keep the id, so the secret stays; its keyring label is renamed with the profile."""
         profile = profile.validated()
         if secret is not None and self.secrets is not None:
             self.secrets.check_available(profile.name)  # as add() does: fail before changing anything
@@ -179,6 +181,8 @@ class ProfileStore:
                 )
             self._check_name_free(profiles, profile.name, profile.id)
             old_name = profiles[index].name
+            profile = replace(profile, payload=profiles[index].payload,
+                              recent_payloads=profiles[index].recent_payloads)
             profiles[index] = profile
         if self.secrets is not None:
             if secret is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from dataclasses import replace
 
 import pytest
 
@@ -71,6 +72,20 @@ def test_a_change_applies_to_the_profile_as_the_file_has_it_now(path):
     assert saved.payload == '{"typing": 2}'
     assert saved.recent_payloads == ('{"sent": 1}',)
     assert typing_store.change("no-such-id", lambda p: p) is None
+
+
+def test_editing_settings_keeps_the_payloads_saved_meanwhile(path):
+    window = ProfileStore(path)
+    profile = window.add(make(payload="{}"))
+    editing = window.get("Invoices")  # an edit dialog opens on this copy
+    window.change(profile.id, lambda p: p.with_payload_used('{"sent": 1}'))  # a run, meanwhile
+
+    renamed = window.update(replace(editing, name="Invoices EU", notes="month end"))
+    ProfileStore(path).rename("Invoices EU", "Invoices (EU)")  # a shell that read the file before: the same
+
+    again = ProfileStore(path).get("Invoices (EU)")
+    assert (renamed.name, renamed.notes) == ("Invoices EU", "month end")
+    assert (again.payload, again.recent_payloads) == ('{"sent": 1}', ('{"sent": 1}',))
 
 
 @pytest.mark.parametrize(
