@@ -235,12 +235,17 @@ class RunHistory:
         """Runs triggered at or after `when` (a time.time()), oldest first."""
         return self._select("WHERE triggered_at >= ? ORDER BY triggered_at", (when,))
 
-    def changed_elsewhere(self) -> bool:
+    def changed_elsewhere(self, *, wait: bool = True) -> bool | None:
         """Whether another connection (a command in a shell, say) has committed a change since the
-        last call, or since the history was opened. Cheap: SQLite answers from memory."""
-        with self._lock:
+        last call, or since the history was opened. SQLite answers from memory, in microseconds.
+        With `wait` False, None while a write of this process is under way: ask again later."""
+        if not self._lock.acquire(blocking=wait):
+            return None
+        try:
             version = self._db.execute("PRAGMA data_version").fetchone()[0]
             changed, self._data_version = version != self._data_version, version
+        finally:
+            self._lock.release()
         return changed
 
     def count(self) -> int:

@@ -55,6 +55,8 @@ from robocloud_desktop.ui.workers import Background
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
+    from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
+
 STATE_FILTERS: list[tuple[str, Any]] = [
     ("All runs", None),
     ("In flight", "in_flight"),
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         self.notifier = Notifier(self, self)
         self._triggering = False
         self._shown_profile: Profile | None = None
+        self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -356,6 +359,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """After the window has closed: let background jobs finish, then stop polling and close files."""
+        if self.runs_elsewhere is not None:
+            self.runs_elsewhere.stop()
         self.background.wait_idle(5000)
         self.payloads.save_now()
         self.services.close()

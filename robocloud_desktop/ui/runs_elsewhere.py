@@ -5,6 +5,7 @@ end, notifications included, as it does its own."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -30,7 +31,8 @@ class RunsFromElsewhere(QObject):
         super().__init__(parent)
         self._services, self._background, self._on_board = services, background, on_board
         self._since = 0.0
-        self._checking = False
+        self._looking = False
+        self._look_again = False  # a change was noticed, but reading the runs failed
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._check)
@@ -40,25 +42,34 @@ class RunsFromElsewhere(QObject):
         self._since = history_read_at - SLACK_S
         self._timer.start()
 
-    def _check(self) -> None:
-        if self._checking:  # a slow disk: one look at a time
-            return
-        self._checking = True
-        history, since, looked_at = self._services.history, self._since, time.time()
+    def stop(self) -> None:
+        self._timer.stop()
 
-        def look() -> list[RunRecord]:
-            # Only another process's commit moves the history's change counter: most checks stop here.
-            return history.triggered_since(since) if history.changed_elsewhere() else []
+    def _check(self) -> None:
+        if self._looking:  # a slow disk: one look at a time
+            return
+        history = self._services.history
+        # Asked here on the GUI thread: SQLite answers from memory in microseconds, where a worker
+        # job would cost milliseconds every time. Not waiting: a write under way means next time.
+        try:
+            changed = history.changed_elsewhere(wait=False)
+        except sqlite3.Error as error:
+            log.warning("could not ask the run history for changes: %s", error)
+            return
+        if not (changed or self._look_again):
+            return
+        self._looking, self._look_again = True, False
+        since, looked_at = self._since, time.time()
 
         def done(records: list[RunRecord]) -> None:
-            self._checking = False
+            self._looking = False
             self._since = looked_at - SLACK_S
             new = [record for record in records if not self._on_board(record.run_id)]
             if new:
                 self.found.emit(new)
 
         def failed(error: Exception) -> None:
-            self._checking = False  # tried again at the next check; opening the history said why if it could not
+            self._looking, self._look_again = False, True  # the change is still to be read
             log.warning("could not look for runs started elsewhere: %s", error)
 
-        self._background.run(look, done, failed)
+        self._background.run(lambda: history.triggered_since(since), done, failed)
