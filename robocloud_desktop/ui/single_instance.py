@@ -10,6 +10,7 @@ that window, over a local socket, to come to the front, and exits.
 from __future__ import annotations
 
 import enum
+import logging
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -21,6 +22,8 @@ from robocloud_desktop.core.paths import AppPaths
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalSocket
+
+log = logging.getLogger(__name__)
 
 LOCK_NAME = "window.lock"
 SHOW = b"show\n"
@@ -95,6 +98,8 @@ class ComeForwardRequests(QObject):
         # We hold the lock, so a socket left by a window that crashed is nobody's: clear it first.
         QLocalServer.removeServer(server_name)
         self.listening = self._server.listen(server_name)
+        if not self.listening:  # the window works on; a later launch will say it got no answer
+            log.warning("cannot listen for later launches on %s: %s", server_name, self._server.errorString())
 
     def close(self) -> None:
         """Stop listening; on Unix this also removes the socket file."""
