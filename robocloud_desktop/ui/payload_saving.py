@@ -10,7 +10,6 @@ from collections.abc import Callable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
-from robocloud_desktop.core.secrets import SecretStoreError
 from robocloud_desktop.ui.workers import Background, SerialJobs
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ class PayloadSaver(QObject):
             self.saved.emit(profile_id)
 
         def failed(error: Exception) -> None:
-            self.failed.emit(error.message if isinstance(error, ProfileError | SecretStoreError) else str(error))
+            self.failed.emit(error.message if isinstance(error, ProfileError) else str(error))
 
         self._jobs.run(save, done, failed, kind=profile_id)
 
