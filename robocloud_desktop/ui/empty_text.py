@@ -16,6 +16,10 @@ class ShowsEmptyText:
 
     empty_text = ""
 
+    def text_when_empty(self) -> str:
+        """What to say now; a view whose text depends on its state works it out here instead."""
+        return self.empty_text
+
     def set_empty_text(self, text: str) -> None:
         if text == self.empty_text:
             return
@@ -31,11 +35,14 @@ class ShowsEmptyText:
         super().paintEvent(event)  # type: ignore[misc]
         view = self._view()
         model = view.model()
-        if model is None or model.rowCount() or not self.empty_text:
+        if model is None or model.rowCount():
+            return
+        text = self.text_when_empty()
+        if not text:
             return
         painter = QPainter(view.viewport())
         painter.setPen(view.palette().color(QPalette.ColorRole.PlaceholderText))
-        painter.drawText(view.viewport().rect().adjusted(16, 16, -16, -16), _ALIGNMENT, self.empty_text)
+        painter.drawText(view.viewport().rect().adjusted(16, 16, -16, -16), _ALIGNMENT, text)
 
     def _view(self) -> QAbstractItemView:
         assert isinstance(self, QAbstractItemView)

@@ -84,8 +84,7 @@ class RunTableView(ShowsEmptyText, QTableView):
     # the board's first frame comes before the history (a tenth of a second, usually) is read.
     loading = True
 
-    @property  # type: ignore[override]
-    def empty_text(self) -> str:  # worked out as it paints: the filters and the runs change often
+    def text_when_empty(self) -> str:  # worked out as it paints: the filters and the runs change often
         if self.loading:
             return ""
         shown = self.model()

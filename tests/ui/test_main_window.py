@@ -251,11 +251,11 @@ def test_a_run_started_from_the_command_line_comes_onto_the_board_and_is_followe
 def test_an_empty_window_says_what_to_do_first(qtbot, paths):
     window = create_window(paths, SecretStore(backend=lambda: MemoryKeyring(), environ={}))
     qtbot.addWidget(window)
-    assert window.run_table.empty_text == ""  # not "no runs" before it knows
+    assert window.run_table.text_when_empty() == ""  # not "no runs" before it knows
 
     window.show()
     qtbot.waitUntil(lambda: not window.run_table.loading)
-    assert window.run_table.empty_text.startswith("No runs yet. Pick a profile and press Trigger run")
+    assert window.run_table.text_when_empty().startswith("No runs yet. Pick a profile and press Trigger run")
     assert window.profile_target.text() == "Add a profile, or import one from the curl command Control Room shows."
     window.close()
     window.shutdown()
@@ -266,7 +266,7 @@ def test_a_board_whose_filters_hide_every_run_says_so(qtbot, profiles, open_wind
     trigger_and_get_run(qtbot, window)
     window.text_filter.setText("no run has this")
     assert window.run_proxy.rowCount() == 0
-    assert window.run_table.empty_text == "No runs match these filters."
+    assert window.run_table.text_when_empty() == "No runs match these filters."
     window.text_filter.clear()
     assert window.run_proxy.rowCount() == 1
 
