@@ -3,7 +3,11 @@
 import sys
 import types
 
-import PySide6.QtCore  # noqa: F401  installs PySide's import hook, which the lines below make cheap
+from robocloud_desktop.ui import quick_enums
+
+quick_enums.install()  # before PySide builds its first enum
+
+import PySide6.QtCore  # noqa: E402, F401  installs PySide's import hook, which the lines below make cheap
 
 
 def _uses_pyside(module: types.ModuleType) -> bool:
