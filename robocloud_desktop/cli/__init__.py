@@ -21,7 +21,6 @@ from robocloud_desktop.cli.common import (
 )
 from robocloud_desktop.core.errors import ProcessApiError
 from robocloud_desktop.core.profiles import ProfileError
-from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.secrets import SecretStoreError
 from robocloud_desktop.launch import startup_done
 
@@ -62,10 +61,17 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
             return run_gui(args.config_dir, args.demo)
         startup_done()
         return int(args.handler(ctx))
-    except (UsageError, ProfileError, SecretStoreError, HistoryError) as error:
+    except (UsageError, ProfileError, SecretStoreError, _history_error()) as error:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)
     except ProcessApiError as error:
         return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status)
+
+
+def _history_error() -> type[Exception]:
+    # Looked up only while an error is being handled: the window starts without the history's modules.
+    from robocloud_desktop.core.records import HistoryError
+
+    return HistoryError
 
 
 def window_options(words: list[str]) -> dict[str, object] | None:

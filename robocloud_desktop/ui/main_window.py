@@ -34,7 +34,6 @@ from robocloud_desktop import __version__
 from robocloud_desktop.core.errors import OutcomeUnknown, ProcessApiError
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
@@ -55,6 +54,7 @@ from robocloud_desktop.ui.workers import Background
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
+    from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
 
 STATE_FILTERS: list[tuple[str, Any]] = [

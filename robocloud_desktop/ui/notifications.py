@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from robocloud_desktop.core.models import Outcome, label_of
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui.look import icon
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.records import RunRecord
 
 _TRAY_ICONS = {
     Outcome.SUCCEEDED: QSystemTrayIcon.MessageIcon.Information,

@@ -29,13 +29,14 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QResizeEvent
+
+    from robocloud_desktop.core.records import RunRecord
 
 EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500

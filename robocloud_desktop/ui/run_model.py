@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -21,8 +21,10 @@ from PySide6.QtCore import (
 )
 
 from robocloud_desktop.core.models import Outcome, label_of
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui import look
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.records import RunRecord
 
 COL_PROFILE, COL_RUN_ID, COL_STATE, COL_RESULT, COL_ERROR_CODE, COL_DURATION, COL_STARTED, COL_LAST_CHECKED = range(8)
 COLUMN_COUNT = 8

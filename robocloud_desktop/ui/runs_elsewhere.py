@@ -8,12 +8,15 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.workers import Background
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.records import RunRecord
 
 log = logging.getLogger(__name__)
 

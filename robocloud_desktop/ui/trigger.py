@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robocloud_desktop.core.profiles import Profile, ProfileError
-from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui.services import Services
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.records import RunRecord
 
 
 class TriggerJob:
