@@ -233,8 +233,8 @@ def home_env(home: Path) -> dict[str, str]:
 def prepare_home(home: Path) -> None:
     """50 profiles and 10,000 finished runs, written with the app's own stores."""
     sys.path.insert(0, str(ROOT))
+    from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
     from robocloud_desktop.core.history import RunHistory
-    from robocloud_desktop.core.models import RunStatus, TriggeredRun
     from robocloud_desktop.core.paths import app_paths
     from robocloud_desktop.core.profiles import Profile, ProfileStore
 
@@ -315,8 +315,8 @@ def varied_runs(count: int) -> list:  # list[RunRecord]
     sys.path.insert(0, str(ROOT))
     from dataclasses import replace
 
+    from robocloud_desktop.core.api_results import TriggeredRun
     from robocloud_desktop.core.history import RunHistory
-    from robocloud_desktop.core.models import TriggeredRun
     from robocloud_desktop.core.target import Target
 
     codes = [("INI", "", ""), ("IP", "", ""), ("COMPL", "OK", ""), ("COMPL", "ERR", "WORKER_CRASH"),

@@ -8,7 +8,8 @@ from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, Context, UsageError, add_config_dir
 from robocloud_desktop.cli.following import wait_for_run
-from robocloud_desktop.core.models import Outcome, RunStatus, TriggeredRun
+from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
+from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.payload import parse_payload
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.records import RunRecord

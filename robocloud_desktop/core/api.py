@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from robocloud_desktop.core.answers import decode_json, retry_after_seconds, server_message, snippet
+from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.errors import (
     NotFound,
     PayloadRejected,
@@ -24,7 +25,6 @@ from robocloud_desktop.core.errors import (
     ServerError,
     UnexpectedAnswer,
 )
-from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.payload import encode_payload
 from robocloud_desktop.core.retry import NO_RETRY, RetryPolicy
 from robocloud_desktop.core.target import Target

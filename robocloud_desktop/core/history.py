@@ -15,8 +15,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
+from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.atomic import keep_aside
-from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.records import HistoryError, RunRecord
 from robocloud_desktop.core.target import Target
 

@@ -1,10 +1,8 @@
-"""Plain data the rest of the app passes around: runs and what their codes mean."""
+"""What a run's state and result codes mean: its outcome, and the label the app shows for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
 
 TERMINAL_STATES = frozenset({"COMPL"})
 QUEUED_STATES = frozenset({"INI", "IND", "PEND"})
@@ -63,34 +61,3 @@ def label_of(state: str, result: str) -> str:
     if outcome is Outcome.COMPLETED_UNKNOWN:
         return f"Completed (result {result})"
     return _LABELS[outcome]
-
-
-@dataclass(frozen=True)
-class TriggeredRun:
-    """The answer to a trigger: the run was accepted and queued."""
-
-    run_id: str
-    work_item_id: str
-    process_id: str
-    workspace_id: str
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
-
-
-@dataclass(frozen=True)
-class RunStatus:
-    """One reading of a run's status; raw codes as the server sent them."""
-
-    run_id: str
-    state: str
-    result: str
-    error_code: str
-    duration: float | None
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
-
-    @property
-    def outcome(self) -> Outcome:
-        return outcome_of(self.state, self.result)
-
-    @property
-    def label(self) -> str:
-        return label_of(self.state, self.result)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.history import _MIGRATIONS, SCHEMA_VERSION, RunHistory, payload_hash
-from robocloud_desktop.core.models import RunStatus, TriggeredRun
 from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.core.target import Target
 from tests.support.waiting import wait_for
@@ -179,7 +179,7 @@ def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
     shell = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
         from pathlib import Path
         from robocloud_desktop.core.history import RunHistory
-        from robocloud_desktop.core.models import TriggeredRun
+        from robocloud_desktop.core.api_results import TriggeredRun
         from robocloud_desktop.core.target import Target
         RunHistory(Path({str(tmp_path / "h.sqlite3")!r})).record_trigger(
             TriggeredRun("run-2", "wi-2", "proc-1", "ws-1"), Target("https://api.eu1.robocloud.eu", "ws-1", "proc-1"),
@@ -220,7 +220,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from robocloud_desktop.core.history import RunHistory
-    from robocloud_desktop.core.models import RunStatus, TriggeredRun
+    from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
     from robocloud_desktop.core.target import Target
 
     history = RunHistory(__import__("pathlib").Path(sys.argv[1]))
