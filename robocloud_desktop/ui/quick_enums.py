@@ -108,6 +108,7 @@ def _create_(cls: type[enum.Enum], class_name: str, names: Any, *, module: str |
     except (ValueError, KeyError):  # no such code: the standard path makes the class unpicklable
         caller = None
     if caller is None or not _is_pysides_call(cls, names, module, qualname, type, start):
-        return _standard_create(cls, class_name, names, module=module, qualname=qualname, type=type, start=start,
-                                boundary=boundary)
+        # Named here: looking one frame up from inside, the standard path would now find EnumType.
+        return _standard_create(cls, class_name, names, module=module if module is not None else caller,
+                                qualname=qualname, type=type, start=start, boundary=boundary)
     return build(cls, class_name, names, boundary, caller)

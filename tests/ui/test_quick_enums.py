@@ -103,6 +103,9 @@ def test_calls_of_other_shapes_take_the_standard_path() -> None:
     Colour = enum.Enum("Colour", "RED GREEN", module=__name__)
     assert [c.name for c in Colour] == ["RED", "GREEN"] and Colour.RED.value == 1
     assert differences(Colour, quick_enums._standard_create(enum.Enum, "Colour", "RED GREEN", module=__name__)) == []
+    # With no module given, the class is still named after the code that made it (pickling needs it).
+    Size = enum.Enum("Size", "S M L")
+    assert Size.__module__ == __name__
 
 
 def test_on_another_python_nothing_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
