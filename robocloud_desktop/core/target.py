@@ -28,6 +28,11 @@ def check_base_url(base_url: str) -> str:
     in clear text.
     """
     url = base_url.strip().rstrip("/")
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        raise InvalidTarget(
+            "The base URL contains spaces, control or invisible characters. "
+            "Copy it again, for example https://api.eu1.robocloud.eu."
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidTarget(
@@ -39,12 +44,36 @@ def check_base_url(base_url: str) -> str:
             "The base URL must not contain a query, a fragment or credentials. "
             "Give only the scheme, host and optional path, for example https://api.eu1.robocloud.eu."
         )
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or past 65535
+        port = -1
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidTarget(
+            f"The port in the base URL {url!r} is not a number from 1 to 65535. "
+            "Fix it, or leave the port out for the usual https port."
+        )
     if parts.scheme == "http" and not is_loopback(parts.hostname):
         raise InvalidTarget(
             f"Refusing plain http to {parts.hostname}: the process secret would travel unencrypted. "
             "Use an https:// URL (plain http is allowed only for this computer, such as the emulator)."
         )
     return url
+
+
+def check_id(value: str, what: str) -> str:
+    """A workspace, process or run id, trimmed; InvalidTarget when it is empty, a path step (`.`,
+    `..`) or holds control characters: put in a URL, such an id would name another resource."""
+    value = value.strip()
+    if not value:
+        raise InvalidTarget(f"The {what} is empty. Copy it from Control Room.")
+    if value in (".", ".."):
+        raise InvalidTarget(f"The {what} {value!r} is not an id. Copy the real one from Control Room.")
+    if any(not ch.isprintable() for ch in value):
+        raise InvalidTarget(
+            f"The {what} contains control or invisible characters. Copy it from Control Room again."
+        )
+    return value
 
 
 @dataclass(frozen=True)
@@ -59,10 +88,7 @@ class Target:
     def __post_init__(self) -> None:
         object.__setattr__(self, "base_url", check_base_url(self.base_url))
         for name in ("workspace_id", "process_id"):
-            value = getattr(self, name).strip()
-            if not value:
-                raise InvalidTarget(f"The {name.replace('_', ' ')} is empty. Copy it from Control Room.")
-            object.__setattr__(self, name, value)
+            object.__setattr__(self, name, check_id(getattr(self, name), name.replace("_", " ")))
 
     @property
     def host(self) -> str:
@@ -79,4 +105,4 @@ class Target:
 
     def run_url(self, run_id: str) -> str:
         """The status URL of one run, without any secret (safe to show)."""
-        return f"{self.runs_url()}/{quote(run_id.strip(), safe='')}"
+        return f"{self.runs_url()}/{quote(check_id(run_id, 'run id'), safe='')}"

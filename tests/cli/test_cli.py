@@ -147,7 +147,7 @@ def test_emulator_command_prints_what_a_user_needs():
 def test_nan_and_huge_numbers_are_refused_before_sending(emulator, process):
     for payload in ('{"a": NaN}', '{"a": 1e400}'):
         done = run_cli("trigger", *where(emulator, process), "--payload", payload, secret=process.secret)
-        assert done.returncode == 2 and "payload contains" in done.stderr
+        assert done.returncode == 2 and "payload cannot be sent: it contains" in done.stderr
     assert emulator.count() == 0
 
 

@@ -172,8 +172,9 @@ def test_payload_over_100_kb_is_invalid_and_at_the_limit_is_valid(editor: Payloa
     editor.set_text(json.dumps({"blob": "x" * (room + 1)}))
     assert not editor.is_valid()
     assert editor.payload() is None
-    assert "at most 100 KB" in editor.reason()
-    assert editor.status.full_text().startswith("The payload is 100 KB; Control Room accepts at most 100 KB.")
+    # The real size: "100 KB" would read as allowed for a payload one byte over.
+    assert "at most 102,400 bytes (100 KB)" in editor.reason()
+    assert editor.status.full_text().startswith("The payload is 102,401 bytes (100.0 KB); Control Room accepts")
 
 
 def test_payload_returns_the_object_even_before_the_debounce(qtbot, editor: PayloadEditor) -> None:
