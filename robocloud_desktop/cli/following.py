@@ -7,7 +7,7 @@ import time
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_TIMEOUT, Context
-from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.records import RunRecord
 
 if TYPE_CHECKING:  # the HTTP stack and the monitor load only for the commands that follow runs
@@ -19,7 +19,7 @@ def describe(record: RunRecord) -> str:
     """One line: time, run, human label, raw codes, and the last error if there is one."""
     stamp = time.strftime("%H:%M:%S")
     who = f"{record.profile_name} " if record.profile_name else ""
-    label = label_of(record.state, record.result) if record.state else "Queued"
+    label = record.label
     codes = "/".join(c for c in (record.state, record.result, record.error_code) if c)
     line = f"{stamp} {who}{record.run_id}: {label}" + (f" ({codes})" if codes else "")
     if record.last_error and not record.is_ended:

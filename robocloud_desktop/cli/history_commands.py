@@ -7,7 +7,6 @@ import time
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, add_config_dir
 from robocloud_desktop.cli.following import record_json, watch
-from robocloud_desktop.core.models import label_of
 from robocloud_desktop.core.records import RunRecord
 
 
@@ -29,7 +28,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _state_matches(record: RunRecord, wanted: str) -> bool:
     word = wanted.strip().casefold()
     return word in (record.state.casefold(), record.outcome.value.casefold(),
-                    label_of(record.state, record.result).casefold())
+                    record.label.casefold())
 
 
 def runs_command(ctx: Context) -> int:
@@ -45,7 +44,7 @@ def runs_command(ctx: Context) -> int:
         return EXIT_OK
     for r in rows:
         started = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.triggered_at))
-        label = label_of(r.state, r.result) if r.state else "Queued"
+        label = r.label
         extra = f" {r.error_code}" if r.error_code else ""
         took = f" {r.duration:.0f}s" if r.duration is not None else ""
         ctx.print(f"{started}  {r.profile_name or '-':<16} {r.run_id}  {label}{extra}{took}")

@@ -2,25 +2,51 @@
 
 A run's target (base URL, ids, secret mode) is copied in at trigger time, so a run can be followed
 to its end even after its profile is edited or removed. Secrets are never stored here.
+
+The file is the user's record of what was started, so it is handled with care: only content that
+is provably not a history of ours (not a database, damaged, another program's tables) is kept
+aside; a file that is locked, read-only, on a full disk or not permitted is left untouched, read
+if it can be, and tried again later. Until it can be written, runs are followed in memory and the
+user is told that they are not being saved.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.atomic import keep_aside
-from robocloud_desktop.core.records import HistoryError, RunRecord
+from robocloud_desktop.core.records import HistoryError, HistoryUnavailable, RunRecord
 from robocloud_desktop.core.target import Target
 
 _COLUMNS = tuple(f.name for f in fields(RunRecord))
+# What one row can bring into memory, whatever the file holds: a payload is at most 100 KB as sent
+# (more with the user's own indentation), an answer or an error a few KB, an id far less. Each
+# column is also read as the type the app expects, so a file written by another program cannot
+# put text where a time goes.
+_TEXT_CAPS = {"payload": 4 * 1024 * 1024, "last_answer": 64 * 1024, "last_error": 4096}
+MAX_ANSWER_CHARS = _TEXT_CAPS["last_answer"]
+
+
+def _read_as(name: str, kind: str) -> str:
+    if kind.startswith("str"):
+        text = f"CAST(substr({name}, 1, {_TEXT_CAPS.get(name, 1024)}) AS TEXT)"
+        return text if kind.endswith("None") else f"coalesce({text}, '')"
+    sql_type = "REAL" if kind.startswith("float") else "INTEGER"
+    return f"CAST({name} AS {sql_type})" if kind.endswith("None") else f"CAST(coalesce({name}, 0) AS {sql_type})"
+
+
+_SELECT = ", ".join(_read_as(f.name, str(f.type)) for f in fields(RunRecord))
 
 # Each entry moves the schema one version up; PRAGMA user_version says where a file stands.
 _MIGRATIONS: tuple[str, ...] = (
@@ -56,8 +82,37 @@ _MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE removed_runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
     """,
+    # `gone`: Control Room stopped knowing a run it had started. `poll_leases`: which follower (the
+    # window, `watch`, `trigger --wait`) asks Control Room about a run until when, so that two of
+    # them never poll the same run; the others read what it wrote.
+    """
+    ALTER TABLE runs ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
+    CREATE TABLE poll_leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, until REAL NOT NULL) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
+_COLUMNS_OF_FIRST_SCHEMA = tuple(name for name in _COLUMNS if name != "gone")
+_TABLES = {"runs", "removed_runs", "poll_leases"}
+
+# SQLite's primary result codes (the low byte of an extended code), by what they mean here.
+_NOT_OURS = {11: "damaged", 26: "not a database"}  # SQLITE_CORRUPT, SQLITE_NOTADB
+_LOCKED = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
+_READ_ONLY = 8  # SQLITE_READONLY
+_FULL = 13  # SQLITE_FULL
+_CANT_OPEN = 14  # SQLITE_CANTOPEN: also what SQLite says when it cannot make its side files
+
+
+def _primary_code(error: BaseException) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _is_read_only(error: BaseException) -> bool:
+    return _primary_code(error) in (_READ_ONLY, _CANT_OPEN) or (isinstance(error, OSError) and error.errno in (13, 30))
+
+
+class _NotOurs(Exception):
+    """The file is readable as a database but is not a run history of ours."""
 
 
 def payload_hash(payload: str) -> str:
@@ -66,55 +121,200 @@ def payload_hash(payload: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-class RunHistory:
-    """Thread-safe: one connection, used under a lock (SQLite serialises writers anyway)."""
+def _private_file(path: Path) -> None:
+    """Make the file (and SQLite's side files) readable by the user only, creating it if need be:
+    SQLite creates its files with the process's umask, and a history says what was run."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(FileNotFoundError):
+            if name.stat().st_mode & 0o077:
+                os.chmod(name, 0o600)
 
-    def __init__(self, path: Path, *, keep_payloads: bool = True) -> None:
+
+def explain(error: BaseException, path: Path) -> HistoryError:
+    """A sentence for what stopped the history from being read or written, saying what to do."""
+    if isinstance(error, HistoryError):
+        return error
+    primary = _primary_code(error)
+    if primary in _LOCKED:
+        return HistoryUnavailable(
+            f"The run history {path} is locked by another program. Close the program that holds it (a database "
+            "browser, say) and try again; the file is left as it is."
+        )
+    if primary == _FULL or (isinstance(error, OSError) and error.errno == 28):
+        return HistoryUnavailable(
+            f"The disk holding the run history {path} is full. Free some space; until then new runs and their "
+            "states are not saved in it."
+        )
+    if primary == _READ_ONLY or (isinstance(error, OSError) and error.errno == 30) or (
+            primary == _CANT_OPEN and not os.access(path.parent, os.W_OK)):
+        return HistoryUnavailable(
+            f"The run history {path} is read-only. New runs and their states are not saved in it until it can "
+            "be written; check the folder's permissions and that its disk is mounted for writing."
+        )
+    if isinstance(error, OSError):
+        reason = error.strerror or type(error).__name__
+        return HistoryUnavailable(
+            f"The run history {path} cannot be used ({reason}). Check the folder's permissions and its disk, "
+            "then try again; the file is left as it is."
+        )
+    name = getattr(error, "sqlite_errorname", "") or type(error).__name__
+    return HistoryUnavailable(
+        f"The run history {path} cannot be used ({name}: {error}). Check the folder's permissions and its disk, "
+        "then try again; the file is left as it is."
+    )
+
+
+class RunHistory:
+    """Thread-safe: one connection, used under a lock (SQLite serialises writers anyway).
+
+    Opening never raises for the file's sake: `problems` says what the user must hear, `writable`
+    whether runs can be saved, `readable` whether the history could be read at all. `retry()` tries
+    again to open what could not be opened, or written."""
+
+    def __init__(self, path: Path, *, keep_payloads: bool = True, busy_timeout: float = 10.0) -> None:
         self.path = path
         self.keep_payloads = keep_payloads
+        self.busy_timeout = busy_timeout
         self.problems: list[str] = []
+        self.writable = False
         self._lock = threading.Lock()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = self._open()
-        except sqlite3.DatabaseError as error:
-            # Not a database we can use: keep it aside for the user, never overwrite it.
-            kept = keep_aside(path)
-            for suffix in ("-wal", "-shm"):
-                side = path.with_name(path.name + suffix)
-                if side.exists():
-                    keep_aside(side)
-            self.problems.append(
-                f"The run history could not be opened ({error}). It was kept as {kept}; a new, empty "
-                "history was started."
-            )
-            self._db = self._open()
-        # Where the file stood when opened: a later change by another connection moves this on.
-        self._data_version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        self._db: sqlite3.Connection | None = None
+        self._data_version = 0
+        self._open()
 
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+    @property
+    def readable(self) -> bool:
+        return self._db is not None
+
+    def retry(self) -> bool:
+        """Open the file again if it was not opened for writing (it was locked, full, read-only...).
+        True when it is now writable; `problems` then holds what the new attempt found."""
+        with self._lock:
+            if self.writable:
+                return True
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            self.problems = []
+        self._open()
+        return self.writable
+
+    # --- opening -------------------------------------------------------------------------------
+
+    def _open(self) -> None:
         try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            _private_file(self.path)
+            db = self._connect_writable()
+        except _NotOurs as reason:
+            self._start_afresh(str(reason))
+            return
+        except (sqlite3.Error, OSError, HistoryError) as error:
+            primary = _primary_code(error)
+            if primary in _NOT_OURS:
+                self._start_afresh(f"{_NOT_OURS[primary]}: {error}")
+                return
+            # Locked, read-only, full, not permitted, newer: the file stays as it is.
+            self.problems.append(explain(error, self.path).message)
+            if primary not in _LOCKED:  # a lock that held off writing holds off reading too
+                self._open_for_reading(immutable=_is_read_only(error))
+            return
+        self._attach(db, writable=True)
+
+    def _connect_writable(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=self.busy_timeout)
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and self._foreign_tables(db):
+                raise _NotOurs("it holds another program's tables")
+            if version > SCHEMA_VERSION:
+                raise HistoryUnavailable(
+                    f"The run history {self.path} was written by a newer version of robocloud-desktop (schema "
+                    f"{version}). This version reads it but does not change it: runs started now are not saved in "
+                    "it. Update the app to keep them."
+                )
+            if version > 0:  # a file of ours lacks only what later versions added; check before changing it
+                self._check_shape(db, _COLUMNS_OF_FIRST_SCHEMA)
             db.execute("PRAGMA journal_mode=WAL")
             # WAL + NORMAL: a committed change survives the process being killed at any moment
             # (only a power cut may lose the last few), and commits stay cheap at monitor rates.
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            self._migrate(db)
-            db.execute("SELECT count(*) FROM runs").fetchone()
-        except sqlite3.DatabaseError:
+            self._migrate(db, version)
+            self._check_shape(db)
+        except BaseException:
             db.close()
             raise
         return db
 
+    def _open_for_reading(self, *, immutable: bool) -> None:
+        try:
+            if not self.path.is_file():
+                return
+        except OSError:  # not even allowed to look
+            return
+        # mode=ro reads a WAL file when SQLite's side files are there. On a read-only disk without
+        # them only an immutable reading works, which is safe there only: nobody can be writing.
+        for options in ("mode=ro", "mode=ro&immutable=1") if immutable else ("mode=ro",):
+            uri = f"file:{quote(str(self.path))}?{options}"
+            try:
+                db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None,
+                                     timeout=self.busy_timeout)
+            except sqlite3.Error:
+                continue
+            try:
+                self._check_shape(db)
+            except (sqlite3.Error, _NotOurs):
+                db.close()
+                continue
+            self._attach(db, writable=False)
+            return
+
+    def _attach(self, db: sqlite3.Connection, *, writable: bool) -> None:
+        with self._lock:
+            self._db, self.writable = db, writable
+            # Where the file stood when opened: a later change by another connection moves this on.
+            self._data_version = db.execute("PRAGMA data_version").fetchone()[0]
+
+    def _start_afresh(self, reason: str) -> None:
+        """Not a history of ours: keep it aside for the user, never overwrite it, and start anew."""
+        try:
+            kept = keep_aside(self.path)
+            for suffix in ("-wal", "-shm"):
+                side = self.path.with_name(self.path.name + suffix)
+                if side.exists():
+                    keep_aside(side)
+        except OSError as error:
+            self.problems.append(f"The run history {self.path} could not be read ({reason}), nor set aside "
+                                 f"({error.strerror or error}). Move it away yourself to start a new one.")
+            return
+        self.problems.append(
+            f"The run history could not be read ({reason}). It was kept as {kept}; a new, empty history was "
+            "started."
+        )
+        try:
+            _private_file(self.path)
+            db = self._connect_writable()
+        except (sqlite3.Error, OSError, HistoryError) as error:
+            self.problems.append(explain(error, self.path).message)
+            return
+        self._attach(db, writable=True)
+
     @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise HistoryError(
-                f"The run history was written by a newer version of robocloud-desktop (schema {version}). "
-                "Update the app to read it."
-            )
+    def _foreign_tables(db: sqlite3.Connection) -> bool:
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return bool(names - _TABLES)
+
+    @staticmethod
+    def _check_shape(db: sqlite3.Connection, columns: Iterable[str] = _COLUMNS) -> None:
+        have = {row[1] for row in db.execute("PRAGMA table_info(runs)")}
+        missing = [name for name in columns if name not in have]
+        if missing:
+            raise _NotOurs(f"its runs table lacks {', '.join(missing)}")
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection, version: int) -> None:
         for number in range(version, SCHEMA_VERSION):
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -129,7 +329,23 @@ class RunHistory:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            self.writable = False
+
+    @contextlib.contextmanager
+    def _connection(self, *, write: bool) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; every failure comes out as a HistoryError in words."""
+        with self._lock:
+            db = self._db
+            if db is None or (write and not self.writable):
+                raise HistoryUnavailable(self.problems[-1] if self.problems else f"The run history {self.path} "
+                                         "is not open.")
+            try:
+                yield db
+            except (sqlite3.Error, OSError) as error:
+                raise explain(error, self.path) from None
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -137,7 +353,7 @@ class RunHistory:
                        profile_id: str = "", profile_name: str = "") -> RunRecord:
         record = self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
                                  keep_payload=self.keep_payloads)
-        self._write(record, insert=True)
+        self.save(record, insert=True)
         return record
 
     def remember_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
@@ -146,10 +362,10 @@ class RunHistory:
         file. Returns the record and a warning ('' when it was saved)."""
         try:
             return self.record_trigger(run, target, payload, profile_id=profile_id, profile_name=profile_name), ""
-        except (OSError, sqlite3.Error, HistoryError) as error:
+        except HistoryError as error:
             record = self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
                                      keep_payload=self.keep_payloads)
-            return record, f"The run started but could not be saved in the run history ({error})."
+            return record, f"The run started, but it is not in the run history: {error.message}"
 
     @staticmethod
     def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *, profile_id: str = "",
@@ -164,54 +380,124 @@ class RunHistory:
             triggered_at=time.time(),
         )
 
-    def record_status(self, record: RunRecord, status: RunStatus, *, finished: bool) -> RunRecord:
+    @staticmethod
+    def with_status(record: RunRecord, status: RunStatus, *, finished: bool) -> RunRecord:
+        """The record after a status reading, not yet saved. The answer is kept as the client parsed it
+        (which masks the secret in it), and only up to a size."""
         now = time.time()
-        updated = replace(
+        answer = json.dumps(status.raw, ensure_ascii=False, sort_keys=True)
+        if len(answer) > MAX_ANSWER_CHARS:
+            answer = json.dumps({"note": f"The answer was {len(answer):,} characters long; not kept."})
+        return replace(
             record, state=status.state, result=status.result, error_code=status.error_code,
             duration=status.duration, last_checked=now, last_error="",
             ended_at=record.ended_at or (now if status.outcome.is_ended else None),
-            finished=finished, last_answer=json.dumps(status.raw, ensure_ascii=False, sort_keys=True),
+            finished=finished, last_answer=answer,
         )
-        self._write(updated)
+
+    @staticmethod
+    def with_error(record: RunRecord, message: str, *, finished: bool = False, gone: bool = False) -> RunRecord:
+        return replace(record, last_checked=time.time(), last_error=message[:_TEXT_CAPS["last_error"]],
+                       error_count=record.error_count + 1, finished=finished, gone=record.gone or gone)
+
+    def record_status(self, record: RunRecord, status: RunStatus, *, finished: bool) -> RunRecord:
+        updated = self.with_status(record, status, finished=finished)
+        self.save(updated)
         return updated
 
     def record_error(self, record: RunRecord, message: str, *, finished: bool = False) -> RunRecord:
-        updated = replace(record, last_checked=time.time(), last_error=message,
-                          error_count=record.error_count + 1, finished=finished)
-        self._write(updated)
+        updated = self.with_error(record, message, finished=finished)
+        self.save(updated)
         return updated
 
-    def _write(self, record: RunRecord, *, insert: bool = False) -> None:
+    def save(self, record: RunRecord, *, insert: bool = False, lease: tuple[str, float] | None = None) -> bool:
+        """Write the record. With `lease` (owner, until), in the same transaction, renew the run's poll
+        lease for that owner until then (`until` 0: give it up); True when the owner holds it after the
+        write (another owner's lease that has not run out is left alone). HistoryError when it cannot."""
         values = [self._to_db(getattr(record, name)) for name in _COLUMNS]
         columns, marks = ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
-        with self._lock:
-            if insert:
-                # A new trigger under a removed run's id is a new run (ids are unique on the server).
-                self._db.execute("DELETE FROM removed_runs WHERE run_id = ?", (record.run_id,))
-                self._db.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", values)
-            else:
-                # One statement: a removal cannot come between the check and the write.
-                self._db.execute(f"INSERT OR REPLACE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
-                                 "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id])
+        held = False
+        with self._connection(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if insert:
+                    # A new trigger under a removed run's id is a new run (ids are unique on the server).
+                    db.execute("DELETE FROM removed_runs WHERE run_id = ?", (record.run_id,))
+                    db.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", values)
+                else:
+                    # One statement: a removal cannot come between the check and the write.
+                    db.execute(f"INSERT OR REPLACE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
+                               "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id])
+                if lease is not None:
+                    held = self._hold(db, record.run_id, *lease)
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+        return held
 
     def remove(self, run_ids: Iterable[str]) -> int:
         """Delete these runs, kept payloads included, in one transaction; how many rows went. Their ids
         are kept, so that no status write still under way, in this process or another, brings one back."""
         ids = [(run_id,) for run_id in run_ids]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._connection(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
             try:
-                deleted = self._db.executemany("DELETE FROM runs WHERE run_id = ?", ids).rowcount
-                self._db.executemany("INSERT OR IGNORE INTO removed_runs (run_id) VALUES (?)", ids)
-                self._db.execute("COMMIT")
+                deleted = db.executemany("DELETE FROM runs WHERE run_id = ?", ids).rowcount
+                db.executemany("INSERT OR IGNORE INTO removed_runs (run_id) VALUES (?)", ids)
+                db.executemany("DELETE FROM poll_leases WHERE run_id = ?", ids)
+                db.execute("COMMIT")
             except BaseException:
-                self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
                 raise
         return deleted
 
     @staticmethod
     def _to_db(value: Any) -> Any:
         return int(value) if isinstance(value, bool) else value
+
+    # --- who polls which run ------------------------------------------------------------------
+
+    def claim_poll(self, run_id: str, owner: str, until: float, *, longest: float) -> tuple[bool, float]:
+        """Take the run's poll lease for `owner` until `until` (wall clock), unless another owner holds
+        one that has not run out. Returns (taken, until): the lease's end either way. A lease reaching
+        past now + `longest` is not believed (a clock moved back) and is taken over."""
+        now = time.time()
+        with self._connection(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT owner, until FROM poll_leases WHERE run_id = ?", (run_id,)).fetchone()
+                if row is not None and row[0] != owner and now < row[1] <= now + longest:
+                    db.execute("COMMIT")
+                    return False, float(row[1])
+                db.execute("INSERT OR REPLACE INTO poll_leases (run_id, owner, until) VALUES (?, ?, ?)",
+                           (run_id, owner, until))
+                db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+        return True, until
+
+    @staticmethod
+    def _hold(db: sqlite3.Connection, run_id: str, owner: str, until: float) -> bool:
+        if until <= 0:
+            db.execute("DELETE FROM poll_leases WHERE run_id = ? AND owner = ?", (run_id, owner))
+            return False
+        held = db.execute(
+            "INSERT INTO poll_leases (run_id, owner, until) VALUES (?, ?, ?) ON CONFLICT (run_id) DO UPDATE "
+            "SET owner = excluded.owner, until = excluded.until "
+            "WHERE poll_leases.owner = excluded.owner OR poll_leases.until < ?",
+            (run_id, owner, until, time.time()),
+        ).rowcount
+        return held == 1
+
+    def release_polls(self, owner: str) -> None:
+        """Give up every lease of `owner` (a follower that stops): another follower takes over at once."""
+        with self._connection(write=True) as db:
+            db.execute("DELETE FROM poll_leases WHERE owner = ?", (owner,))
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -242,26 +528,33 @@ class RunHistory:
         if not self._lock.acquire(blocking=wait):
             return None
         try:
-            version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            if self._db is None:
+                return False
+            try:
+                version = self._db.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as error:
+                raise explain(error, self.path) from None
             changed, self._data_version = version != self._data_version, version
         finally:
             self._lock.release()
         return changed
 
     def count(self) -> int:
-        with self._lock:
-            return int(self._db.execute("SELECT count(*) FROM runs").fetchone()[0])
+        with self._connection(write=False) as db:
+            return int(db.execute("SELECT count(*) FROM runs").fetchone()[0])
 
     def _select(self, tail: str, params: Iterable[Any]) -> list[RunRecord]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM runs {tail}", tuple(params)).fetchall()
+        if self._db is None:
+            return []  # not readable: `problems` says why; nothing to show is the truth
+        with self._connection(write=False) as db:
+            rows = db.execute(f"SELECT {_SELECT} FROM runs {tail}", tuple(params)).fetchall()
         return [self._from_row(row) for row in rows]
 
     @staticmethod
     def _from_row(row: tuple[Any, ...]) -> RunRecord:
         values = dict(zip(_COLUMNS, row, strict=True))
-        values["secret_in_query"] = bool(values["secret_in_query"])
-        values["finished"] = bool(values["finished"])
+        for flag in ("secret_in_query", "finished", "gone"):
+            values[flag] = bool(values[flag])
         # The frozen dataclass's __init__ sets each field through object.__setattr__; filling the
         # instance dict at once is several times faster, which counts when 10,000 rows load at start.
         record = object.__new__(RunRecord)

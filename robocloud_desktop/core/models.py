@@ -19,6 +19,7 @@ class Outcome(Enum):
     NEEDS_ATTENTION = "needs attention"  # PENDING: work items failed and wait for a person
     COMPLETED_UNKNOWN = "completed, result unknown"
     UNKNOWN = "unknown state"
+    GONE = "no longer known to Control Room"  # 404 for a run it had started: the run or its process was deleted
 
     @property
     def is_ended(self) -> bool:
@@ -26,7 +27,8 @@ class Outcome(Enum):
         return self in _ENDED
 
 
-_ENDED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN})
+_ENDED = frozenset({Outcome.SUCCEEDED, Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN,
+                    Outcome.GONE})
 
 _LABELS = {
     Outcome.QUEUED: "Queued",
@@ -35,6 +37,7 @@ _LABELS = {
     Outcome.FAILED: "Failed",
     Outcome.NEEDS_ATTENTION: "Needs attention",
     Outcome.COMPLETED_UNKNOWN: "Completed (result unknown)",
+    Outcome.GONE: "No longer known to Control Room",
 }
 
 

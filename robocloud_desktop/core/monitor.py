@@ -4,12 +4,21 @@ One scheduler thread keeps a heap of when each run is next due and hands due run
 of worker threads, never more than one request per run and never more requests than workers.
 With nothing due it sleeps on a condition with no timeout, so an idle monitor costs no CPU.
 Workers are daemon threads: a request stuck in a slow network cannot hold up shutdown.
+
+Several followers may share one history (the window, `watch` in a shell, `trigger --wait`). Each run
+is polled by one of them at a time: the follower holding the run's poll lease in the history asks
+Control Room and writes what it learns; the others read it from the history. A follower that
+stops gives its leases up; one that dies loses them when they run out.
+
+The history is written, not relied on: when it cannot be written (locked, full, read-only), runs are
+still followed in memory and each update says that it was not saved.
 """
 
 from __future__ import annotations
 
 import heapq
 import logging
+import os
 import queue
 import random
 import threading
@@ -21,7 +30,7 @@ from typing import TYPE_CHECKING
 from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
 from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
-from robocloud_desktop.core.records import RunRecord
+from robocloud_desktop.core.records import HistoryError, RunRecord
 from robocloud_desktop.core.retry import NO_RETRY
 from robocloud_desktop.core.secrets import SecretStoreError
 
@@ -31,6 +40,13 @@ if TYPE_CHECKING:  # the client pulls in requests; the window starts faster with
 log = logging.getLogger(__name__)
 
 NOT_FOUND_LIMIT = 3  # a run gone from the server three times in a row is not coming back
+# A poll lease lasts until the next poll is due and this much more (or half the interval, if longer):
+# room for a late poll before another follower takes the run over.
+LEASE_GRACE = 5.0
+# A lease taken before polling covers the request itself; renewed when the answer is written.
+LEASE_FOR_REQUEST = 120.0
+# A lease said to last longer than this is not believed: a clock set back made it.
+LONGEST_LEASE = 7200.0
 
 
 @dataclass(frozen=True)
@@ -62,13 +78,14 @@ class RunUpdate:
 
     record: RunRecord
     previous: RunRecord
+    unsaved: str = ""  # why the run history could not keep this update ('' when it did)
 
     @property
     def changed(self) -> bool:
         """True when something a user sees changed (not merely the time of the last check)."""
         before, now = self.previous, self.record
-        return (before.state, before.result, before.error_code, before.last_error, before.finished) != (
-            now.state, now.result, now.error_code, now.last_error, now.finished
+        return (before.state, before.result, before.error_code, before.last_error, before.finished, before.gone) != (
+            now.state, now.result, now.error_code, now.last_error, now.finished, now.gone
         )
 
 
@@ -108,6 +125,11 @@ class RunMonitor:
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._on_network: set[int | None] = set()  # worker threads busy with a request
+        import uuid  # only for followers; the window's first frame does without it
+
+        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # this follower, in the history's poll leases
+        self._leases: dict[str, float] = {}  # run id -> wall-clock end of the lease this follower holds
+        self._forced: set[str] = set()  # runs the user asked about: polled once whoever holds the lease
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -125,12 +147,23 @@ class RunMonitor:
             for thread in self._threads:
                 thread.start()
         if resume:
-            unfinished = self.history.unfinished()
-            # Spread the first look over a couple of seconds: a thousand runs resumed at once
-            # should not arrive at the server in the same instant.
-            spread = min(2.0, self.plan.intervals[0][1])
-            for record in unfinished:
+            self.resume()
+
+    def resume(self) -> int:
+        """Follow every run the history says has not finished and is not followed yet; how many.
+        HistoryError when the history cannot be read (try again once it can)."""
+        unfinished = self.history.unfinished()
+        # Spread the first look over a couple of seconds: a thousand runs resumed at once
+        # should not arrive at the server in the same instant.
+        spread = min(2.0, self.plan.intervals[0][1])
+        added = 0
+        for record in unfinished:
+            with self._cond:
+                known = record.run_id in self._runs
+            if not known:
                 self.track(record, delay=random.uniform(0, spread))
+                added += 1
+        return added
 
     def track(self, record: RunRecord, *, delay: float | None = None) -> None:
         """Follow `record` (usually just triggered) until it ends."""
@@ -149,6 +182,7 @@ class RunMonitor:
                 self._runs.pop(run_id, None)
                 self._ticket.pop(run_id, None)
                 self._not_found.pop(run_id, None)
+                self._leases.pop(run_id, None)
                 if run_id in self._busy:
                     self._forgotten.add(run_id)
 
@@ -161,6 +195,7 @@ class RunMonitor:
             now = time.monotonic()
             for run_id in run_ids:
                 if run_id in self._runs and run_id not in self._busy:
+                    self._forced.add(run_id)
                     self._push(run_id, now)
                     moved += 1
         return moved
@@ -189,6 +224,11 @@ class RunMonitor:
             if thread.ident in self._on_network:
                 continue
             thread.join(max(0.0, deadline - time.monotonic()))
+        # Another follower (a `watch` in a shell, the window) takes these runs over at once.
+        try:
+            self.history.release_polls(self.owner)
+        except HistoryError as error:
+            log.info("could not give up the poll leases: %s", error)
         return not any(t.is_alive() for t in self._threads if t.ident not in self._on_network)
 
     # --- scheduling -----------------------------------------------------------------------------
@@ -236,6 +276,9 @@ class RunMonitor:
     # --- one poll -------------------------------------------------------------------------------
 
     def _poll(self, record: RunRecord) -> None:
+        if not self._polls_itself(record):
+            self._read_from_history(record)
+            return
         host = record.target().host
         try:
             secret = self._secret(record)
@@ -253,14 +296,63 @@ class RunMonitor:
         finished = status.state in TERMINAL_STATES or too_old
         if self._stopping:
             return
-        updated = self.history.record_status(record, status, finished=finished)
-        if status.outcome is Outcome.NEEDS_ATTENTION:
-            interval = self.plan.pending_interval
-        elif status.outcome is Outcome.UNKNOWN:
-            interval = self.plan.unknown_interval
-        else:
-            interval = self.plan.interval_for(time.time() - record.triggered_at)
-        self._finish(record, updated, None if finished else interval)
+        updated = self.history.with_status(record, status, finished=finished)
+        next_in = None if finished else self._interval_for(updated)
+        self._finish(record, updated, next_in, self._save(updated, next_in))
+
+    def _interval_for(self, record: RunRecord) -> float:
+        outcome = record.outcome
+        if outcome is Outcome.NEEDS_ATTENTION:
+            return self.plan.pending_interval
+        if outcome is Outcome.UNKNOWN:
+            return self.plan.unknown_interval
+        return self.plan.interval_for(time.time() - record.triggered_at)
+
+    def _polls_itself(self, record: RunRecord) -> bool:
+        """Whether this follower asks Control Room about the run now, rather than reading what another
+        follower wrote. Without a history to agree through, it does: twice is better than never."""
+        run_id = record.run_id
+        with self._cond:
+            forced = run_id in self._forced
+            self._forced.discard(run_id)
+            held_until = self._leases.get(run_id, 0.0)
+        now = time.time()
+        if forced or held_until - now > LEASE_GRACE:
+            return True
+        try:
+            taken, until = self.history.claim_poll(run_id, self.owner, now + LEASE_FOR_REQUEST, longest=LONGEST_LEASE)
+        except HistoryError:
+            return True
+        if taken:
+            with self._cond:
+                self._leases[run_id] = until
+        return taken
+
+    def _read_from_history(self, record: RunRecord) -> None:
+        """Another follower polls this run: take what it last wrote, and look again at the usual time."""
+        try:
+            latest = self.history.get(record.run_id)
+        except HistoryError:
+            latest = record
+        if latest is None:  # removed meanwhile, here or in another process
+            self._finish(record, record, None)
+            return
+        self._finish(record, latest, None if latest.finished else self._interval_for(latest))
+
+    def _save(self, record: RunRecord, next_in: float | None) -> str:
+        """Write the record and hold (or, when it has finished, give up) its poll lease until the next
+        poll is due. Returns '' or, when the history cannot keep it, why."""
+        until = 0.0 if next_in is None else time.time() + next_in + max(LEASE_GRACE, next_in / 2)
+        try:
+            held = self.history.save(record, lease=(self.owner, until))
+        except HistoryError as error:
+            return error.message
+        with self._cond:
+            if held:
+                self._leases[record.run_id] = until
+            else:  # finished, or polled at the user's request while another follower holds it
+                self._leases.pop(record.run_id, None)
+        return ""
 
     def _api_error(self, record: RunRecord, host: str, error: ProcessApiError) -> None:
         plan = self.plan
@@ -270,9 +362,12 @@ class RunMonitor:
             self._failed(record, error.message, plan.unknown_interval)
             return
         if isinstance(error, NotFound):
+            # The run was started, so Control Room knew it: after a few answers in a row saying it
+            # does not, it is gone (deleted, or its process was) and is no longer followed.
             with self._cond:
                 count = self._not_found[record.run_id] = self._not_found.get(record.run_id, 0) + 1
-            self._failed(record, error.message, plan.unknown_interval, finished=count >= NOT_FOUND_LIMIT)
+            gone = count >= NOT_FOUND_LIMIT
+            self._failed(record, error.message, plan.unknown_interval, finished=gone, gone=gone)
             return
         # Rate limits and server or network trouble concern the whole host: every run there waits.
         with self._cond:
@@ -284,13 +379,15 @@ class RunMonitor:
             self._host_blocked_until[host] = max(self._host_blocked_until.get(host, 0.0), until)
         self._failed(record, error.message, wait)
 
-    def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False) -> None:
+    def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False,
+                gone: bool = False) -> None:
         if self._stopping:
             return
-        updated = self.history.record_error(record, message, finished=finished)
-        self._finish(record, updated, None if finished else retry_in)
+        updated = self.history.with_error(record, message, finished=finished, gone=gone)
+        next_in = None if finished else retry_in
+        self._finish(record, updated, next_in, self._save(updated, next_in))
 
-    def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None) -> None:
+    def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None, unsaved: str = "") -> None:
         run_id = previous.run_id
         with self._cond:
             self._busy.discard(run_id)
@@ -306,12 +403,13 @@ class RunMonitor:
             if next_in is None:
                 self._runs.pop(run_id, None)
                 self._ticket.pop(run_id, None)
+                self._leases.pop(run_id, None)
             else:
                 self._runs[run_id] = updated
                 self._push(run_id, time.monotonic() + next_in)
             self._cond.notify_all()
         if updated is not previous:
-            update = RunUpdate(updated, previous)
+            update = RunUpdate(updated, previous, unsaved)
             for listener in self._listeners:
                 try:
                     listener(update)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from robocloud_desktop.core.models import Outcome, outcome_of
+from robocloud_desktop.core.models import Outcome, label_of, outcome_of
 from robocloud_desktop.core.target import Target
 
 
@@ -36,11 +36,21 @@ class RunRecord:
     error_count: int = 0
     ended_at: float | None = None  # when an end (COMPL, or PENDING) was first seen
     finished: bool = False  # polling has stopped for good
-    last_answer: str = ""  # the raw JSON of the last status answer, for the details pane
+    last_answer: str = ""  # the JSON of the last status answer (as parsed, secret masked), for the details pane
+    gone: bool = False  # Control Room answered 404 for a run it had started: it no longer knows it
 
     @property
     def outcome(self) -> Outcome:
+        if self.gone:
+            return Outcome.GONE
         return outcome_of(self.state, self.result) if self.state else Outcome.QUEUED
+
+    @property
+    def label(self) -> str:
+        """The outcome in words, as the board and the command line show it."""
+        if self.gone:
+            return "No longer known to Control Room"
+        return label_of(self.state, self.result) if self.state else "Queued"
 
     @property
     def is_ended(self) -> bool:
@@ -54,3 +64,11 @@ class HistoryError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class HistoryUnavailable(HistoryError):
+    """The history cannot be read or written now (locked, read-only, full, not permitted, newer): the
+    file is left as it is and can be tried again later."""

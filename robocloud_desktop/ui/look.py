@@ -29,7 +29,7 @@ def icon(name: str) -> QIcon:
 OUTCOME_ICONS = {
     Outcome.QUEUED: "queued", Outcome.RUNNING: "running", Outcome.SUCCEEDED: "succeeded",
     Outcome.FAILED: "failed", Outcome.NEEDS_ATTENTION: "attention", Outcome.COMPLETED_UNKNOWN: "unknown",
-    Outcome.UNKNOWN: "unknown",
+    Outcome.UNKNOWN: "unknown", Outcome.GONE: "unknown",
 }
 
 # (light theme, dark theme): readable text colours on the window background of each.
@@ -41,6 +41,7 @@ _OUTCOME_COLOURS = {
     Outcome.NEEDS_ATTENTION: ("#a85a00", "#ffb74d"),
     Outcome.COMPLETED_UNKNOWN: ("#6f3fa5", "#c9a2f2"),
     Outcome.UNKNOWN: ("#6f3fa5", "#c9a2f2"),
+    Outcome.GONE: ("#6f3fa5", "#c9a2f2"),
 }
 
 

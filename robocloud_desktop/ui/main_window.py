@@ -60,7 +60,7 @@ if TYPE_CHECKING:
 STATE_FILTERS: list[tuple[str, Any]] = [
     ("All runs", None),
     ("In flight", "in_flight"),
-    ("Problems", {Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN}),
+    ("Problems", {Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN, Outcome.GONE}),
     ("Succeeded", {Outcome.SUCCEEDED}),
 ]
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
-from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.ui.look import icon
 
 if TYPE_CHECKING:
@@ -18,6 +18,7 @@ _TRAY_ICONS = {
     Outcome.SUCCEEDED: QSystemTrayIcon.MessageIcon.Information,
     Outcome.FAILED: QSystemTrayIcon.MessageIcon.Critical,
     Outcome.NEEDS_ATTENTION: QSystemTrayIcon.MessageIcon.Warning,
+    Outcome.GONE: QSystemTrayIcon.MessageIcon.Warning,
 }
 
 
@@ -89,10 +90,12 @@ class Notifier(QObject):
             details.append(f"error code {record.error_code}")
         if outcome is Outcome.NEEDS_ATTENTION:
             details.append("work items need attention in Control Room")
-        self._show(f"{who}: {label_of(record.state, record.result)}", " · ".join(details), outcome, [record])
+        elif outcome is Outcome.GONE:
+            details.append("look for it in Control Room")
+        self._show(f"{who}: {record.label}", " · ".join(details), outcome, [record])
 
     def _tell_many(self, records: list[RunRecord]) -> None:
-        labels = Counter(label_of(record.state, record.result) for record in records)
+        labels = Counter(record.label for record in records)
         names = list(dict.fromkeys(record.profile_name or record.process_id for record in records))
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         message = " · ".join(f"{count} {label}" for label, count in labels.most_common()) + f"\n{shown}"
@@ -108,5 +111,5 @@ class Notifier(QObject):
 
 
 # The outcome whose icon a summary of several runs gets: the one most in need of a look.
-_SEVERITY = [Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN, Outcome.SUCCEEDED,
-             Outcome.RUNNING, Outcome.QUEUED]
+_SEVERITY = [Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.GONE, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN,
+             Outcome.SUCCEEDED, Outcome.RUNNING, Outcome.QUEUED]

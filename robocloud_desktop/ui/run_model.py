@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from robocloud_desktop.core.models import Outcome, label_of
+from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.ui import look
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def state_label(record: RunRecord) -> str:
     """The human label of the run's state; a run with no status yet is queued."""
-    return label_of(record.state, record.result) if record.state else "Queued"
+    return record.label
 
 
 def raw_codes(record: RunRecord) -> str:

@@ -167,7 +167,7 @@ def test_a_history_from_the_first_schema_is_brought_up_to_date_and_can_remove_ru
     assert history.get("run-1") is None
     history.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
 
 
 def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
@@ -193,16 +193,23 @@ def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
     assert window.triggered_since(own.triggered_at + 3600) == []
 
 
-def test_schema_is_versioned_and_a_newer_one_is_refused(tmp_path):
+def test_schema_is_versioned_and_a_newer_one_is_read_but_not_changed(tmp_path):
     path = tmp_path / "h.sqlite3"
-    RunHistory(path).close()
+    old = RunHistory(path)
+    old.record_trigger(triggered(1), TARGET, {})
+    old.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    before = path.read_bytes()
+    history = RunHistory(path)
+    assert [r.run_id for r in history.recent()] == ["run-1"]  # its runs are still shown
+    assert not history.writable and "newer version" in history.problems[0]
     with pytest.raises(HistoryError, match="newer version"):
-        RunHistory(path)
-    assert path.exists()
+        history.record_trigger(triggered(2), TARGET, {})
+    history.close()
+    assert path.read_bytes() == before
 
 
 def test_a_file_that_is_not_a_database_is_kept_aside(tmp_path):
@@ -267,4 +274,4 @@ def test_a_run_that_started_is_reported_even_when_the_history_cannot_save_it(tmp
     history.close()  # a real sqlite3 error on write; root ignores file permissions, so no chmod here
     record, warning = history.remember_trigger(triggered(1), TARGET, {"a": 1}, profile_name="Invoices")
     assert record.run_id == "run-1" and record.profile_name == "Invoices"
-    assert "The run started but could not be saved" in warning
+    assert warning.startswith("The run started, but it is not in the run history:")
