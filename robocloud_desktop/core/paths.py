@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,3 +41,38 @@ def app_paths(override: str | os.PathLike[str] | None = None) -> AppPaths:
         Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
         Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
     )
+
+
+def private_dir(path: Path) -> Path:
+    """`path` as a folder only its owner can open (0700): made so if missing, tightened if it lets
+    others in. Only `path` itself: parents made on the way keep the usual mode, and a parent that
+    exists (the user's ~/.config, or the folder given with --config-dir) is never changed. OSError
+    when the folder cannot be made or tightened (a read-only or full file system)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix":
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+    return path
+
+
+def private_file(path: Path) -> Path:
+    """`path` as a file only its owner can read (0600): made empty if missing, tightened if it lets
+    others read it. For files another library writes (Qt's settings), which keeps the mode of a file
+    that exists. Anything but a regular file is left alone. OSError when it cannot be made."""
+    # O_NONBLOCK: a FIFO in its place must not hang the app on open.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK, 0o600)
+    try:
+        tighten_fd(fd)
+    finally:
+        os.close(fd)
+    return path
+
+
+def tighten_fd(fd: int) -> None:
+    """Take group and other permissions off the open regular file `fd`."""
+    if os.name != "posix":
+        return
+    info = os.fstat(fd)
+    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) & 0o077:
+        os.fchmod(fd, stat.S_IMODE(info.st_mode) & 0o700)
