@@ -13,8 +13,10 @@ from typing import TextIO
 
 from robocloud_desktop import __version__
 from robocloud_desktop.cli.common import (
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     Context,
+    Interrupted,
     UsageError,
     add_config_dir,
     exit_code_for,
@@ -33,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="robocloud-desktop",
         description="Trigger Robocorp Control Room processes and follow their runs.",
         epilog="Exit codes: 0 success; 1 the run failed; 2 bad usage or input; "
-        "3 secret rejected or not found; 4 network or server error, or outcome unknown; 5 timed out.",
+        "3 secret rejected or not found; 4 network or server error, or outcome unknown; 5 timed out; "
+        "130 interrupted (Ctrl+C).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--demo", action="store_true",
@@ -65,6 +68,10 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
         return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)
     except ProcessApiError as error:
         return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status)
+    except Interrupted as interruption:
+        return _fail(ctx, interruption.message, interruption.code, "Interrupted", None)
+    except KeyboardInterrupt:
+        return _fail(ctx, "Interrupted.", EXIT_INTERRUPTED, "Interrupted", None)
 
 
 def _history_error() -> type[Exception]:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
@@ -23,14 +28,69 @@ from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 
 if TYPE_CHECKING:
+    from robocloud_desktop.core.api import ProcessApiClient
     from robocloud_desktop.core.history import RunHistory
 
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_REJECTED, EXIT_NETWORK, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130  # what shells report for a command ended by Ctrl+C
 SECRET_ENV = "ROBOCLOUD_PROCESS_SECRET"
 
 
 class UsageError(Exception):
     """Bad usage or bad input: exit 2 with this message."""
+
+
+class Interrupted(Exception):
+    """Ctrl+C: exit with `code`, saying what became of what the command was doing."""
+
+    def __init__(self, message: str, code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
+class Interruption:
+    """Ctrl+C, noted rather than raised: `pressed` says whether it came; events given to `wake` are set
+    when it does, so a wait ends at once."""
+
+    def __init__(self) -> None:
+        self.pressed = False
+        self._wakes: list[threading.Event] = []
+
+    def wake(self, event: threading.Event) -> None:
+        self._wakes.append(event)
+        if self.pressed:
+            event.set()
+
+    def __call__(self, _number: int, _frame: object) -> None:
+        self.pressed = True
+        for event in self._wakes:
+            event.set()
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[Interruption]:
+    """While the block runs, Ctrl+C is noted instead of stopping it (a run that started must reach the
+    history and the screen, and a wait must end by saying what became of the run)."""
+    interruption = Interruption()
+    if threading.current_thread() is not threading.main_thread():
+        yield interruption
+        return
+    previous = signal.signal(signal.SIGINT, interruption)
+    try:
+        yield interruption
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
 
 
 def exit_code_for(error: ProcessApiError) -> int:
@@ -74,6 +134,13 @@ class Context:
             self.warn(problem)
         return history
 
+    def client(self) -> ProcessApiClient:
+        """The HTTP client, with the --request-timeout the command was given."""
+        from robocloud_desktop.core.api import ProcessApiClient  # the HTTP stack loads only when needed
+
+        timeout = getattr(self.args, "request_timeout", None)
+        return ProcessApiClient(request_timeout=timeout) if timeout is not None else ProcessApiClient()
+
     @property
     def as_json(self) -> bool:
         return bool(getattr(self.args, "json", False))
@@ -101,6 +168,13 @@ class Context:
                 "(never pass it as an argument: arguments show up in process lists and shell history)."
             )
         return secret
+
+
+def add_request_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--request-timeout", type=positive_seconds, metavar="S",
+        help="give up on one request to Control Room after S seconds in all (default 60; raise it on a slow VPN)",
+    )
 
 
 def add_config_dir(parser: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:

@@ -6,7 +6,16 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from robocloud_desktop.cli.common import EXIT_OK, EXIT_RUN_FAILED, EXIT_TIMEOUT, Context
+from robocloud_desktop.cli.common import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_RUN_FAILED,
+    EXIT_TIMEOUT,
+    EXIT_USAGE,
+    Context,
+    Interruption,
+)
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.records import RunRecord
 
@@ -38,18 +47,36 @@ def record_json(record: RunRecord) -> dict[str, object]:
 
 
 def exit_code_of(record: RunRecord) -> int:
-    return EXIT_OK if record.outcome is Outcome.SUCCEEDED else EXIT_RUN_FAILED
+    if record.outcome is Outcome.SUCCEEDED:
+        return EXIT_OK
+    return EXIT_REJECTED if record.outcome is Outcome.GONE else EXIT_RUN_FAILED
+
+
+class _Warnings:
+    """Says each different warning once: a history that cannot be written would say so every poll."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self._said: set[str] = set()
+
+    def __call__(self, text: str) -> None:
+        if text and text not in self._said:
+            self._said.add(text)
+            self._ctx.warn(text)
 
 
 def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secret: str,
-                 timeout: float | None) -> int:
+                 timeout: float | None, interruption: Interruption) -> int:
     from robocloud_desktop.core.monitor import RunMonitor
 
     done = threading.Event()
     latest = [record]
+    warn = _Warnings(ctx)
 
     def on_update(update: RunUpdate) -> None:
         latest[0] = update.record
+        if update.unsaved:
+            warn(f"Run {update.record.run_id} is followed, but its state is not saved: {update.unsaved}")
         if update.changed and not ctx.as_json:
             ctx.print(describe(update.record))
             ctx.out.flush()
@@ -59,13 +86,18 @@ def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secr
     monitor = RunMonitor(client, ctx.history, lambda _: secret, workers=1, on_update=on_update)
     monitor.start(resume=False)
     monitor.track(record)
+    interruption.wake(done)
     try:
-        ended = done.wait(timeout)
+        ended = done.wait(timeout) and not interruption.pressed
     finally:
         monitor.stop()
     final = latest[0]
     if ctx.as_json:
         ctx.print_json(record_json(final))
+    if interruption.pressed and not ended:
+        ctx.warn(f"Stopped waiting; run {final.run_id} is still {final.outcome.value}. "
+                 "`robocloud-desktop watch` follows it to its end.")
+        return EXIT_INTERRUPTED
     if not ended:
         ctx.warn(f"Timed out after {timeout:g} s; run {final.run_id} is still {final.outcome.value}. "
                  f"Check it later with `robocloud-desktop status ... {final.run_id}` or `watch`.")
@@ -76,6 +108,8 @@ def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secr
 def watch(ctx: Context) -> int:
     """Follow every unfinished run in the history until each has ended."""
     history = ctx.history
+    if not history.readable:
+        return EXIT_USAGE  # why was said as the history opened
     waiting = {r.run_id for r in history.unfinished() if not r.is_ended}
     if not waiting:
         ctx.print("No runs to follow: every run in the history has ended.")
@@ -84,29 +118,39 @@ def watch(ctx: Context) -> int:
     ctx.out.flush()
     lock = threading.Lock()
     done = threading.Event()
+    gone: list[str] = []
+    warn = _Warnings(ctx)
 
     def on_update(update: RunUpdate) -> None:
         record = update.record
         with lock:
+            if update.unsaved:
+                warn(f"Runs are followed, but their states are not saved: {update.unsaved}")
             if update.changed:
                 ctx.print(describe(record))
                 ctx.out.flush()
             if record.is_ended or record.finished:
                 waiting.discard(record.run_id)
+                if record.gone:
+                    gone.append(record.run_id)
             if not waiting:
                 done.set()
 
-    from robocloud_desktop.core.api import ProcessApiClient
     from robocloud_desktop.core.monitor import RunMonitor
     from robocloud_desktop.core.run_secrets import run_secret_lookup
 
-    with ProcessApiClient() as client:
+    with ctx.client() as client:
         monitor = RunMonitor(client, history, run_secret_lookup(ctx.profiles, ctx.secrets), on_update=on_update)
         monitor.start(resume=True)
         try:
             done.wait()
         except KeyboardInterrupt:
             ctx.warn("Stopped; the runs are still in the history and `watch` will pick them up again.")
+            return EXIT_INTERRUPTED
         finally:
             monitor.stop()
+    if gone:
+        ctx.warn(f"{len(gone)} run(s) could not be followed to their end: Control Room no longer knows "
+                 f"{', '.join(gone)}. Look for them in Control Room.")
+        return EXIT_REJECTED
     return EXIT_OK

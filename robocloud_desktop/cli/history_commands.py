@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from robocloud_desktop.cli.common import EXIT_OK, Context, add_config_dir
+from robocloud_desktop.cli.common import EXIT_OK, EXIT_USAGE, Context, add_config_dir, add_request_timeout
 from robocloud_desktop.cli.following import record_json, watch
 from robocloud_desktop.core.records import RunRecord
 
@@ -15,14 +15,22 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     runs.add_argument("--profile", metavar="NAME", help="only runs of this profile")
     runs.add_argument("--state", metavar="S",
                       help="only runs in this state: a raw code (COMPL, IP, ...) or a word (failed, running, ...)")
-    runs.add_argument("--limit", type=int, default=20, metavar="N", help="at most N runs (default 20; 0 = all)")
+    runs.add_argument("--limit", type=_count, default=20, metavar="N", help="at most N runs (default 20; 0 = all)")
     runs.add_argument("--json", action="store_true", help="print machine-readable JSON")
     add_config_dir(runs)
     runs.set_defaults(handler=runs_command)
 
     watcher = commands.add_parser("watch", help="follow every unfinished run until all have ended")
+    add_request_timeout(watcher)
     add_config_dir(watcher)
     watcher.set_defaults(handler=watch)
+
+
+def _count(text: str) -> int:
+    """argparse type: a whole number, 0 or more."""
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of runs (0 for all)")
+    return int(text)
 
 
 def _state_matches(record: RunRecord, wanted: str) -> bool:
@@ -35,6 +43,8 @@ def runs_command(ctx: Context) -> int:
     args = ctx.args
     profile_id = ctx.profiles.get(args.profile).id if args.profile else None
     where = (lambda r: _state_matches(r, args.state)) if args.state else None
+    if not ctx.history.readable:
+        return EXIT_USAGE  # why was said as the history opened
     rows = ctx.history.recent(limit=args.limit, profile_id=profile_id, where=where)
     if ctx.as_json:
         ctx.print_json([record_json(r) for r in rows])

@@ -100,11 +100,19 @@ _LOCKED = {5, 6}  # SQLITE_BUSY, SQLITE_LOCKED
 _READ_ONLY = 8  # SQLITE_READONLY
 _FULL = 13  # SQLITE_FULL
 _CANT_OPEN = 14  # SQLITE_CANTOPEN: also what SQLite says when it cannot make its side files
+_IO_ERROR = 10  # SQLITE_IOERR: among others, what it says when its shared-memory file cannot grow
 
 
 def _primary_code(error: BaseException) -> int | None:
     code = getattr(error, "sqlite_errorcode", None)
     return code & 0xFF if isinstance(code, int) else None
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        return os.statvfs(path.parent).f_bavail == 0
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
 
 
 def _is_read_only(error: BaseException) -> bool:
@@ -142,7 +150,8 @@ def explain(error: BaseException, path: Path) -> HistoryError:
             f"The run history {path} is locked by another program. Close the program that holds it (a database "
             "browser, say) and try again; the file is left as it is."
         )
-    if primary == _FULL or (isinstance(error, OSError) and error.errno == 28):
+    if primary == _FULL or (isinstance(error, OSError) and error.errno == 28) or (
+            primary in (_IO_ERROR, _CANT_OPEN) and _disk_full(path)):
         return HistoryUnavailable(
             f"The disk holding the run history {path} is full. Free some space; until then new runs and their "
             "states are not saved in it."
@@ -173,7 +182,7 @@ class RunHistory:
     whether runs can be saved, `readable` whether the history could be read at all. `retry()` tries
     again to open what could not be opened, or written."""
 
-    def __init__(self, path: Path, *, keep_payloads: bool = True, busy_timeout: float = 10.0) -> None:
+    def __init__(self, path: Path, *, keep_payloads: bool = True, busy_timeout: float = 5.0) -> None:
         self.path = path
         self.keep_payloads = keep_payloads
         self.busy_timeout = busy_timeout

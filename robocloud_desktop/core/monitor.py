@@ -367,7 +367,9 @@ class RunMonitor:
             with self._cond:
                 count = self._not_found[record.run_id] = self._not_found.get(record.run_id, 0) + 1
             gone = count >= NOT_FOUND_LIMIT
-            self._failed(record, error.message, plan.unknown_interval, finished=gone, gone=gone)
+            # Asked again soon, not at the slow pace of unknown states: a 404 that passes (a proxy's
+            # hiccup) is over in seconds, and a user waiting on the run should hear it is gone.
+            self._failed(record, error.message, plan.backoff(count), finished=gone, gone=gone)
             return
         # Rate limits and server or network trouble concern the whole host: every run there waits.
         with self._cond:
