@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.atomic import keep_aside
+from robocloud_desktop.core.paths import private_dir, private_file
 from robocloud_desktop.core.records import HistoryError, HistoryUnavailable, RunRecord
 from robocloud_desktop.core.target import Target
 
@@ -129,15 +130,13 @@ def payload_hash(payload: str) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-def _private_file(path: Path) -> None:
+def _private_files(path: Path) -> None:
     """Make the file (and SQLite's side files) readable by the user only, creating it if need be:
     SQLite creates its files with the process's umask, and a history says what was run."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        with contextlib.suppress(FileNotFoundError):
-            if name.stat().st_mode & 0o077:
-                os.chmod(name, 0o600)
+    private_file(path)
+    for side in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if side.exists():
+            private_file(side)
 
 
 def explain(error: BaseException, path: Path) -> HistoryError:
@@ -214,8 +213,8 @@ class RunHistory:
 
     def _open(self) -> None:
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            _private_file(self.path)
+            private_dir(self.path.parent)
+            _private_files(self.path)
             db = self._connect_writable()
         except _NotOurs as reason:
             self._start_afresh(str(reason))
@@ -303,7 +302,7 @@ class RunHistory:
             "started."
         )
         try:
-            _private_file(self.path)
+            _private_files(self.path)
             db = self._connect_writable()
         except (sqlite3.Error, OSError, HistoryError) as error:
             self.problems.append(explain(error, self.path).message)
