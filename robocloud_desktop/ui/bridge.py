@@ -20,6 +20,7 @@ class MonitorBridge(QObject):
     runsUpdated = Signal(list)  # list[RunRecord], newest state of each run that changed
     runEnded = Signal(object)  # RunRecord: the run has just ended (succeeded, failed, needs attention...)
     networkProblem = Signal(str)  # the last error a poll met, in the core's words
+    notSaved = Signal(str)  # why the run history could not keep an update (said once per reason)
     _wake = Signal()
 
     def __init__(self, parent: QObject | None = None, *, flush_ms: int = 100) -> None:
@@ -28,6 +29,8 @@ class MonitorBridge(QObject):
         self._pending: dict[str, RunRecord] = {}
         self._ended: list[RunRecord] = []
         self._problem: str | None = None
+        self._unsaved: str | None = None
+        self._last_unsaved = ""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
@@ -38,12 +41,16 @@ class MonitorBridge(QObject):
         """Called on monitor threads: only collects, never touches Qt objects but a queued signal."""
         record = update.record
         with self._lock:
-            first = not self._pending and not self._ended and self._problem is None
+            first = not self._pending and not self._ended and self._problem is None and self._unsaved is None
             self._pending[record.run_id] = record
             if record.is_ended and not update.previous.is_ended:
                 self._ended.append(record)
             if record.last_error and record.last_error != update.previous.last_error:
                 self._problem = record.last_error
+            if update.unsaved != self._last_unsaved:
+                self._last_unsaved = update.unsaved
+                if update.unsaved:
+                    self._unsaved = update.unsaved
         if first:
             self._wake.emit()
 
@@ -53,9 +60,12 @@ class MonitorBridge(QObject):
             records, self._pending = list(self._pending.values()), {}
             ended, self._ended = self._ended, []
             problem, self._problem = self._problem, None
+            unsaved, self._unsaved = self._unsaved, None
         if records:
             self.runsUpdated.emit(records)
         for record in ended:
             self.runEnded.emit(record)
         if problem:
             self.networkProblem.emit(problem)
+        if unsaved:
+            self.notSaved.emit(unsaved)

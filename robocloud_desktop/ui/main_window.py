@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
 
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.history_recovery import HistoryRecovery
     from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
 
 STATE_FILTERS: list[tuple[str, Any]] = [
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self._triggering = False
         self._shown_profile: Profile | None = None
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
+        self.history_recovery: HistoryRecovery | None = None  # made once the history has been opened
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -270,6 +272,7 @@ class MainWindow(QMainWindow):
         self.notifier.runsOpened.connect(self._open_runs)
         self.notifier.windowWanted.connect(self.bring_up)
         self.bridge.networkProblem.connect(self._network_problem)
+        self.bridge.notSaved.connect(self._runs_not_saved)
         self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
         # board, after removing many, moves the current row without saying so).
@@ -315,26 +318,51 @@ class MainWindow(QMainWindow):
         def start_monitor() -> None:
             monitor = services.monitor  # loads the HTTP stack: after the board is filled
             monitor.add_listener(self.bridge.on_update)  # the bridge only queues: safe from any thread
-            monitor.start(resume=True)
+            monitor.start(resume=False)
+            monitor.resume()  # a history that cannot be read says so; runs triggered now are followed anyway
 
-        def loaded(records: list[RunRecord]) -> None:
-            # The history was opened by the loading job: any file it had to set aside is known now.
-            if services.history.problems:
-                self.banner.show_message("\n".join(problems + services.history.problems), "warning")
-            self._history_loaded(records)
+        def go_on() -> None:
             self.background.release()
             self.background.run(start_monitor, None, lambda e: self.banner.show_message(str(e), "error"))
             self.background.run(lambda: services.secrets.check_available(""), None, self._keyring_problem)
             self._follow_runs_from_elsewhere(read_at)
+            self._watch_history()
+
+        def loaded(records: list[RunRecord]) -> None:
+            # The history was opened by the loading job: any file it had to set aside, or could not
+            # use, is known now.
+            if services.history.problems:
+                self.banner.show_message("\n".join(problems + services.history.problems), "warning")
+            self._history_loaded(records)
+            go_on()
 
         def failed(error: Exception) -> None:
-            self.background.release()
             self.run_table.history_loaded()
             self.banner.show_message("\n".join([*problems, str(error)]), "error")
+            go_on()
 
         read_at = time.time()
         self.background.run(lambda: services.history.recent(limit=0), loaded, failed, now=True)
         self.started.emit()
+
+    def _watch_history(self) -> None:
+        """Try the run history again now and then while it cannot be written."""
+        from robocloud_desktop.ui.history_recovery import HistoryRecovery
+
+        if self.history_recovery is None:
+            self.history_recovery = HistoryRecovery(self.services, self.background, self)
+            self.history_recovery.recovered.connect(self._history_recovered)
+        self.history_recovery.watch()
+
+    def _history_recovered(self, records: list[RunRecord]) -> None:
+        self._history_loaded(records)
+        self.background.run(lambda: self.services.monitor.resume())
+        self.banner.show_message(f"The run history {self.services.paths.history_db} can be used again: runs are "
+                                 "saved in it from now on.", "info")
+
+    def _runs_not_saved(self, message: str) -> None:
+        self.banner.show_message(f"Runs are followed, but their states are not saved. {message}", "warning")
+        self._watch_history()
 
     def _follow_runs_from_elsewhere(self, history_read_at: float) -> None:
         from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
@@ -350,10 +378,17 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _history_loaded(self, records: list[RunRecord]) -> None:
-        # A run triggered while the history was loading is already on the board: keep it.
-        started_meanwhile = self.run_model.records()
+        # Runs already on the board (triggered while the history loaded, or followed while it could
+        # not be written) stay, in whichever copy was checked last.
+        in_file = {record.run_id: record for record in records}
+
+        def newer(record: RunRecord) -> bool:
+            saved = in_file.get(record.run_id)
+            return saved is None or (record.last_checked or 0) > (saved.last_checked or 0)
+
+        fresher = [record for record in self.run_model.records() if newer(record)]
         self.run_model.set_records(records)
-        self.run_model.upsert(started_meanwhile)
+        self.run_model.upsert(fresher)
         self.run_table.history_loaded()
         self._update_status()
 
@@ -361,6 +396,8 @@ class MainWindow(QMainWindow):
         """After the window has closed: let background jobs finish, then stop polling and close files."""
         if self.runs_elsewhere is not None:
             self.runs_elsewhere.stop()
+        if self.history_recovery is not None:
+            self.history_recovery.stop()
         self.background.wait_idle(5000)
         self.payloads.save_now()
         self.services.close()
@@ -454,6 +491,7 @@ class MainWindow(QMainWindow):
         self._say(f"Run started: {record.run_id}", Outcome.SUCCEEDED)
         if warning:
             self.banner.show_message(warning, "warning")
+            self._watch_history()
         if record.profile_id:
             self.profile_list.refresh_profile(record.profile_id)  # its recent payloads
         self._update_trigger_button()

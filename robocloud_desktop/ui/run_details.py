@@ -333,8 +333,12 @@ class RunDetails(QWidget):
         self._fields["profile"].setToolTip(f"Profile id: {record.profile_id}" if record.profile_id
                                            else "Started without a profile")
 
-        self._error.setVisible(bool(record.last_error))
-        self._error.setText(f"Last check failed: {record.last_error}" if record.last_error else "")
+        self._error.setVisible(bool(record.last_error) or record.gone)
+        if record.gone:
+            self._error.setText("Control Room no longer knows this run, so it is no longer followed: it, or its "
+                                f"process, may have been deleted. Look for it in Control Room. {record.last_error}")
+        else:
+            self._error.setText(f"Last check failed: {record.last_error}" if record.last_error else "")
 
         self._answer.show_text(_pretty_json(record.last_answer) if record.last_answer else "")
         if record.payload is None:

@@ -544,8 +544,8 @@ def test_a_payload_typed_just_before_closing_is_saved(qtbot, profiles, open_wind
     assert ProfileStore(paths.profiles_file).get("Invoices").payload == '{"last": 2}'
 
 
-def test_a_history_from_a_newer_version_is_a_banner_and_no_run_is_started(qtbot, profiles, open_window, paths,
-                                                                          emulator):
+def test_a_history_from_a_newer_version_is_read_and_a_run_started_anyway_is_shown_and_followed(
+        qtbot, profiles, open_window, paths, emulator):
     RunHistory(paths.history_db).close()
     with sqlite3.connect(paths.history_db) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -554,16 +554,20 @@ def test_a_history_from_a_newer_version_is_a_banner_and_no_run_is_started(qtbot,
     select(window, "Invoices")
     qtbot.waitUntil(window.trigger_button.isEnabled)
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: "newer version" in window.trigger_message.text(), timeout=10000)
-    assert emulator.count("POST") == 0  # a run the app could not follow is not started
-    assert window.run_model.rowCount() == 0
+    qtbot.waitUntil(lambda: window.run_model.rowCount() == 1, timeout=10000)
+    assert emulator.count("POST") == 1
+    assert "not in the run history" in window.banner.text() and "newer version" in window.banner.text()
+    [run_id] = run_ids(window.run_model)
+    assert window.trigger_message.text() == f"Run started: {run_id}"
+    # Followed to its end all the same, in memory.
+    qtbot.waitUntil(lambda: window.run_model.record_for(run_id).outcome is Outcome.SUCCEEDED, timeout=10000)
 
 
 def test_an_unreadable_history_is_kept_aside_and_named_in_a_banner(qtbot, profiles, open_window, paths):
     paths.history_db.parent.mkdir(parents=True, exist_ok=True)
     paths.history_db.write_bytes(b"not a database, " * 100)
     window = open_window()
-    qtbot.waitUntil(lambda: "could not be opened" in window.banner.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "could not be read" in window.banner.text(), timeout=5000)
     assert "kept as" in window.banner.text()
     kept = [p for p in paths.history_db.parent.iterdir() if p.name != paths.history_db.name
             and p.name.startswith(paths.history_db.name)]

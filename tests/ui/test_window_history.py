@@ -1,0 +1,110 @@
+"""The window when the run history cannot be written, and when Control Room forgets a run: real widgets,
+real HTTP to the emulator, real SQLite files held by real locks."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from robocloud_desktop.core.api_results import TriggeredRun
+from robocloud_desktop.core.history import RunHistory
+from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.monitor import PollPlan
+from robocloud_desktop.core.paths import AppPaths, app_paths
+from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.ui.app import create_window
+from robocloud_desktop.ui.main_window import MainWindow
+from tests.ui.test_run_details import shown_texts
+from tests.ui.test_run_model import run_ids
+
+PLAN = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1, error_backoff=0.1)
+
+
+@pytest.fixture
+def paths(app_home: Path) -> AppPaths:
+    return app_paths(app_home)
+
+
+@pytest.fixture
+def profile(paths, emulator, process, secret_service) -> Profile:
+    store = ProfileStore(paths.profiles_file, SecretStore())
+    return store.add(Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id,
+                             payload='{"invoice": 1}'), secret=process.secret)
+
+
+@pytest.fixture
+def open_window(qtbot, paths) -> Iterator[Callable[[], MainWindow]]:
+    windows: list[MainWindow] = []
+
+    def make() -> MainWindow:
+        window = create_window(paths, SecretStore(), plan=PLAN)
+        qtbot.addWidget(window)
+        window.show()
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        window.shutdown()
+
+
+def trigger(qtbot, window: MainWindow, profile: Profile) -> None:
+    assert window.profile_list.select_profile(profile.id)
+    qtbot.waitUntil(window.trigger_button.isEnabled, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_a_locked_history_is_left_alone_runs_go_on_and_the_board_fills_once_it_is_free(
+        qtbot, profile, open_window, paths, emulator, process):
+    earlier = RunHistory(paths.history_db)
+    run = TriggeredRun("earlier-run-0001", "wi", process.process_id, process.workspace_id)
+    earlier.record_trigger(run, profile.target(), {}, profile_id=profile.id, profile_name=profile.name)
+    earlier.close()
+    other = sqlite3.connect(paths.history_db, isolation_level=None)  # a database browser, say
+    other.execute("PRAGMA journal_mode=DELETE")
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        window = open_window()
+        qtbot.waitUntil(lambda: "locked by another program" in window.banner.text(), timeout=15000)
+        assert window.run_model.rowCount() == 0
+        trigger(qtbot, window, profile)
+        qtbot.waitUntil(lambda: window.run_model.rowCount() == 1, timeout=15000)
+        assert "not in the run history" in window.banner.text()
+        [started] = run_ids(window.run_model)
+        qtbot.waitUntil(lambda: window.run_model.record_for(started).outcome is Outcome.SUCCEEDED, timeout=10000)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert not [p for p in paths.history_db.parent.iterdir() if ".unreadable-" in p.name]
+    window.history_recovery.try_now()  # what its timer does every half minute
+    qtbot.waitUntil(lambda: "can be used again" in window.banner.text(), timeout=15000)
+    assert set(run_ids(window.run_model)) == {started, "earlier-run-0001"}
+    # The run started meanwhile is saved as it is next looked at; the earlier one is followed again.
+    history = RunHistory(paths.history_db)
+    qtbot.waitUntil(lambda: history.get("earlier-run-0001") is not None
+                    and history.get("earlier-run-0001").last_checked is not None, timeout=15000)
+    history.close()
+
+
+def test_a_run_control_room_no_longer_knows_is_shown_as_such(qtbot, profile, open_window, paths, process):
+    history = RunHistory(paths.history_db)
+    run = TriggeredRun("deleted-run-0001", "wi", process.process_id, process.workspace_id)
+    history.record_trigger(run, profile.target(), {}, profile_id=profile.id, profile_name=profile.name)
+    history.close()
+    window = open_window()
+    qtbot.waitUntil(lambda: (record := window.run_model.record_for("deleted-run-0001")) is not None
+                    and record.outcome is Outcome.GONE, timeout=15000)
+    window.run_table.selectRow(0)
+    shown = shown_texts(window.run_details)
+    assert "No longer known to Control Room" in shown and "no longer followed" in shown
+    assert window.in_flight_label.text() == "No runs in flight"
+    window.state_filter.setCurrentIndex(2)  # Problems
+    assert window.run_proxy.rowCount() == 1
