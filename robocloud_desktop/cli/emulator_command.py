@@ -3,17 +3,36 @@
 from __future__ import annotations
 
 import argparse
+import math
 import threading
 
-from robocloud_desktop.cli.common import EXIT_OK, SECRET_ENV, Context
+from robocloud_desktop.cli.common import EXIT_OK, SECRET_ENV, Context, UsageError
+
+
+def _port(text: str) -> int:
+    """argparse type: a TCP port, or 0 for a free one."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (a number from 1 to 65535, or 0 for a free one)")
+    return int(text)
+
+
+def _seconds(text: str) -> float:
+    """argparse type: a finite number of seconds, 0 or more, at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= 86400):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds from 0 to 86400")
+    return value
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emulator = commands.add_parser("emulator", help="run the local Process API emulator")
-    emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
-    emulator.add_argument("--run-duration", type=float, default=5.0, metavar="S",
+    emulator.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
+    emulator.add_argument("--run-duration", type=_seconds, default=5.0, metavar="S",
                           help="seconds an emulated run takes (default 5)")
-    emulator.add_argument("--latency", type=float, default=0.0, metavar="S",
+    emulator.add_argument("--latency", type=_seconds, default=0.0, metavar="S",
                           help="seconds added before every answer, like a real network round trip (default 0)")
     emulator.set_defaults(handler=run)
 
@@ -23,7 +42,11 @@ def run(ctx: Context) -> int:
 
     emulator = Emulator(port=ctx.args.port, run_duration=ctx.args.run_duration)
     emulator.latency = getattr(ctx.args, "latency", 0.0)
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as error:
+        raise UsageError(f"The emulator cannot listen on 127.0.0.1 port {ctx.args.port}: "
+                         f"{error.strerror or error}. Pick another --port, or leave it out for a free one.") from None
     process = emulator.default_process
     where = (f"--base-url {emulator.base_url} --workspace {process.workspace_id} "
              f"--process {process.process_id}")
