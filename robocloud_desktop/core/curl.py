@@ -2,6 +2,10 @@
 
 Users paste from a POSIX shell, Windows cmd or PowerShell, so the text is split by each shell's
 rules in turn and the first reading that makes sense wins. Error messages never carry the secret.
+
+A paste can be anything (a whole log file, a binary's text), so reading one takes time linear in its
+length and stops at MAX_COMMAND_LENGTH before any splitting; messages quote at most a few dozen
+characters of it.
 """
 
 from __future__ import annotations
@@ -12,17 +16,24 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from robocloud_desktop.core.errors import InvalidPayload, InvalidTarget
-from robocloud_desktop.core.payload import parse_payload
+from robocloud_desktop.core.payload import check_size, parse_payload
 from robocloud_desktop.core.redact import SECRET_HEADER, SECRET_PLACEHOLDER, redact
 from robocloud_desktop.core.shell_words import ShellSyntaxError, splitters
-from robocloud_desktop.core.target import Target, check_base_url
+from robocloud_desktop.core.target import Target, check_base_url, check_id
+
+# The command Control Room shows is a few hundred characters; its payload can be at most 100 KB, and
+# quoting it for a shell (\" for every quote, ^\^" in cmd) can make it two or three times longer.
+MAX_COMMAND_LENGTH = 256 * 1024
+# Control Room's runs URLs are under 200 characters; servers refuse URLs far shorter than this.
+MAX_URL_LENGTH = 2048
+# What a message quotes from the paste is shortened in the middle past these lengths: the window
+# wraps a message only between words and after a '/', so a longer run of other characters would be
+# cut off at its edge, and a long URL would fill it.
+_MAX_SHOWN_WORD = 200
+_MAX_SHOWN_RUN = 60
 
 _EXPECTED_URL = (
     "https://api.eu1.robocloud.eu/workspace-v1/workspaces/<workspace id>/processes/<process id>/runs"
-)
-_RUNS_PATH = re.compile(
-    r"(?P<prefix>.*?)/workspace-v1/workspaces/(?P<ws>[^/]+)/processes/(?P<pid>[^/]+)/runs"
-    r"(?:/(?P<run>[^/]+))?/?"
 )
 _PLACEHOLDER = re.compile(
     r"<[^<>]*>|\$\{[^}]*\}|\$\(.*\)|\$(?:env:)?[A-Za-z_]\w*|%[A-Za-z_]\w*%|\{\{[^{}]*\}\}|\{[A-Za-z_]\w*\}",
@@ -93,8 +104,17 @@ class CurlParseError(ValueError):
         return f"CurlParseError({self.message!r})"
 
 
-def parse_curl(text: str) -> CurlImport:
-    """Read a pasted curl trigger command, or raise CurlParseError saying what is missing or wrong."""
+def parse_curl(text: str, *, max_length: int | None = MAX_COMMAND_LENGTH) -> CurlImport:
+    """Read a pasted curl trigger command, or raise CurlParseError saying what is missing or wrong.
+
+    Text longer than `max_length` characters is refused before it is read (None reads any length:
+    the scale benchmark uses it to time the reading itself).
+    """
+    if max_length is not None and len(text) > max_length:
+        raise CurlParseError(
+            f"The pasted text is {len(text):,} characters long, more than a curl command can be "
+            f"(at most {max_length:,}). Paste only the command Control Room shows for the process."
+        )
     text = _PROMPT.sub("", text.replace("\r\n", "\n").replace("\r", "\n"), count=1)
     # A copy that stops right after a line-continuation character still means the command ends there.
     text += "\n"
@@ -109,7 +129,7 @@ def parse_curl(text: str) -> CurlImport:
         except CurlParseError as exc:
             first_error = first_error or exc
     assert first_error is not None
-    raise first_error
+    raise CurlParseError(_readable(first_error.message))
 
 
 def render_curl(base_url: str, workspace_id: str, process_id: str, payload: str = "{}", *,
@@ -154,8 +174,26 @@ def _escape_double(text: str) -> str:
 # --- reading the command -------------------------------------------------------------------------
 
 
+_LONG_WORD = re.compile(rf"\S{{{_MAX_SHOWN_WORD + 1},}}")
+_LONG_RUN = re.compile(rf"[^\s/]{{{_MAX_SHOWN_RUN + 1},}}")
+
+
+def _readable(message: str) -> str:
+    message = _LONG_WORD.sub(lambda m: _elide(m[0], _MAX_SHOWN_WORD), message)
+    return _LONG_RUN.sub(lambda m: _elide(m[0], _MAX_SHOWN_RUN), message)
+
+
+def _elide(text: str, length: int) -> str:
+    head = length * 2 // 3
+    return f"{text[:head]}…{text[-(length - head - 1):]}"
+
+
+def _program_name(token: str) -> str:
+    return token[max(token.rfind("/"), token.rfind("\\")) + 1:].lower()
+
+
 def _parse_tokens(tokens: list[str]) -> CurlImport:
-    if tokens and re.split(r"[\\/]", tokens[0])[-1].lower() in ("curl", "curl.exe"):
+    if tokens and _program_name(tokens[0]) in ("curl", "curl.exe"):
         tokens = tokens[1:]
     elif tokens and not tokens[0].startswith("-") and "://" not in tokens[0]:
         raise CurlParseError(
@@ -283,48 +321,86 @@ class _Command:
         payload = self.data[0] if self.data else ""
         try:
             parse_payload(payload)
+            # After parse_payload, which refuses lone surrogates: the text encodes.
+            check_size(len(payload.encode("utf-8")))
         except InvalidPayload as exc:
             raise CurlParseError(exc.message) from None
         return payload
 
 
+_OPTION_NAME = re.compile(r"--?[A-Za-z0-9#][A-Za-z0-9.-]{0,38}")
+
+
 def _unknown_option(name: str) -> CurlParseError:
-    return CurlParseError(
-        f"The curl option {name} cannot be imported. Remove it from the command and paste again."
-    )
+    # Named only when it looks like an option: a secret pasted without its header could stand here.
+    shown = f"The curl option {name}" if _OPTION_NAME.fullmatch(name) else "An option of the command"
+    return CurlParseError(f"{shown} cannot be imported. Remove it from the command and paste again.")
 
 
 def _split_url(url: str, secrets: list[str]) -> tuple[str, str, str, str]:
     """Base URL, workspace id, process id and query string of a runs URL."""
+    if len(url) > MAX_URL_LENGTH:
+        raise CurlParseError(
+            f"The URL is {len(url):,} characters long, longer than a Process API runs URL can be. "
+            f"Expected one like {_EXPECTED_URL}."
+        )
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise CurlParseError(
             f"The URL must start with https://. Expected a Process API runs URL like {_EXPECTED_URL}."
         )
     netloc = parts.netloc.rpartition("@")[2]
-    shown = redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")), *secrets)
-    match = _RUNS_PATH.fullmatch(parts.path)
-    if not match:
+    found = _runs_path(parts.path)
+    if found is None:
+        shown = redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")), *secrets)
         raise CurlParseError(
             f"The URL {shown} is not a Process API runs URL. Expected one like {_EXPECTED_URL}."
         )
-    if match["run"]:
+    prefix, raw_ids, run = found
+    if run is not None:
         raise CurlParseError(
             "This command reads the status of one run (GET .../runs/<run id>). "
             "Paste the trigger (POST) command from the process's API page in Control Room instead."
         )
-    workspace_id, process_id = unquote(match["ws"]).strip(), unquote(match["pid"]).strip()
-    for what, value in (("workspace id", workspace_id), ("process id", process_id)):
+    ids = []
+    for what, raw in zip(("workspace id", "process id"), raw_ids, strict=True):
+        try:
+            value = check_id(unquote(raw, errors="strict"), what)
+        except UnicodeDecodeError:
+            raise CurlParseError(f"The {what} in the URL has percent-encoded bytes that are not UTF-8 text. "
+                                 "Copy the command from Control Room again.") from None
+        except InvalidTarget as exc:
+            raise CurlParseError(redact(exc.message, *secrets)) from None
         if _PLACEHOLDER.fullmatch(value):
             raise CurlParseError(
                 f"The URL still has a placeholder instead of the {what}. "
                 "Copy the command from the process's API page in Control Room, which fills in the real ids."
             )
+        ids.append(value)
     try:
-        base_url = check_base_url(urlunsplit((parts.scheme, parts.netloc, match["prefix"], "", "")))
+        base_url = check_base_url(urlunsplit((parts.scheme, parts.netloc, prefix, "", "")))
     except InvalidTarget as exc:
         raise CurlParseError(redact(exc.message, *secrets)) from None
-    return base_url, workspace_id, process_id, parts.query
+    return base_url, ids[0], ids[1], parts.query
+
+
+# A runs URL's path after its prefix; None stands for an id (a non-empty segment).
+_RUNS_SEGMENTS = ("workspace-v1", "workspaces", None, "processes", None, "runs", None)
+
+
+def _runs_path(path: str) -> tuple[str, tuple[str, str], str | None] | None:
+    """(prefix, (workspace, process), run id or None) of PREFIX/workspace-v1/workspaces/WS/processes/PID
+    /runs[/RUN][/], or None. Read from the end, by segments: a pattern with a lazy prefix before the
+    fixed part would try it again at every '/workspace-v1/workspaces/' of a hostile path."""
+    segments = path.removesuffix("/").split("/")
+    # The shortest prefix wins, as a leftmost match would: the form with a run id first.
+    for tail in (7, 6):
+        fixed = segments[-tail:]
+        if len(segments) > tail and all(
+            got == want if want else got for got, want in zip(fixed, _RUNS_SEGMENTS[:tail], strict=True)
+        ):
+            return "/".join(segments[:-tail]), (fixed[2], fixed[4]), fixed[6] if tail == 7 else None
+    return None
 
 
 def _pick_secret(header_secrets: list[str], query_secrets: list[str]) -> str:

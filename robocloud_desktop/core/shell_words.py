@@ -2,6 +2,11 @@
 
 Users paste curl commands copied from any of these; each shell quotes and continues lines its
 own way, so the caller tries the readings in turn.
+
+Every splitter runs in time linear in the length of the text, whatever it holds: each step takes
+a whole run of one kind (plain characters, blanks, a quoted string, escaped pairs) with a pattern
+that cannot backtrack (possessive quantifiers, and no pattern starts inside a run it would rescan).
+A paste is arbitrary text, so a pattern that backtracks is a way to hang the window.
 """
 
 from __future__ import annotations
@@ -9,8 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-_BLANKS = " \t\n\u00a0"
-_LINE_END = re.compile(r"[ \t]*\n")
+_BLANK = r" \t\n\u00a0"
+# A curl command has a few dozen arguments at most. Past this many, splitting stops: thousands of
+# options are not a command anyone copied, and each argument costs time in every shell's reading.
+MAX_ARGUMENTS = 1000
 
 
 class ShellSyntaxError(ValueError):
@@ -39,6 +46,9 @@ class _Tokens:
 
     def end(self) -> None:
         if self.current is not None:
+            if len(self.tokens) == MAX_ARGUMENTS:
+                raise ShellSyntaxError(f"The command has more than {MAX_ARGUMENTS:,} arguments; a curl command "
+                                       "has a few dozen at most. Paste only the command Control Room shows.")
             self.tokens.append("".join(self.current))
             self.current = None
 
@@ -47,177 +57,220 @@ class _Tokens:
         return self.tokens
 
 
-_ANSI_C_CODE = re.compile(r"x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}")
+# A word is plain characters and quoted strings that need no unescaping (no backslash in POSIX double
+# quotes; no backtick or doubled quote in PowerShell's), taken in one step: its argument is its text
+# without the quotes. Matched from the start of such a word, this finds exactly its quoted strings.
+_QUOTED_PARTS = re.compile(r"""'([^']*+)'|"([^"]*+)\"""")
+
+
+def _unquote_word(word: str) -> str:
+    single, double = "'" in word, '"' in word
+    if single and double:
+        return _QUOTED_PARTS.sub(r"\1\2", word)
+    # With one kind of quote only, every one of them opens or closes a quoted string.
+    return word.replace("'", "") if single else word.replace('"', "") if double else word
+
+
+# --- POSIX shells ---------------------------------------------------------------------------------
+
+_POSIX = re.compile(
+    rf"""(?P<continuation>\\[ \t]*+\n)
+    |(?P<blank>[{_BLANK}]++)
+    |(?P<word>(?:[^{_BLANK}\\'"$]++|\$(?!')|'[^']*+'|"[^"\\]*+")++)
+    |(?P<escaped>(?:\\(?![ \t]*+\n).)++)
+    |\$'(?P<ansi_c>(?:[^'\\]++|\\.)*+)'
+    |"(?P<double>(?:[^"\\]++|\\.)*+)\"""",
+    re.DOTALL | re.VERBOSE,
+)
+# Inside double quotes a backslash escapes only these; before a newline it joins the lines.
+_DOUBLE_ESCAPE = re.compile(r'\\(?:([\\"$`])|\n)')
+_ANSI_C_ESCAPE = re.compile(r"\\(?:([xuU])([0-9a-fA-F]+)|([ntrabfve\\'\"?]))")
+_ANSI_C_DIGITS = {"x": 2, "u": 4, "U": 8}
 _ANSI_C = {"n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
            "\\": "\\", "'": "'", '"': '"', "?": "?"}
 
 
 def _split_posix(text: str) -> list[str]:
-    out, i = _Tokens(), 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and (end := _LINE_END.match(text, i + 1)):
+    out, i, end = _Tokens(), 0, len(text)
+    while i < end:
+        match = _POSIX.match(text, i)
+        if match is None:
+            # What no alternative takes: an opening quote that never closes, or a backslash at the end.
+            if text[i] == "\\":
+                out.add("")
+                i += 1
+                continue
+            raise _unbalanced('"' if text[i] == '"' else "'")
+        kind = match.lastgroup
+        value = match[kind]  # type: ignore[index]
+        if kind in ("continuation", "blank"):
             out.end()
-            i = end.end()
-        elif ch in _BLANKS:
-            out.end()
-            i += 1
-        elif ch == "'":
-            close = text.find("'", i + 1)
-            if close < 0:
-                raise _unbalanced("'")
-            out.add(text[i + 1:close])
-            i = close + 1
-        elif ch == "$" and text.startswith("'", i + 1):
-            i = _read_ansi_c(text, i + 2, out)
-        elif ch == '"':
-            chars, i = [], i + 1
-            while i < len(text) and text[i] != '"':
-                if text[i] == "\\" and text[i + 1:i + 2] in ('"', "\\", "$", "`", "\n"):
-                    chars.append(text[i + 1].replace("\n", ""))
-                    i += 2
-                else:
-                    chars.append(text[i])
-                    i += 1
-            if i >= len(text):
-                raise _unbalanced('"')
-            out.add("".join(chars))
-            i += 1
-        elif ch == "\\":
-            out.add(text[i + 1:i + 2])
-            i += 2
+        elif kind == "word":
+            out.add(_unquote_word(value))
+        elif kind == "escaped":
+            out.add(value[1::2])  # backslash-character pairs: the characters
+        elif kind == "double":
+            out.add(_DOUBLE_ESCAPE.sub(r"\1", value))
         else:
-            out.add(ch)
-            i += 1
+            out.add(_ANSI_C_ESCAPE.sub(_ansi_c_char, value))
+        i = match.end()
     return out.finish()
 
 
-def _read_ansi_c(text: str, i: int, out: _Tokens) -> int:
-    """Bash's $'...' quoting, which browsers' "Copy as cURL" uses for bodies with quotes or newlines."""
-    chars: list[str] = []
-    while i < len(text):
-        ch = text[i]
-        if ch == "'":
-            out.add("".join(chars))
-            return i + 1
-        if ch == "\\" and (code := _ANSI_C_CODE.match(text, i + 1)):
-            chars.append(chr(int(code[0][1:], 16)))
-            i = code.end()
-        elif ch == "\\" and text[i + 1:i + 2] in _ANSI_C:
-            chars.append(_ANSI_C[text[i + 1]])
-            i += 2
-        else:
-            chars.append(ch)
-            i += 1
-    raise _unbalanced("'")
+def _ansi_c_char(match: re.Match[str]) -> str:
+    """Bash's $'...' escapes, which browsers' "Copy as cURL" uses for bodies with quotes or newlines."""
+    if match[3]:
+        return _ANSI_C[match[3]]
+    kind, digits = match[1], match[2]
+    used = digits[:_ANSI_C_DIGITS[kind]]
+    code = int(used, 16)
+    if code > 0x10FFFF:
+        raise ShellSyntaxError(f"The command has the escape \\{kind}{used}, past the last Unicode character "
+                               "(10FFFF). Fix it in the $'...' text and paste again.")
+    return chr(code) + digits[len(used):]
+
+
+# --- Windows cmd and the C runtime -----------------------------------------------------------------
+
+# cmd.exe first removes its ^ escapes outside its own quotes; curl.exe then splits what is left by
+# the C runtime's rules. An escaped quote (^") does not open or close cmd's quoting.
+_CMD = re.compile(
+    r"""(?P<kept>(?:[^"^]++|"[^"]*+"?)++)
+    |(?P<continuation>\^[ \t]*+\n)
+    |(?P<escaped>(?:\^(?![ \t]*+\n).)++)
+    |(?P<lone>\^)""",
+    re.DOTALL | re.VERBOSE,
+)
+
+
+def _cmd_unescape(match: re.Match[str]) -> str:
+    kind = match.lastgroup
+    if kind == "kept":
+        return match[0]
+    if kind == "continuation":
+        return " "
+    if kind == "escaped":
+        return match[0][1::2]
+    return ""  # a ^ at the very end escapes nothing
 
 
 def _split_cmd(text: str) -> list[str]:
-    # cmd.exe first removes its ^ escapes outside its own quotes; curl.exe then splits what is left
-    # by the C runtime's rules.
-    chars, quoted, i = [], False, 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "^" and not quoted:
-            end = _LINE_END.match(text, i + 1)
-            chars.append(" " if end else text[i + 1:i + 2])
-            i = end.end() if end else i + 2
-            continue
-        if ch == '"':
-            quoted = not quoted
-        chars.append(ch)
-        i += 1
-    return _split_c_runtime("".join(chars))
+    return _split_c_runtime(_CMD.sub(_cmd_unescape, text))
+
+
+# Outside quotes a word of plain characters, backslashes that precede no quote and quoted strings
+# with neither backslashes nor quotes inside is taken at once: without its quotes, it is the argument.
+_C_OUTSIDE = re.compile(
+    rf"""(?P<word>(?:[^\\"{_BLANK}]++|\\++(?!")|"[^\\"]*+"(?!"))++)
+    |(?P<backslashes>\\++)
+    |(?P<blank>[{_BLANK}]++)
+    |(?P<quotes>"++)""",
+    re.VERBOSE,
+)
+_C_INSIDE = re.compile(r'(?P<plain>(?:[^\\"]++|\\++(?!"))++)|(?P<backslashes>\\++)|(?P<quotes>"++)')
 
 
 def _split_c_runtime(text: str) -> list[str]:
-    out, quoted, i = _Tokens(), False, 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            run_end = i
-            while run_end < len(text) and text[run_end] == "\\":
-                run_end += 1
-            count = run_end - i
-            if text.startswith('"', run_end):
+    out, quoted, i, end = _Tokens(), False, 0, len(text)
+    while i < end:
+        match = (_C_INSIDE if quoted else _C_OUTSIDE).match(text, i)
+        assert match is not None  # the alternatives cover every character
+        kind = match.lastgroup
+        i = match.end()
+        if kind == "backslashes":
+            count = len(match[0])
+            if text.startswith('"', i):
                 # 2n backslashes before a quote give n and the quote delimits; 2n+1 give n and a quote.
                 out.add("\\" * (count // 2) + ('"' if count % 2 else ""))
-                i = run_end + (count % 2)
+                i += count % 2
             else:
-                out.add("\\" * count)
-                i = run_end
-        elif ch == '"':
-            if quoted and text.startswith('"', i + 1):
-                out.add('"')
-                i += 2
-            else:
-                quoted = not quoted
-                out.add("")
-                i += 1
-        elif ch in _BLANKS and not quoted:
+                out.add(match[0])
+        elif kind == "blank":
             out.end()
-            i += 1
+        elif kind == "word":
+            out.add(match[0].replace('"', ""))
+        elif kind == "plain":
+            out.add(match[0])
         else:
-            out.add(ch)
-            i += 1
+            # A run of quotes: outside, the first opens; inside, each pair stands for one quote and an
+            # odd one left over closes.
+            count = len(match[0])
+            if not quoted:
+                quoted, count = True, count - 1
+            out.add('"' * (count // 2))
+            if count % 2:
+                quoted = False
     if quoted:
         raise _unbalanced('"')
     return out.finish()
 
 
-_PS_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f", "v": "\v",
-               "e": "\x1b"}
+# --- PowerShell ------------------------------------------------------------------------------------
+
+_POWERSHELL = re.compile(
+    rf"""(?P<continuation>`[ \t]*+\n)
+    |(?P<blank>[{_BLANK}]++)
+    |(?P<word>(?:[^{_BLANK}`'"]++|'[^']*+'(?!')|"[^"`]*+"(?!"))++)
+    |(?P<escaped>(?:`(?![ \t]*+\n).)++)
+    |'(?P<single>(?:[^']++|'')*+)'
+    |"(?P<double>(?:[^"`]++|""|`.)*+)\"""",
+    re.DOTALL | re.VERBOSE,
+)
+_PS_ESCAPES = str.maketrans({"n": "\n", "t": "\t", "r": "\r", "0": "\0", "a": "\a", "b": "\b", "f": "\f",
+                             "v": "\v", "e": "\x1b"})
+_PS_DOUBLE = re.compile(r'`(.)|""', re.DOTALL)
+
+
+def _ps_double_char(match: re.Match[str]) -> str:
+    return match[1].translate(_PS_ESCAPES) if match[1] is not None else '"'
 
 
 def _split_powershell(text: str) -> list[str]:
-    out, i = _Tokens(), 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "`" and (end := _LINE_END.match(text, i + 1)):
+    out, i, end = _Tokens(), 0, len(text)
+    while i < end:
+        match = _POWERSHELL.match(text, i)
+        if match is None:
+            if text[i] == "`":  # a backtick at the very end escapes nothing
+                out.add("")
+                i += 1
+                continue
+            raise _unbalanced(text[i])
+        kind = match.lastgroup
+        value = match[kind]  # type: ignore[index]
+        if kind in ("continuation", "blank"):
             out.end()
-            i = end.end()
-        elif ch == "`":
-            out.add(_PS_ESCAPES.get(text[i + 1:i + 2], text[i + 1:i + 2]))
-            i += 2
-        elif ch in _BLANKS:
-            out.end()
-            i += 1
-        elif ch in "'\"":
-            # Inside either kind of quotes, the quote written twice stands for itself.
-            chars, i = [], i + 1
-            while True:
-                if i >= len(text):
-                    raise _unbalanced(ch)
-                if text[i] == ch and text.startswith(ch, i + 1):
-                    chars.append(ch)
-                    i += 2
-                elif text[i] == ch:
-                    i += 1
-                    break
-                elif ch == '"' and text[i] == "`" and i + 1 < len(text):
-                    chars.append(_PS_ESCAPES.get(text[i + 1], text[i + 1]))
-                    i += 2
-                else:
-                    chars.append(text[i])
-                    i += 1
-            out.add("".join(chars))
+        elif kind == "word":
+            out.add(_unquote_word(value))
+        elif kind == "escaped":
+            out.add(value[1::2].translate(_PS_ESCAPES))
+        elif kind == "single":
+            out.add(value.replace("''", "'"))  # inside quotes, the quote written twice stands for itself
         else:
-            out.add(ch)
-            i += 1
+            out.add(_PS_DOUBLE.sub(_ps_double_char, value))
+        i = match.end()
     return out.finish()
+
+
+# Only at the start of a run of backslashes: started inside one, the pattern would rescan the rest of
+# the run from every position, which is quadratic in the run's length.
+_ESCAPED_QUOTE = re.compile(r'(?<!\\)(\\++)"')
 
 
 def _split_windows_powershell(text: str) -> list[str]:
     # Windows PowerShell 5.1 hands quotes to curl.exe unescaped, so people write '{\"a\":1}' there;
     # what they mean is {"a":1}.
-    return [re.sub(r'(\\+)"', lambda m: "\\" * (len(m[1]) // 2) + '"', token)
+    return [_ESCAPED_QUOTE.sub(lambda m: "\\" * (len(m[1]) // 2) + '"', token)
             for token in _split_powershell(text)]
+
+
+_POWERSHELL_CONTINUATION = re.compile(r"`[ \t]*+\n")
+_CMD_CONTINUATION = re.compile(r"\^[ \t]*+\n")
 
 
 def splitters(text: str) -> list[Callable[[str], list[str]]]:
     """The shells to try, the one the text most looks like first."""
-    if re.search(r"`[ \t]*\n", text):
+    if _POWERSHELL_CONTINUATION.search(text):
         return [_split_powershell, _split_windows_powershell, _split_posix, _split_cmd]
-    if re.search(r"\^[ \t]*\n", text) or '^"' in text:
+    if _CMD_CONTINUATION.search(text) or '^"' in text:
         return [_split_cmd, _split_posix, _split_powershell, _split_windows_powershell]
     return [_split_posix, _split_cmd, _split_powershell, _split_windows_powershell]

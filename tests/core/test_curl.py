@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import traceback
 
 import pytest
 
 from robocloud_desktop.core.curl import (
+    MAX_COMMAND_LENGTH,
     SECRET_PLACEHOLDER,
     CurlImport,
     CurlParseError,
@@ -335,3 +338,231 @@ def test_rendered_commands_mean_the_same_to_a_real_shell(in_query: bool, secret:
     else:
         assert args[args.index("--header") + 1] == H
         assert args[-1] == URL
+
+
+# --- hostile pastes: each answered correctly, in time linear in the paste -------------------------
+# Sizes are far past a real command, where a quadratic step would take minutes: a regression shows as
+# a very slow test (speed itself is measured by benchmarks/curl_import_scale.py).
+
+N = 200_000
+LONG_URL = "The URL is {:,} characters long, longer than a Process API runs URL can be."
+PS_LINES = f"curl.exe -X POST `\n  -H \"{H}\" `\n"
+
+
+def big_payload(pairs: int) -> str:
+    """A JSON object of about 22 * pairs characters, with quotes, backslashes and non-ASCII text."""
+    return json.dumps({f"key{i}": f'va"l\\ue ü {i}' for i in range(pairs)}, ensure_ascii=False)
+
+
+def posix_double_quoted(text: str) -> str:
+    return '"' + "".join("\\" + ch if ch in '\\"$`' else ch for ch in text) + '"'
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        pytest.param(
+            f"curl -X POST -H '{H}' \\" + " " * N + f"\n  {URL}", expected(""), id="spaces-after-backslash-continuation"
+        ),
+        pytest.param(
+            f'curl -X POST -H "{H}" ^' + " " * N + f"\n  {URL}", expected(""), id="spaces-after-caret-continuation"
+        ),
+        pytest.param(PS_LINES + "  " + " " * N + f"`\n  {URL}", expected(""), id="spaces-before-backtick-continuation"),
+        pytest.param(f"curl -X POST -H '{H}' {URL} \\" + " " * N, expected(""), id="spaces-after-trailing-backslash"),
+        pytest.param("PS C:\\" + "x" * N + f"> curl -X POST -H '{H}' {URL}", expected(""), id="long-prompt-prefix"),
+        pytest.param(" \n" * (N // 2) + f"$ curl -X POST -H '{H}' {URL}", expected(""), id="blank-lines-before-prompt"),
+        pytest.param(
+            f"curl -X POST -H '{H}' -H 'X-Junk: " + "\x01\x7f\x1b" * (N // 3) + f"' {URL}",
+            expected(""),
+            id="control-characters-in-another-header",
+        ),
+        pytest.param(f"curl -X POST -H '{H}' -" + "s" * N + f" {URL}", expected(""), id="one-group-of-many-flags"),
+        pytest.param(
+            # Windows PowerShell's reading halves each run of backslashes before a quote.
+            PS_LINES + "  -d '{\\\"a\\\":\\\"" + "\\" * N + "\\\"}' `\n  " + URL,
+            expected('{"a":"' + "\\" * (N // 2) + '"}'),
+            id="backslashes-before-a-quote-powershell-5",
+        ),
+    ],
+)
+def test_hostile_but_usable_pastes_are_read(text: str, want: CurlImport) -> None:
+    assert parse_curl(text) == want
+
+
+def test_a_large_payload_reads_back_exactly_from_every_shell() -> None:
+    payload = big_payload(3000)  # about 80 KB: under Control Room's limit, full of characters to escape
+    assert 60_000 < len(payload.encode()) < 100 * 1024
+    shells = {
+        "posix-single": f"curl -X POST -H '{H}' --data {render_single(payload)} {URL}",
+        "posix-double": f"curl -X POST -H '{H}' --data {posix_double_quoted(payload)} {URL}",
+        "bash-ansi-c": f"curl -X POST -H '{H}' --data $'"
+        + payload.replace("\\", "\\\\").replace("'", "\\'").replace("ü", "\\u00fc") + f"' {URL}",
+        "cmd-doubled": f'curl.exe -X POST -H "{H}" -d "' + payload.replace('"', '""') + f'" {URL}',
+        "cmd-browser": f'curl ^"{URL}^" ^\n  -H ^"{H}^" ^\n  --data-raw ^"'
+        + c_runtime_escaped(payload).replace('"', '^"') + '^"',
+        "powershell": PS_LINES + "  -d '" + payload.replace("'", "''") + f"' `\n  {URL}",
+        "powershell-5": f"curl.exe -X POST -H \"{H}\" -d '" + c_runtime_escaped(payload) + f"' {URL}",
+    }
+    for shell, text in shells.items():
+        assert parse_curl(text) == expected(payload), shell
+
+
+def c_runtime_escaped(text: str) -> str:
+    """Quotes escaped for the C runtime: the backslashes before each doubled, then one more."""
+    return re.sub(r'(\\*)"', lambda m: m[1] * 2 + '\\"', text)
+
+
+def render_single(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        pytest.param("curl " + "\\" * N, LONG_URL.format(N // 2), id="backslashes"),
+        pytest.param("curl " + '"' * N, "The command has no URL.", id="double-quotes"),
+        pytest.param("curl " + '"' * (N + 1), 'The command has an unbalanced " quote', id="double-quotes-odd"),
+        pytest.param("curl " + "'" * (N + 1), "The command has an unbalanced ' quote", id="single-quotes-odd"),
+        pytest.param("curl ^\n " + "^" * N, LONG_URL.format(N // 2), id="carets"),
+        pytest.param(f'curl ^"{URL}^" -H ^"{H}^" --data-raw ^"' + '^\\^"' * (N // 4), 'unbalanced " quote',
+                     id="caret-quotes"),
+        pytest.param("curl.exe `\n " + "`" * N, LONG_URL.format(N // 2), id="backticks"),
+        pytest.param("curl \\" + " " * N + "x", "more than one URL", id="spaces-after-backslash"),
+        # The last backslash and space, before the end of the paste, continue the line.
+        pytest.param("curl " + "\\ " * (N // 2), LONG_URL.format(N // 2 - 1), id="escaped-spaces"),
+        pytest.param("curl " + "\\ \t\n" * (N // 4), "The command has no URL.", id="continuations"),
+        pytest.param(
+            f"curl -H '{H}' {BASE}" + "/workspace-v1/workspaces" * (N // 24), LONG_URL.format(len(BASE) + N // 24 * 24),
+            id="workspace-segments",
+        ),
+        pytest.param(f"curl -H '{H}' -d '{{\"a\":\"" + "x" * N + f"\"}}' {URL}",
+                     f"The payload is {N + 8:,} bytes (195.3 KB); Control Room accepts at most 102,400 bytes",
+                     id="huge-data"),
+        pytest.param(f"curl -H '{H}' " + "-s " * (N // 3) + URL, "The command has more than 1,000 arguments",
+                     id="thousands-of-flags"),
+        pytest.param(f"curl -H '{H}' " + "-H 'a: b' " * (N // 10) + URL, "more than 1,000 arguments",
+                     id="thousands-of-headers"),
+        pytest.param(f"curl -H '{H}' -" + "s" * N + f"Z {URL}", "The curl option -Z cannot be imported",
+                     id="unknown-flag-after-many"),
+        pytest.param(f"curl -H '{H}' --" + "x" * N + f" {URL}", "An option of the command cannot be imported",
+                     id="long-unknown-option"),
+        pytest.param(f"curl -H '{H}' -d \"" + "x" * N + f" {URL}", 'unbalanced " quote', id="unbalanced-quote"),
+        pytest.param("curl $'" + "\\x41" * (N // 4), "unbalanced ' quote", id="ansi-c-unbalanced"),
+        pytest.param("curl " + "\0\x01" * (N // 2), LONG_URL.format(N), id="nul-and-control-characters"),
+        pytest.param("\0" * N, "The pasted text is not a curl command.", id="only-nul"),
+        pytest.param("2024-05-01 INFO Started the run.\n" * (N // 33), "more than 1,000 arguments", id="a-log-file"),
+        pytest.param(f"curl -H '{H}' -d '" + "[" * N + f"' {URL}", "nested more than 64 levels deep", id="deep-json"),
+        pytest.param(f"curl -H '{H}' -d '{{\"a\":" + "1" * N + f"}}' {URL}", f"a number with {N:,} digits",
+                     id="long-number"),
+    ],
+)
+def test_hostile_pastes_get_their_sentence(text: str, message: str | None) -> None:
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(text)
+    if message is not None:
+        assert message in caught.value.message
+    # A sentence or two: what the message quotes from the paste is shortened.
+    assert len(caught.value.message) < 500
+    assert_secret_absent(caught.value, SECRET)
+
+
+def test_a_paste_past_the_cap_is_refused_before_it_is_read() -> None:
+    # A whole command with a payload far over Control Room's limit: read, it would be refused for
+    # the payload's size; it is refused for its own length first.
+    text = f"curl -X POST -H '{H}' -d '{{\"a\":\"" + "x" * MAX_COMMAND_LENGTH + f"\"}}' {URL}"
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(text)
+    assert caught.value.message == (
+        f"The pasted text is {len(text):,} characters long, more than a curl command can be (at most 262,144). "
+        "Paste only the command Control Room shows for the process."
+    )
+    padded = f"curl -X POST -H '{H}' {URL}"
+    padded += " " * (MAX_COMMAND_LENGTH - len(padded))
+    assert parse_curl(padded) == expected("")
+
+
+def test_a_url_past_its_length_is_refused_and_long_urls_are_shortened_in_messages() -> None:
+    segments = "/workspace-v1/workspaces" * 80  # ~1,900 characters: under the URL's limit
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(f"curl -H '{H}' {BASE}{segments}")
+    assert caught.value.message.startswith(f"The URL {BASE}/workspace-v1/workspaces/workspace-v1/")
+    assert "…" in caught.value.message and len(caught.value.message) < 400
+    # With a runs URL's tail, the shortest prefix before it is the base URL.
+    got = parse_curl(f"curl -H '{H}' {BASE}{segments}/workspace-v1/workspaces/{WS}/processes/{PID}/runs")
+    assert got == expected("", base=BASE + segments)
+    nested = f"{BASE}/workspace-v1/workspaces/a/processes/b/runs/workspace-v1/workspaces/{WS}/processes/{PID}/runs"
+    assert parse_curl(f"curl -H '{H}' {nested}") == expected(
+        "", base=f"{BASE}/workspace-v1/workspaces/a/processes/b/runs")
+    with pytest.raises(CurlParseError, match="reads the status of one run"):
+        parse_curl(f"curl -H '{H}' {BASE}/workspace-v1/workspaces/runs/processes/x/runs/y/")
+
+
+def test_an_ansi_c_escape_past_unicode_is_a_sentence() -> None:
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(f"curl -X POST -H '{H}' -d $'{{\"a\":\"\\UFFFFFFFF\"}}' {URL}")
+    assert caught.value.message == (
+        "The command has the escape \\UFFFFFFFF, past the last Unicode character (10FFFF). "
+        "Fix it in the $'...' text and paste again."
+    )
+    assert parse_curl(f"curl -X POST -H '{H}' -d $'{{\"a\":\"\\U0001F600\\x41\"}}' {URL}").payload == (
+        '{"a":"\U0001F600A"}'
+    )
+
+
+# --- ids and payloads from a paste are what the user meant --------------------------------------
+
+
+def url_with(workspace: str, process: str = PID) -> str:
+    return f"{BASE}/workspace-v1/workspaces/{workspace}/processes/{process}/runs"
+
+
+@pytest.mark.parametrize(
+    ("workspace", "process", "message"),
+    [
+        ("..", PID, "The workspace id '..' is not an id. Copy the real one from Control Room."),
+        ("%2e%2e", PID, "The workspace id '..' is not an id. Copy the real one from Control Room."),
+        ("%2E", PID, "The workspace id '.' is not an id. Copy the real one from Control Room."),
+        (WS, ".", "The process id '.' is not an id. Copy the real one from Control Room."),
+        (WS, "%2e%2E", "The process id '..' is not an id. Copy the real one from Control Room."),
+        ("%20", PID, "The workspace id is empty. Copy it from Control Room."),
+        (WS, "%20%09", "The process id is empty. Copy it from Control Room."),
+        ("ws%00", PID, "The workspace id contains control or invisible characters. Copy it from Control Room again."),
+        (WS, "p%E2%80%8Bid", "The process id contains control or invisible characters. Copy it from Control Room again."),
+        (WS, "p\u200bid", "The process id contains control or invisible characters. Copy it from Control Room again."),
+        ("ws\x7f", PID, "The workspace id contains control or invisible characters. Copy it from Control Room again."),
+        ("ws%ff", PID, "The workspace id in the URL has percent-encoded bytes that are not UTF-8 text. "
+                       "Copy the command from Control Room again."),
+    ],
+)
+def test_ids_that_name_no_process_are_refused(workspace: str, process: str, message: str) -> None:
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(f"curl -X POST -H '{H}' '{url_with(workspace, process)}'")
+    assert caught.value.message == message
+
+
+def test_percent_encoded_ids_are_read_as_meant() -> None:
+    got = parse_curl(f"curl -X POST -H '{H}' '{url_with('ws%20one', 'p%2Fslash')}'")
+    assert (got.workspace_id, got.process_id) == ("ws one", "p/slash")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("[" * 100 + "]" * 100, "The payload cannot be sent: it is nested more than 64 levels deep."),
+        ('{"a":' * 65 + "1" + "}" * 65, "The payload cannot be sent: it is nested more than 64 levels deep."),
+        ('{"a":' + "9" * 5000 + "}", "The payload cannot be sent: it contains a number with 5,000 digits"),
+        ('{"a":"\\ud800"}', "The payload cannot be sent: it contains a lone UTF-16 surrogate"),
+        ('{"\\udfff":1}', "The payload cannot be sent: it contains a lone UTF-16 surrogate"),
+        ('{"a":1e999}', "The payload cannot be sent: it contains the number 1e999, too large"),
+        ('{"a":NaN}', "The payload cannot be sent: it contains NaN"),
+    ],
+)
+def test_payload_problems_get_the_payload_sentence(data: str, message: str) -> None:
+    with pytest.raises(CurlParseError) as caught:
+        parse_curl(f"curl -X POST -H '{H}' -d '{data}' {URL}")
+    assert caught.value.message.startswith(message)
+
+
+def test_a_lone_surrogate_from_an_ansi_c_escape_gets_the_payload_sentence() -> None:
+    with pytest.raises(CurlParseError, match="lone UTF-16 surrogate"):
+        parse_curl(f"curl -X POST -H '{H}' -d $'{{\"a\":\"\\ud800\"}}' {URL}")
