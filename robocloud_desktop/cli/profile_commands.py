@@ -7,9 +7,11 @@ import sys
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError, add_config_dir
-from robocloud_desktop.core.profiles import Profile
+from robocloud_desktop.core.profiles import Profile, SecretRemoval
 from robocloud_desktop.core.regions import REGIONS, base_url_for_region
-from robocloud_desktop.core.secrets import SecretState, env_var_for
+from robocloud_desktop.core.secrets import SecretState, SecretStoreError, env_var_for
+
+CLEAN_SECRETS = "robocloud-desktop profile clean-secrets"
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,6 +58,9 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
     remove = action("remove", "remove a profile and its secret", remove_command)
     remove.add_argument("name", metavar="NAME")
+
+    action("clean-secrets", "delete the keyring entries of removed profiles that could not be deleted then",
+           clean_secrets_command)
 
     curl = action("curl", "print the profile as a curl command (secret as $ROBOCLOUD_PROCESS_SECRET)",
                   curl_command)
@@ -117,11 +122,13 @@ def _describe(ctx: Context, profile: Profile) -> dict[str, Any]:
         "workspaceId": profile.workspace_id, "processId": profile.process_id,
         "secretMode": "query" if profile.secret_in_query else "header",
         "secret": state.value, "secretStored": state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT),
+        "secretVariable": env_var_for(profile.name),
         "notes": profile.notes, "payload": profile.payload,
     }
 
 
 def list_command(ctx: Context) -> int:
+    ctx.profiles.check_readable()  # no profiles listed is not what a file that cannot be read holds
     rows = [_describe(ctx, p) for p in ctx.profiles.profiles()]
     if ctx.as_json:
         ctx.print_json(rows)
@@ -147,7 +154,12 @@ def show_command(ctx: Context) -> int:
               ("Notes", "notes"), ("Payload", "payload")]
     for label, key in labels:
         ctx.print(f"{label + ':':<13}{row[key] if row[key] not in (None, '') else '-'}")
-    ctx.print(f"{'Override:':<13}${env_var_for(row['name'])} (read-only, for headless use)")
+    variable = row["secretVariable"]
+    if variable:
+        ctx.print(f"{'Override:':<13}${variable} (read-only, for headless use)")
+    else:
+        ctx.print(f"{'Override:':<13}none: the name has no letter A-Z or digit to name an environment variable "
+                  "after; rename the profile to have one")
     return EXIT_OK
 
 
@@ -165,13 +177,40 @@ def set_secret_command(ctx: Context) -> int:
 
 
 def remove_command(ctx: Context) -> int:
-    profile = ctx.profiles.remove(ctx.args.name)
-    ctx.print(f"Removed profile {profile.name!r} and its secret.")
+    removal = ctx.profiles.remove(ctx.args.name)
+    name = removal.profile.name
+    if removal.secret is SecretRemoval.DELETED:
+        ctx.print(f"Removed profile {name!r} and its secret.")
+    elif removal.secret is SecretRemoval.WAITING:
+        ctx.print(f"Removed profile {name!r}; its keyring entry is not deleted yet.")
+        if removal.no_keyring:
+            ctx.warn("No keyring is available, so the profile's secret (if it had one) could not be deleted. "
+                     f"It will be once a keyring is there: on a later change, or with `{CLEAN_SECRETS}`.")
+        else:
+            ctx.warn(f"The profile is gone, but its keyring entry could not be deleted: {removal.reason} "
+                     f"It will be deleted on a later change with the keyring working, or run `{CLEAN_SECRETS}`.")
+    else:
+        ctx.print(f"Removed profile {name!r} (it had no secret in the keyring).")
+    return EXIT_OK
+
+
+def clean_secrets_command(ctx: Context) -> int:
+    cleaning = ctx.profiles.clean_secrets()
+    if cleaning.deleted:
+        entries = "entry" if cleaning.deleted == 1 else "entries"
+        ctx.print(f"Deleted {cleaning.deleted} keyring {entries} of removed profiles.")
+    if cleaning.waiting:
+        raise SecretStoreError(
+            f"{cleaning.waiting} keyring {'entry' if cleaning.waiting == 1 else 'entries'} of removed profiles "
+            f"could not be deleted: {cleaning.reason}")
+    if not cleaning.deleted:
+        ctx.print("No keyring entries of removed profiles are waiting to be deleted.")
     return EXIT_OK
 
 
 def curl_command(ctx: Context) -> int:
     profile = ctx.profiles.get(ctx.args.name)
+    profile.target()  # a profile whose ids cannot be used says so, naming itself
     secret = ctx.secrets.get(profile.id, profile.name) if ctx.args.reveal_secret else None
     from robocloud_desktop.core.curl import render_curl
 

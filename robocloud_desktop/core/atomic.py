@@ -1,12 +1,20 @@
-"""Files written whole or not at all, and unreadable files kept aside instead of overwritten."""
+"""Files written whole or not at all, read within a bound, and unreadable files kept aside instead
+of overwritten."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
+
+
+class NotReadable(ValueError):
+    """What is at a path is no file to read whole: a folder, a FIFO, a device, or too large. Its
+    text is a clause ("it is a folder, not a file"). Not a passing condition: it stays until
+    someone moves it."""
 
 
 def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -51,3 +59,58 @@ def keep_aside(path: Path, why: str = "unreadable") -> Path:
         target = path.with_name(f"{path.name}.{why}-{stamp}-{counter}")
     os.replace(path, target)
     return target
+
+
+def read_bounded(path: Path, limit: int) -> bytes | None:
+    """The bytes of the regular file at `path`, or None when nothing is there.
+
+    NotReadable when what is there is not a regular file or holds more than `limit` bytes: the
+    size is checked before reading, and never more than `limit` + 1 bytes are read. OSError for
+    conditions that pass or that the user fixes in place (permission denied, an I/O error).
+    """
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None
+    _check_kind(info, limit)
+    # O_NONBLOCK: should a FIFO take the file's place after the check, opening it must not hang.
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return None
+    try:
+        _check_kind(os.fstat(fd), limit)
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # it grew while being read
+        raise NotReadable(f"it is larger than {_size(limit)}, more than a file of this kind can be")
+    return data
+
+
+def _check_kind(info: os.stat_result, limit: int) -> None:
+    mode = info.st_mode
+    if stat.S_ISDIR(mode):
+        raise NotReadable("it is a folder, not a file")
+    if stat.S_ISFIFO(mode):
+        raise NotReadable("it is a named pipe (FIFO), not a file")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        raise NotReadable("it is a device, not a file")
+    if not stat.S_ISREG(mode):
+        raise NotReadable("it is not a regular file")
+    if info.st_size > limit:
+        raise NotReadable(f"it is {_size(info.st_size)}, more than the {_size(limit)} a file of this kind can be")
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:,.1f}".removesuffix(".0") + " MB"
+    return f"{count:,} bytes"

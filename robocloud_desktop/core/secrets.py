@@ -58,10 +58,18 @@ class SecretNotFound(SecretStoreError):
     state = SecretState.MISSING
 
 
-def env_var_for(profile_name: str) -> str:
-    """The read-only environment override for a profile: ROBOCLOUD_PROCESS_SECRET_<NAME>."""
+def env_var_for(profile_name: str) -> str | None:
+    """The read-only environment override for a profile: ROBOCLOUD_PROCESS_SECRET_<NAME>, the name in
+    capitals with every run of other characters made one "_". None for a name without a letter A-Z
+    or a digit (such as 請求書): its variable would be the bare prefix, shared by all such names."""
     suffix = re.sub(r"[^A-Z0-9]+", "_", profile_name.upper()).strip("_")
-    return ENV_PREFIX + (suffix or "<NAME>")
+    return ENV_PREFIX + suffix if suffix else None
+
+
+def or_set_variable(profile_name: str) -> str:
+    """", or set ROBOCLOUD_PROCESS_SECRET_X" to end advice with, or nothing for a name without one."""
+    variable = env_var_for(profile_name)
+    return f", or set {variable}" if variable else ""
 
 
 def redetect_backend() -> None:
@@ -119,7 +127,8 @@ class SecretStore:
                 "macOS Keyring": "the macOS Keychain"}.get(name, name)
 
     def from_environment(self, profile_name: str) -> str | None:
-        value = self._environ.get(env_var_for(profile_name), "").strip()
+        variable = env_var_for(profile_name)
+        value = self._environ.get(variable, "").strip() if variable else ""
         return value or None
 
     def get(self, profile_id: str, profile_name: str) -> str:
@@ -131,8 +140,8 @@ class SecretStore:
         if not secret:
             raise SecretNotFound(
                 f"No secret is stored for profile {profile_name!r}. Store it with "
-                f"`robocloud-desktop profile set-secret {_quote(profile_name)} --secret-stdin`, "
-                f"or set {env_var_for(profile_name)}."
+                f"`robocloud-desktop profile set-secret {_quote(profile_name)} --secret-stdin`"
+                f"{or_set_variable(profile_name)}."
             )
         return str(secret)
 
@@ -190,10 +199,12 @@ class SecretStore:
                     raise NoKeyringError()
                 return operation(backend)
         except NoKeyringError:
+            # Without a name (the window's check at start), the pattern of every profile's variable.
+            variable = env_var_for(profile_name) if profile_name.strip() else ENV_PREFIX + "<NAME>"
             raise KeyringUnavailable(
                 "No keyring is available to keep the secret safe. Install and start a Secret Service "
-                "(GNOME Keyring or KWallet) and try again; for headless use, set "
-                f"{env_var_for(profile_name)} instead."
+                "(GNOME Keyring or KWallet) and try again"
+                + (f"; for headless use, set {variable} instead." if variable else ".")
             ) from None
         except KeyringLocked:
             raise KeyringIsLocked(

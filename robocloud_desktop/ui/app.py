@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from robocloud_desktop.core.paths import AppPaths, app_paths
+from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MainWindow
@@ -30,9 +31,15 @@ if TYPE_CHECKING:
 
 
 def window_settings(paths: AppPaths) -> QSettings:
-    """Window geometry and choices live beside the profiles, so --config-dir moves them too."""
-    paths.config_dir.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat)
+    """Window geometry and choices live beside the profiles, so --config-dir moves them too.
+
+    The file is made 0600 before Qt first writes it: Qt writes a new settings file with the
+    umask's mode (0644 as a rule) and keeps the mode of one that exists."""
+    path = paths.config_dir / "window.ini"
+    # A read-only or full folder: the window opens all the same, and its settings are not kept.
+    with contextlib.suppress(OSError):
+        private_file(private_dir(paths.config_dir) / path.name)
+    return QSettings(str(path), QSettings.Format.IniFormat)
 
 
 def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: bool = False,

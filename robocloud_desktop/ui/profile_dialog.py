@@ -27,9 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, new_profile_id
+from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, name_clash, new_profile_id
 from robocloud_desktop.core.regions import REGIONS, region_label, region_of
-from robocloud_desktop.core.secrets import SecretState, SecretStore, env_var_for
+from robocloud_desktop.core.secrets import ENV_PREFIX, SecretState, SecretStore, env_var_for
 from robocloud_desktop.core.target import check_base_url
 from robocloud_desktop.ui.look import banner_colours
 
@@ -57,7 +57,8 @@ def field_problem(**fields: str) -> str | None:
 
 
 def name_problem(store: ProfileStore, name: str, own_id: str | None = None) -> str | None:
-    """The core's message for an invalid or taken name (case-insensitive, `own_id` excluded)."""
+    """The core's message for an invalid name, or one taken (in any case) or sharing its environment
+    variable with another profile (`own_id` excluded)."""
     try:
         clean = replace(_SOUND, name=name).validated().name
         store.check_name(clean, own_id)  # the store's own rule and words, as add/update will say
@@ -297,7 +298,7 @@ class ProfileDialog(QDialog):
 
     def _copy_name(self, name: str) -> str:
         candidate, n = f"{name} (copy)", 2
-        while self._store.find(candidate) is not None:
+        while name_clash(self._store.profiles(), candidate) is not None:
             candidate, n = f"{name} (copy {n})", n + 1
         return candidate
 
@@ -341,8 +342,12 @@ class ProfileDialog(QDialog):
     def _describe_secret(self) -> None:
         state, source = self._secret_state, self._source
         if self._backend_name == NO_KEYRING:
+            name = self.name_edit.text()
+            variable = env_var_for(name) if name.strip() else ENV_PREFIX + "<NAME>"
             hint = ("No keyring is available, so a secret typed here cannot be saved. "
-                    f"Start a Secret Service, or set {env_var_for(self.name_edit.text())}.")
+                    + (f"Start a Secret Service, or set {variable}." if variable else
+                       "Start a Secret Service: a name without a letter A-Z or a digit has no environment "
+                       "variable to read the secret from."))
         else:
             hint = f"Stored in {self._backend_name}"
         if source is None:

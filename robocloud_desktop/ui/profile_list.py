@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore
+from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, Removal, SecretRemoval
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
 from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
 from robocloud_desktop.ui.workers import Background, SerialJobs
@@ -74,6 +74,7 @@ class ProfileList(QWidget):
         # An empty store is no change for reload(), which would then leave these as built.
         self._update_actions()
         self._update_empty_text()
+        self._clean_secrets()
 
     # --- building -----------------------------------------------------------------------------
 
@@ -384,7 +385,7 @@ class ProfileList(QWidget):
 
         def clicked(button: QAbstractButton) -> None:
             if box.buttonRole(button) == QMessageBox.ButtonRole.DestructiveRole:
-                self._save(lambda: _remove(store, profile))
+                self._keyring_jobs.run(lambda: _remove(store, profile), self._removed, self._save_failed)
 
         box.buttonClicked.connect(clicked)
         self._open(box)
@@ -412,6 +413,20 @@ class ProfileList(QWidget):
         if profile is not None:
             self.select_profile(profile.id)
 
+    def _removed(self, removal: Removal) -> None:
+        if not self._alive():
+            return
+        self.reload()
+        if removal.secret is SecretRemoval.WAITING:
+            self.problem.emit(removal_note(removal))
+
+    def _clean_secrets(self) -> None:
+        """Delete keyring entries left by earlier removals, if there are any, once the keyring works."""
+        if self._store.secrets_to_delete():
+            self._keyring_jobs.run(self._store.clean_secrets, lambda _cleaning: None,
+                                   lambda error: log.info("cleaning secrets failed: %s", type(error).__name__),
+                                   kind="clean")
+
     def _save_failed(self, error: Exception) -> None:
         if not self._alive():
             return
@@ -434,13 +449,16 @@ def _duplicate(store: ProfileStore, secrets: SecretStore, original: Profile, pro
     return store.add(profile, secret)
 
 
-def _remove(store: ProfileStore, profile: Profile) -> None:
+def _remove(store: ProfileStore, profile: Profile) -> Removal:
     latest = store.by_id(profile.id)  # renamed elsewhere (the command line) since it was listed?
-    name = latest.name if latest else profile.name
-    try:
-        store.remove(name)
-    except SecretStoreError as error:
-        raise SecretStoreError(
-            f"The profile “{name}” was deleted, but its secret could not be removed from the keyring. "
-            f"{error.message}"
-        ) from None
+    return store.remove(latest.name if latest else profile.name)
+
+
+def removal_note(removal: Removal) -> str:
+    """What the user hears when a deleted profile's keyring entry is still there."""
+    name = removal.profile.name
+    if removal.no_keyring:
+        return (f"The profile “{name}” was deleted. No keyring is available, so its secret (if it had one) could "
+                "not be deleted; that happens by itself once a keyring is there.")
+    return (f"The profile “{name}” was deleted, but its keyring entry could not be deleted: {removal.reason} "
+            "It will be deleted when the app starts with a working keyring, or on your next profile change.")

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewIt
 
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.regions import region_label
-from robocloud_desktop.core.secrets import SecretState, env_var_for
+from robocloud_desktop.core.secrets import SecretState, env_var_for, or_set_variable
 from robocloud_desktop.ui.empty_text import ShowsEmptyText
 from robocloud_desktop.ui.look import icon
 
@@ -38,8 +38,8 @@ def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) ->
         SecretState.MISSING: "No secret stored — edit the profile to add one",
         SecretState.LOCKED: "Keyring locked: unlock it (log in to your desktop session, or unlock the login "
                             "keyring in your password manager), then press F5 to check again",
-        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet), "
-                                 f"or set {env_var_for(profile.name)}",
+        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet)"
+                                 + or_set_variable(profile.name),
         SecretState.ERROR: "The keyring could not be read; press F5 to try again",
     }[state]
 

@@ -147,3 +147,177 @@ def test_an_unreadable_profile_file_is_reported_and_kept(app_home):
     assert "could not be read" in done.stderr and "kept as" in done.stderr
     kept = [p for p in config.iterdir() if p.name.startswith("profiles.json.unreadable-")]
     assert len(kept) == 1 and kept[0].read_text() == original
+
+
+# --- files that cannot be read or written -------------------------------------------------------
+
+
+def add_args(emulator: Emulator, process: EmulatedProcess, name: str = "Invoices") -> tuple[str, ...]:
+    return ("profile", "add", name, "--base-url", emulator.base_url, "--workspace", process.workspace_id,
+            "--process", process.process_id)
+
+
+def test_a_file_the_user_may_not_read_is_left_alone_and_never_overwritten(emulator, process):
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import tempfile
+
+    # The test runs as root, whom no permission stops: the commands run as "nobody", who owns the
+    # folder (and so could replace the file) but may not read the file, which root owns.
+    home = Path(tempfile.mkdtemp(prefix="robocloud-perm-"))
+    try:
+        home.chmod(0o755)
+        assert cli(home, *add_args(emulator, process)).returncode == 0
+        config = home / "config"
+        for mine in (config, config / "profiles.json.lock"):
+            os.chown(mine, 65534, 65534)
+        original = (config / "profiles.json").read_bytes()
+
+        def as_nobody(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
+                                   "-m", "robocloud_desktop", *args, "--config-dir", str(home)],
+                                  capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+        listed = as_nobody("profile", "list")
+        assert listed.returncode == 2, listed.stderr
+        assert "could not be read (permission denied)" in listed.stderr and "Check that you own it" in listed.stderr
+        assert "No profiles yet" not in listed.stdout
+        for args in (add_args(emulator, process, "Payroll"), ("profile", "rename", "Invoices", "Payroll"),
+                     ("profile", "remove", "Invoices"), ("trigger", "Invoices")):
+            done = as_nobody(*args)
+            assert done.returncode == 2, (args, done.stderr)
+            assert "still cannot be read (permission denied)" in done.stderr, args
+            assert "Traceback" not in done.stderr
+        assert (config / "profiles.json").read_bytes() == original
+        assert sorted(p.name for p in config.iterdir()) == ["profiles.json", "profiles.json.lock"]
+        # Readable again: the next command works on the profiles the file has.
+        os.chown(config / "profiles.json", 65534, 65534)
+        assert "Invoices" in as_nobody("profile", "list").stdout
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_every_command_that_writes_fails_in_words_on_a_read_only_folder(emulator, process, app_home,
+                                                                        secret_service):
+    from tests.support.mounts import read_only
+
+    assert cli(app_home, *add_args(emulator, process)).returncode == 0
+    config = app_home / "config"
+    before = (config / "profiles.json").read_bytes()
+    with read_only(config):
+        for args, stdin in [(add_args(emulator, process, "Payroll"), ""),
+                            (("profile", "import-curl", "Payroll"), control_room_snippet(emulator, process)),
+                            (("profile", "rename", "Invoices", "Payroll"), ""),
+                            (("profile", "remove", "Invoices"), "")]:
+            done = cli(app_home, *args, stdin=stdin)
+            assert done.returncode == 2, (args, done.stderr)
+            assert f"could not be saved in {config} (read-only file system)" in done.stderr, args
+            assert "Traceback" not in done.stderr
+        # Storing a secret writes to the keyring only, nothing in the folder: it works.
+        assert cli(app_home, "profile", "set-secret", "Invoices", "--secret-stdin", stdin=process.secret).returncode == 0
+        assert cli(app_home, "profile", "list").returncode == 0
+        assert (config / "profiles.json").read_bytes() == before
+    assert cli(app_home, "trigger", "Invoices").returncode == 0
+
+
+def test_a_full_disk_fails_in_words_and_keeps_the_file(emulator, process, app_home):
+    from tests.support.mounts import fill, small_disk
+
+    with small_disk(app_home / "config") as config:
+        assert cli(app_home, *add_args(emulator, process)).returncode == 0
+        before = (config / "profiles.json").read_bytes()
+        fill(config)
+        done = cli(app_home, *add_args(emulator, process, "Payroll"), "--notes", "n" * 5000)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        assert f"could not be saved in {config} (no space left on device)" in done.stderr
+        assert (config / "profiles.json").read_bytes() == before
+
+
+def test_the_config_folder_and_files_are_private_but_the_given_folder_is_not_touched(emulator, process, app_home):
+    import os
+    import stat
+
+    app_home.chmod(0o755)
+    assert cli(app_home, *add_args(emulator, process)).returncode == 0
+    modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in [app_home, *app_home.rglob("*")]}
+    assert modes == {"home": 0o755, "config": 0o700, "profiles.json": 0o600, "profiles.json.lock": 0o600}
+
+
+# --- names and ids ------------------------------------------------------------------------------
+
+
+def test_names_sharing_a_variable_or_hiding_characters_are_refused(emulator, process, app_home):
+    assert cli(app_home, *add_args(emulator, process, "Invoices EU")).returncode == 0
+    clash = cli(app_home, *add_args(emulator, process, "invoices-eu"))
+    assert clash.returncode == 2
+    assert "'Invoices EU'" in clash.stderr and "ROBOCLOUD_PROCESS_SECRET_INVOICES_EU" in clash.stderr
+    hidden = cli(app_home, *add_args(emulator, process, "Invoices\u202eUE"))
+    assert hidden.returncode == 2 and "U+202E" in hidden.stderr
+    assert [r["name"] for r in json.loads(cli(app_home, "profile", "list", "--json").stdout)] == ["Invoices EU"]
+
+
+def test_a_name_without_a_variable_works_and_show_says_it_has_none(emulator, process, app_home):
+    assert cli(app_home, *add_args(emulator, process, "請求書")).returncode == 0
+    shown = cli(app_home, "profile", "show", "請求書")
+    assert "Override:    none" in shown.stdout and "ROBOCLOUD_PROCESS_SECRET" not in shown.stdout
+    assert json.loads(cli(app_home, "profile", "show", "請求書", "--json").stdout)["secretVariable"] is None
+    # No variable gives it a secret, not even the bare prefix.
+    done = cli(app_home, "trigger", "請求書", env={"ROBOCLOUD_PROCESS_SECRET_": process.secret})
+    assert done.returncode == 2 and "No keyring" in done.stderr
+
+
+def test_a_profile_with_an_unusable_id_says_which_and_to_edit_it(emulator, process, app_home):
+    config = app_home / "config"
+    config.mkdir()
+    entry = {"id": "p-1", "name": "Dots", "base_url": emulator.base_url, "workspace_id": "..",
+             "process_id": process.process_id}
+    (config / "profiles.json").write_text(json.dumps({"version": 1, "profiles": [entry]}))
+    listed = cli(app_home, "profile", "list")
+    assert listed.returncode == 0 and "Dots" in listed.stdout
+    for args in (("trigger", "Dots"), ("status", "Dots", "run-1"), ("profile", "curl", "Dots")):
+        done = cli(app_home, *args, env={"ROBOCLOUD_PROCESS_SECRET_DOTS": process.secret})
+        assert done.returncode == 2, (args, done.stderr)
+        assert "The profile 'Dots' cannot be used until it is edited: the workspace id '..'" in done.stderr
+    assert emulator.requests == []
+
+
+# --- removing -----------------------------------------------------------------------------------
+
+
+def test_remove_with_a_locked_keyring_changes_nothing(emulator, process, app_home, secret_service):
+    assert cli(app_home, *add_args(emulator, process), "--secret-stdin", stdin=process.secret).returncode == 0
+    with secret_service.locked():
+        done = cli(app_home, "profile", "remove", "Invoices")
+    assert done.returncode == 2
+    assert "keyring is locked" in done.stderr and "'Invoices' was not removed" in done.stderr
+    assert [r["name"] for r in json.loads(cli(app_home, "profile", "list", "--json").stdout)] == ["Invoices"]
+    assert cli(app_home, "trigger", "Invoices").returncode == 0
+
+
+def test_remove_without_a_keyring_says_so_and_clean_secrets_finishes_the_job(emulator, process, app_home,
+                                                                              secret_service):
+    assert cli(app_home, *add_args(emulator, process), "--secret-stdin", stdin=process.secret).returncode == 0
+    nowhere = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/no-keyring-here"}
+    removed = cli(app_home, "profile", "remove", "Invoices", env=nowhere)
+    assert removed.returncode == 0, removed.stderr
+    assert "Removed profile 'Invoices'; its keyring entry is not deleted yet." in removed.stdout
+    assert "No keyring is available" in removed.stderr and "profile clean-secrets" in removed.stderr
+    assert json.loads(cli(app_home, "profile", "list", "--json").stdout) == []
+    assert [item[2] for item in secret_service.items(SERVICE)] == [process.secret]
+
+    with secret_service.locked():
+        locked = cli(app_home, "profile", "clean-secrets")
+    assert locked.returncode == 2 and "1 keyring entry" in locked.stderr and "locked" in locked.stderr
+    cleaned = cli(app_home, "profile", "clean-secrets")
+    assert cleaned.returncode == 0 and "Deleted 1 keyring entry of removed profiles." in cleaned.stdout
+    assert secret_service.items(SERVICE) == []
+    again = cli(app_home, "profile", "clean-secrets")
+    assert again.returncode == 0 and "No keyring entries" in again.stdout
+
+
+def test_remove_says_when_there_was_no_secret(emulator, process, app_home, secret_service):
+    assert cli(app_home, *add_args(emulator, process)).returncode == 0
+    done = cli(app_home, "profile", "remove", "Invoices")
+    assert done.returncode == 0 and "had no secret in the keyring" in done.stdout and "and its secret" not in done.stdout

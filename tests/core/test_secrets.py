@@ -124,3 +124,15 @@ def test_locked_is_never_reported_as_missing():
     with pytest.raises(SecretStoreError) as info:
         store.get("id", "p")
     assert not isinstance(info.value, SecretNotFound)
+
+
+def test_a_name_without_a_letter_or_digit_has_no_environment_variable():
+    # The bare prefix would be one variable for every such name: none of them reads it.
+    store = SecretStore(environ={"ROBOCLOUD_PROCESS_SECRET_": SECRET, "ROBOCLOUD_PROCESS_SECRET_<NAME>": SECRET})
+    assert env_var_for("請求書") is None and env_var_for("--") is None
+    assert env_var_for("請求書 2024") == "ROBOCLOUD_PROCESS_SECRET_2024"
+    assert store.from_environment("請求書") is None
+    assert store.state("id", "請求書") is SecretState.UNAVAILABLE
+    with pytest.raises(KeyringUnavailable) as info:
+        store.get("id", "請求書")
+    assert info.value.message.endswith("and try again.") and "ROBOCLOUD_PROCESS_SECRET" not in info.value.message

@@ -11,13 +11,16 @@ import signal
 import subprocess
 import tempfile
 import time
-from contextlib import closing, suppress
+from collections.abc import Iterator
+from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 import secretstorage
+from jeepney import DBusAddress, new_method_call
 from jeepney.bus_messages import message_bus
 
 REQUIRED = ("dbus-daemon", "gnome-keyring-daemon")
+PASSWORD = b"test-keyring-password"
 SECRETS_NAME = "org.freedesktop.secrets"
 
 # A session bus without service activation: otherwise the first client call could start a second,
@@ -65,7 +68,7 @@ class PrivateSecretService:
             env=self._env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         assert self._daemon.stdin is not None
-        self._daemon.stdin.write(b"test-keyring-password")
+        self._daemon.stdin.write(PASSWORD)
         self._daemon.stdin.close()
         self._wait_ready()
 
@@ -98,6 +101,35 @@ class PrivateSecretService:
             collection = secretstorage.get_default_collection(bus)
             return [(item.get_label(), item.get_attributes(), item.get_secret().decode())
                     for item in collection.search_items({"service": service})]
+
+    def lock(self) -> None:
+        """Lock the login keyring, as a screen lock or a timeout does: reads and deletes then fail
+        with "locked" (no prompt can be shown on this private bus) until unlock()."""
+        with closing(self._connect()) as bus:
+            secretstorage.get_default_collection(bus).lock()
+
+    def unlock(self) -> None:
+        """Unlock it again with its password, through gnome-keyring's own D-Bus method: the Secret
+        Service's Unlock would ask for the password in a prompt."""
+        with closing(self._connect()) as bus:
+            path = secretstorage.get_default_collection(bus).collection_path
+            service = DBusAddress("/org/freedesktop/secrets", SECRETS_NAME, "org.freedesktop.Secret.Service")
+            session = bus.send_and_get_reply(new_method_call(service, "OpenSession", "sv", ("plain", ("s", "")))).body[1]
+            keyring = DBusAddress("/org/freedesktop/secrets", SECRETS_NAME,
+                                  "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface")
+            bus.send_and_get_reply(new_method_call(keyring, "UnlockWithMasterPassword", "o(oayays)",
+                                                   (path, (session, b"", PASSWORD, "text/plain"))))
+            if secretstorage.get_default_collection(bus).is_locked():
+                raise RuntimeError("the private keyring did not unlock")
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The keyring locked while the block runs, unlocked after it whatever happens."""
+        self.lock()
+        try:
+            yield
+        finally:
+            self.unlock()
 
     def clear(self, service: str) -> None:
         with closing(self._connect()) as bus:

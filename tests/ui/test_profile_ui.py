@@ -637,3 +637,133 @@ def test_renders_the_list_for_a_look(qtbot, eight, make_list):
     assert profiles.view.accessibleName() == "Profiles"
     assert profiles.size().width() == 300
     look(profiles, "/tmp/profile_list.png")
+
+
+# --- names, removal and files the window keeps --------------------------------------------------
+
+
+def test_dialog_refuses_names_sharing_a_variable_or_hiding_characters(qtbot, store):
+    store.add(Profile("Invoices EU", EU1, WS, PID))
+    dialog = ProfileDialog(store, SecretStore(), backend_name="the test keyring")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    fill(qtbot, dialog, name="invoices-eu", workspace=WS, process=PID)
+    problem = dialog.problem_labels[dialog.name_edit]
+    assert problem.isVisible() and problem.text() == (
+        "The name 'invoices-eu' would share the environment variable ROBOCLOUD_PROCESS_SECRET_INVOICES_EU with "
+        "the profile 'Invoices EU'. Pick a name that differs from it in its letters A-Z or digits.")
+    assert not dialog.ok_button.isEnabled()
+    paste_into(qtbot, dialog.name_edit, "Invoices\u200bUS")
+    assert "invisible or control character (U+200B ZERO WIDTH SPACE)" in problem.text()
+    assert not dialog.ok_button.isEnabled()
+    paste_into(qtbot, dialog.name_edit, "請求書")
+    assert not problem.isVisible() and dialog.ok_button.isEnabled()
+
+
+def paste_into(qtbot, field: QWidget, text: str) -> None:
+    """Replace a line edit's text with `text` pasted from the clipboard (QTest types ASCII only)."""
+    QGuiApplication.clipboard().setText(text)
+    field.setFocus()
+    field.selectAll()
+    qtbot.keyClick(field, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert field.text() == text
+
+
+def test_duplicate_suggests_a_name_with_its_own_variable(qtbot, store, make_list, secret_service):
+    original = store.add(Profile("Invoices", EU1, WS, PID))
+    store.add(Profile("invoices-copy", EU1, WS, PID))
+    profiles = make_list(store)
+    dialog = open_dialog_on(profiles, original.id, profiles.duplicate_profile)
+    assert dialog.name_edit.text() == "Invoices (copy 2)"
+    assert dialog.ok_button.isEnabled()
+    dialog.reject()
+
+
+def confirm_delete(qtbot, profiles: ProfileList, profile_id: str) -> None:
+    profiles.select_profile(profile_id)
+    profiles.delete_profile()
+    box = profiles.open_dialog
+    assert isinstance(box, QMessageBox)
+    qtbot.mouseClick(box.findChild(QAbstractButton, "confirmDelete"), Qt.MouseButton.LeftButton)
+
+
+def test_delete_with_a_locked_keyring_says_so_and_keeps_the_profile(qtbot, invoices, store, make_list, keyring,
+                                                                    secret_service):
+    profiles = make_list(store)
+    with secret_service.locked():
+        with qtbot.waitSignal(profiles.problem, timeout=10000) as said:
+            confirm_delete(qtbot, profiles, invoices.id)
+        qtbot.waitUntil(lambda: profiles.open_dialog is None)
+    [message] = said.args
+    assert "The keyring is locked. Unlock it" in message and "“Invoices”" not in message
+    assert "'Invoices' was not removed" in message
+    assert shown_names(profiles) == ["Invoices"] and ProfileStore(store.path).profiles() == [invoices]
+    assert [e[1] for e in keyring.entries()] == [invoices.id]
+
+
+def test_delete_without_a_keyring_says_the_secret_goes_later_and_a_start_with_one_deletes_it(
+        qtbot, background, app_home, make_list, secret_service, monkeypatch):
+    from robocloud_desktop.core.secrets import redetect_backend
+
+    path = app_home / "profiles.json"
+    invoices = ProfileStore(path, SecretStore()).add(Profile("Invoices", EU1, WS, PID), SECRET)
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/no-keyring-here")
+    redetect_backend()
+    profiles = make_list(ProfileStore(path, SecretStore()))
+    with qtbot.waitSignal(profiles.problem, timeout=10000) as said:
+        confirm_delete(qtbot, profiles, invoices.id)
+    assert said.args == ["The profile “Invoices” was deleted. No keyring is available, so its secret (if it had "
+                         "one) could not be deleted; that happens by itself once a keyring is there."]
+    assert shown_names(profiles) == [] and ProfileStore(path).profiles() == []
+    qtbot.waitUntil(lambda: background.busy == 0, timeout=10000)
+
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service.address)
+    redetect_backend()
+    assert [item[2] for item in secret_service.items(SERVICE)] == [SECRET]
+    make_list(ProfileStore(path, SecretStore()))  # the window starts again, with a keyring this time
+    qtbot.waitUntil(lambda: ProfileStore(path).secrets_to_delete() == [], timeout=10000)
+    qtbot.waitUntil(lambda: background.busy == 0, timeout=10000)
+    assert secret_service.items(SERVICE) == []
+
+
+def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, make_list):
+    from tests.support.mounts import read_only
+
+    folder = app_home / "config"
+    folder.mkdir()
+    store = ProfileStore(folder / "profiles.json", SecretStore())
+    payroll = store.add(Profile("Payroll", EU1, WS, PID))
+    before = store.path.read_bytes()
+    with read_only(folder):
+        profiles = make_list(store)
+        dialog = open_dialog_on(profiles, payroll.id, profiles.edit_profile)
+        fill(qtbot, dialog, name="Payroll EU")
+        with qtbot.waitSignal(profiles.problem, timeout=10000) as said:
+            press_ok(qtbot, dialog)
+        profiles.delete_profile()
+        with qtbot.waitSignal(profiles.problem, timeout=10000) as said_again:
+            qtbot.mouseClick(profiles.open_dialog.findChild(QAbstractButton, "confirmDelete"),
+                             Qt.MouseButton.LeftButton)
+    for message in (said.args[0], said_again.args[0]):
+        assert message.startswith(f"The profiles could not be saved in {folder} (read-only file system).")
+    assert store.path.read_bytes() == before and shown_names(profiles) == ["Payroll"]
+
+
+def test_window_settings_are_private(qtbot, app_home):
+    import os
+    import stat
+
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.ui.app import window_settings
+
+    paths = app_paths(app_home)
+    settings = window_settings(paths)
+    settings.setValue("keepPayloads", False)
+    settings.sync()
+    ini = paths.config_dir / "window.ini"
+    assert settings.status() == settings.Status.NoError and "keepPayloads=false" in ini.read_text()
+    assert stat.S_IMODE(os.stat(ini).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(paths.config_dir).st_mode) == 0o700
+    ini.chmod(0o644)  # left so by an older version: tightened when the window next opens
+    window_settings(paths).setValue("geometry", "x")
+    assert stat.S_IMODE(os.stat(ini).st_mode) == 0o600
