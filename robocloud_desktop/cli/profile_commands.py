@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError, add_config_dir
@@ -46,6 +47,21 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     show = action("show", "show one profile", show_command)
     show.add_argument("name", metavar="NAME")
     show.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    edit = action("edit", "change a profile's process, place, secret mode or notes (its secret stays)",
+                  edit_command)
+    edit.add_argument("name", metavar="NAME")
+    edit.add_argument("--workspace", metavar="WS", help="workspace id")
+    edit.add_argument("--process", metavar="PID", help="process id")
+    place = edit.add_mutually_exclusive_group()
+    place.add_argument("--region", choices=sorted(REGIONS), help="a known Control Room region")
+    place.add_argument("--base-url", help="Control Room API base URL (https)")
+    mode = edit.add_mutually_exclusive_group()
+    mode.add_argument("--secret-in-query", dest="secret_in_query", action="store_const", const=True,
+                      help="send the secret in the URL (only if the target needs it: URLs get logged)")
+    mode.add_argument("--secret-in-header", dest="secret_in_query", action="store_const", const=False,
+                      help="send the secret in a header (the usual way)")
+    edit.add_argument("--notes", help="free text shown with the profile")
 
     rename = action("rename", "rename a profile (its secret stays)", rename_command)
     rename.add_argument("old", metavar="OLD")
@@ -160,6 +176,31 @@ def show_command(ctx: Context) -> int:
     else:
         ctx.print(f"{'Override:':<13}none: the name has no letter A-Z or digit to name an environment variable "
                   "after; rename the profile to have one")
+    return EXIT_OK
+
+
+def edit_command(ctx: Context) -> int:
+    args = ctx.args
+    profile = ctx.profiles.get(args.name)
+    changes: dict[str, Any] = {}
+    if args.workspace is not None:
+        changes["workspace_id"] = args.workspace
+    if args.process is not None:
+        changes["process_id"] = args.process
+    if args.region or args.base_url:
+        changes["base_url"] = args.base_url or base_url_for_region(args.region)
+    if args.secret_in_query is not None:
+        changes["secret_in_query"] = args.secret_in_query
+    if args.notes is not None:
+        changes["notes"] = args.notes
+    if not changes:
+        raise UsageError("Say what to change: --workspace, --process, --region or --base-url, --secret-in-query "
+                         "or --secret-in-header, --notes.")
+    profile = ctx.profiles.update(replace(profile, **changes))
+    ctx.print(f"Saved profile {profile.name!r}; its secret stays with it.")
+    if profile.secret_in_query:
+        ctx.warn("This profile sends its secret in the URL query string, "
+                 "where proxies and servers may log it.")
     return EXIT_OK
 
 

@@ -281,6 +281,14 @@ def test_a_profile_with_an_unusable_id_says_which_and_to_edit_it(emulator, proce
         assert done.returncode == 2, (args, done.stderr)
         assert "The profile 'Dots' cannot be used until it is edited: the workspace id '..'" in done.stderr
     assert emulator.requests == []
+    refused = cli(app_home, "profile", "edit", "Dots", "--workspace", ".")
+    assert refused.returncode == 2 and "The workspace id '.' is not an id" in refused.stderr
+    edited = cli(app_home, "profile", "edit", "Dots", "--workspace", process.workspace_id)
+    assert edited.returncode == 0, edited.stderr
+    done = cli(app_home, "trigger", "Dots", env={"ROBOCLOUD_PROCESS_SECRET_DOTS": process.secret})
+    assert done.returncode == 0, done.stderr
+    nothing = cli(app_home, "profile", "edit", "Dots")
+    assert nothing.returncode == 2 and "Say what to change" in nothing.stderr
 
 
 # --- removing -----------------------------------------------------------------------------------
@@ -321,3 +329,15 @@ def test_remove_says_when_there_was_no_secret(emulator, process, app_home, secre
     assert cli(app_home, *add_args(emulator, process)).returncode == 0
     done = cli(app_home, "profile", "remove", "Invoices")
     assert done.returncode == 0 and "had no secret in the keyring" in done.stdout and "and its secret" not in done.stdout
+
+
+def test_edit_changes_only_what_it_is_told(emulator, process, app_home):
+    assert cli(app_home, *add_args(emulator, process), "--notes", "month end").returncode == 0
+    query = cli(app_home, "profile", "edit", "Invoices", "--secret-in-query", "--region", "us1")
+    assert query.returncode == 0 and "URL query string" in query.stderr
+    row = json.loads(cli(app_home, "profile", "show", "Invoices", "--json").stdout)
+    assert (row["secretMode"], row["region"], row["notes"], row["processId"]) == (
+        "query", "us1", "month end", process.process_id)
+    assert cli(app_home, "profile", "edit", "Invoices", "--secret-in-header", "--notes", "").returncode == 0
+    row = json.loads(cli(app_home, "profile", "show", "Invoices", "--json").stdout)
+    assert (row["secretMode"], row["region"], row["notes"]) == ("header", "us1", "")
