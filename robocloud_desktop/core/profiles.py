@@ -506,7 +506,9 @@ class ProfileStore:
             self.read_only = True
             raise _CannotReadNow(
                 f"{self.path} comes from a newer version of robocloud-desktop, and this version cannot read "
-                f"it ({newer.reason}). Update the app to use your profiles; the file was left as it is."
+                f"it ({newer.reason}). Update the app to use your profiles; the file was left as it is.",
+                "Profiles cannot be used or changed until you update the app: this version cannot read "
+                f"{self.path}.",
             ) from None
         except ValueError as error:  # NotReadable and JsonProblem are ValueErrors too
             return self._keep_aside(error)
@@ -523,7 +525,9 @@ class ProfileStore:
             raise _CannotReadNow(
                 f"The profile file {self.path} could not be read ({_clause(str(error))}), and it could not "
                 f"be moved aside either ({_cause(move_error)}). Fix or move that file; profiles cannot be "
-                "changed until then."
+                "changed until then.",
+                f"The profile file {self.path} still cannot be read, nor moved aside ({_cause(move_error)}), so "
+                "profiles cannot be used or changed. Fix or move that file, then try again.",
             ) from None
         self.problems.append(LoadProblem(
             f"The profile file could not be read ({_clause(str(error))}). It was kept as {kept} and the app "

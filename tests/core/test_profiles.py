@@ -576,3 +576,21 @@ def test_a_remembered_entry_whose_profile_came_back_is_not_deleted(path, secret_
     assert (cleaning.deleted, cleaning.waiting) == (0, 0)  # dropped from the list, not from the keyring
     assert [item[2] for item in secret_service.items(SERVICE)] == [SECRET]
     assert ProfileStore(path).secrets_to_delete() == []
+
+
+def test_an_unreadable_file_that_cannot_be_moved_aside_is_left_and_never_overwritten(path):
+    from tests.support.mounts import read_only
+
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"version": 1, "profiles": [')
+    with read_only(path.parent):
+        store = ProfileStore(path)
+        [problem] = store.problems
+        assert problem.kept_at is None
+        assert "could not be moved aside either (read-only file system)" in problem.message
+        with pytest.raises(ProfileError, match="still cannot be read, nor moved aside"):
+            store.get("Invoices")
+    # The folder is writable again: the next change sets the file aside and starts a new one.
+    store.add(make())
+    [kept] = [p for p in path.parent.iterdir() if ".unreadable-" in p.name]
+    assert kept.read_bytes() == b'{"version": 1, "profiles": ['

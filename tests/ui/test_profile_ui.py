@@ -726,7 +726,9 @@ def test_delete_without_a_keyring_says_the_secret_goes_later_and_a_start_with_on
     assert secret_service.items(SERVICE) == []
 
 
-def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, make_list):
+def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, make_list, background):
+    from robocloud_desktop.ui.payload_saving import PayloadSaver
+
     from tests.support.mounts import read_only
 
     folder = app_home / "config"
@@ -744,7 +746,16 @@ def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, mak
         with qtbot.waitSignal(profiles.problem, timeout=10000) as said_again:
             qtbot.mouseClick(profiles.open_dialog.findChild(QAbstractButton, "confirmDelete"),
                              Qt.MouseButton.LeftButton)
-    for message in (said.args[0], said_again.args[0]):
+        qtbot.waitUntil(lambda: profiles.open_dialog is None)
+        profiles.add_profile()
+        fill(qtbot, profiles.open_dialog, name="Invoices", workspace=WS, process=PID)
+        with qtbot.waitSignal(profiles.problem, timeout=10000) as said_on_add:
+            press_ok(qtbot, profiles.open_dialog)
+        # The payload typed in the editor, saved as the user types.
+        saver = PayloadSaver(store, background, lambda: (payroll, '{"typed": 1}'))
+        with qtbot.waitSignal(saver.failed, timeout=10000) as payload_failed:
+            saver.keep()
+    for message in (said.args[0], said_again.args[0], said_on_add.args[0], payload_failed.args[0]):
         assert message.startswith(f"The profiles could not be saved in {folder} (read-only file system).")
     assert store.path.read_bytes() == before and shown_names(profiles) == ["Payroll"]
 
