@@ -728,7 +728,6 @@ def test_delete_without_a_keyring_says_the_secret_goes_later_and_a_start_with_on
 
 def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, make_list, background):
     from robocloud_desktop.ui.payload_saving import PayloadSaver
-
     from tests.support.mounts import read_only
 
     folder = app_home / "config"
