@@ -96,19 +96,18 @@ def add_command(ctx: Context) -> int:
 
 
 def import_command(ctx: Context) -> int:
+    from robocloud_desktop.cli.inputs import read_file_text, read_stream_text
+    from robocloud_desktop.core.curl import MAX_COMMAND_LENGTH, CurlParseError, parse_curl
+
     args = ctx.args
+    # At most the core's cap in bytes, so never more characters than it reads: a file or pipe that
+    # never ends (a log, /dev/zero) is refused after that much, not read into memory.
     if args.file:
-        try:
-            with open(args.file, encoding="utf-8") as handle:
-                text = handle.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"Cannot read {args.file!r}: {getattr(exc, 'strerror', None) or exc}.") from None
+        text = read_file_text(args.file, what="the curl command file", limit=MAX_COMMAND_LENGTH)
     else:
         if ctx.stdin is sys.stdin and sys.stdin.isatty():
             ctx.warn("Paste the curl command, then press Ctrl+D.")
-        text = ctx.stdin.read()
-    from robocloud_desktop.core.curl import CurlParseError, parse_curl
-
+        text = read_stream_text(ctx.stdin, what="the curl command on stdin", limit=MAX_COMMAND_LENGTH)
     try:
         parsed = parse_curl(text)
     except CurlParseError as error:
