@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
@@ -29,7 +29,11 @@ MAX_PAYLOAD = 100 * 1024
 # Oversized bodies up to this size are read before the 413 goes out: closing a socket with
 # unread data makes the client see a reset instead of the answer.
 READ_CAP = 16 * 1024 * 1024
-FAULT_KINDS = frozenset({"status", "html", "drop", "drop_after_create", "empty", "truncated", "delay"})
+FAULT_KINDS = frozenset({"status", "html", "drop", "drop_after_create", "empty", "truncated", "delay", "trickle",
+                         "raw"})
+# Where a trickled answer starts to come a byte at a time: the status line, the headers, or the body.
+TRICKLE_PARTS = ("status", "headers", "body")
+_HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _PREFIX = ("", "workspace-v1", "workspaces")
 # Lets a benchmark in another process count what its client sent; needs no secret (loopback tool).
 STATS_PATH = "/_emulator/stats"
@@ -37,15 +41,33 @@ STATS_PATH = "/_emulator/stats"
 
 @dataclass(frozen=True)
 class Fault:
-    """A misbehaviour queued with `Emulator.inject`; matched FIFO against arriving requests."""
+    """A misbehaviour queued with `Emulator.inject`; matched FIFO against arriving requests.
+
+    Kinds:
+      status      answer `status` with `body` (JSON or text; a default error body when None) and
+                  `headers`, which replace the emulator's own of the same name (Content-Length...)
+      html        a proxy's HTML error page with `status`
+      empty       200 with no body
+      drop        close the connection unanswered
+      drop_after_create   start the run, then close the connection unanswered
+      truncated   a 200 whose body stops half-way
+      delay       wait `seconds`, then answer as usual
+      trickle     answer as usual (a trigger starts its run), but a byte at a time with `seconds`
+                  between bytes from `where` on: the "status" line, the "headers" or the "body"
+      raw         send `body` as the whole answer, status line and headers included, then close
+
+    `body` and `headers` stay out of the repr: tests put echoed secrets in them.
+    """
 
     kind: str
     status: int = 503
     retry_after: str | None = None
-    body: str | None = None
+    body: str | bytes | None = field(default=None, repr=False)
     method: str | None = None
     times: int = 1
     seconds: float = 0.0
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    where: str = "body"
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -57,6 +79,15 @@ class Fault:
         value = self.retry_after
         if value is not None and not (value.isascii() and value.isprintable()):
             raise ValueError("retry_after must be printable ASCII on one line")
+        for name, text in self.headers:
+            if not name or not set(name) <= _HEADER_NAME:
+                raise ValueError("a header name must be a token (letters, digits and !#$%&'*+-.^_`|~)")
+            if not (text.isprintable() and text.encode("latin-1", "replace").decode("latin-1") == text):
+                raise ValueError("a header value must be printable Latin-1 text on one line")
+        if self.where not in TRICKLE_PARTS:
+            raise ValueError(f"where must be one of {TRICKLE_PARTS}, not {self.where!r}")
+        if self.kind == "raw" and not self.body:
+            raise ValueError("a raw fault needs the answer to send as its body")
         if self.method is not None:
             object.__setattr__(self, "method", self.method.upper())
 
@@ -118,15 +149,17 @@ def _fault_answer(fault: Fault) -> _Answer:
     if fault.kind == "empty":
         return _Answer(200)
     headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
+    headers += fault.headers
     if fault.body is None:
         try:
             code = HTTPStatus(fault.status).name
         except ValueError:
             code = f"HTTP_{fault.status}"
         return _error(fault.status, code, f"Emulated {fault.status} {_phrase(fault.status)}", headers)
-    looks_json = fault.body.lstrip()[:1] in ("{", "[", '"')
+    body = fault.body.encode() if isinstance(fault.body, str) else fault.body
+    looks_json = body.lstrip()[:1] in (b"{", b"[", b'"')
     kind = "application/json" if looks_json else "text/plain; charset=utf-8"
-    return _Answer(fault.status, fault.body.encode(), kind, headers)
+    return _Answer(fault.status, body, kind, headers)
 
 
 def _truncated_answer(method: str) -> _Answer:
@@ -225,6 +258,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "truncated":
             answer = _truncated_answer(method)
             self._send(answer, cut=len(answer.body) // 2)
+        elif kind == "trickle":
+            assert fault is not None
+            self._trickle(emu._dispatch(method, path, secret, body), fault)
+        elif kind == "raw":
+            assert fault is not None and fault.body
+            with contextlib.suppress(OSError):
+                self.wfile.write(fault.body.encode() if isinstance(fault.body, str) else fault.body)
+            self._drop()
         else:
             assert fault is not None
             self._send(_fault_answer(fault))
@@ -272,6 +313,22 @@ class _Handler(BaseHTTPRequestHandler):
             pass  # trailers carry nothing the emulator uses
         return b"".join(chunks)
 
+    def _head(self, answer: _Answer) -> bytes:
+        """Status line and headers; the answer's own headers replace the defaults of the same name."""
+        own = {name.lower() for name, _ in answer.headers}
+        defaults = [("Server", self.server_version), ("Date", self.date_time_string()),
+                    ("Content-Type", answer.content_type), ("Content-Length", str(len(answer.body)))]
+        lines = [
+            f"HTTP/1.1 {answer.status} {_phrase(answer.status)}",
+            *(f"{name}: {value}" for name, value in defaults if name.lower() not in own),
+            *(f"{name}: {value}" for name, value in answer.headers),
+        ]
+        if self.close_connection:
+            lines.append("Connection: close")
+        elif self.request_version == "HTTP/1.0":
+            lines.append("Connection: keep-alive")
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
     def _send(self, answer: _Answer, cut: int | None = None) -> None:
         """Write status line, headers and body in one write: separate writes on a keep-alive
         socket stall ~40 ms per answer (Nagle + delayed ACK)."""
@@ -279,26 +336,32 @@ class _Handler(BaseHTTPRequestHandler):
         if cut is not None:
             body = body[:cut]
             self.close_connection = True
-        lines = [
-            f"HTTP/1.1 {answer.status} {_phrase(answer.status)}",
-            f"Server: {self.server_version}",
-            f"Date: {self.date_time_string()}",
-            f"Content-Type: {answer.content_type}",
-            f"Content-Length: {len(answer.body)}",
-            *(f"{name}: {value}" for name, value in answer.headers),
-        ]
-        if self.close_connection:
-            lines.append("Connection: close")
-        elif self.request_version == "HTTP/1.0":
-            lines.append("Connection: keep-alive")
+        head = self._head(answer)
         # Recorded before the write so a client that has its answer also finds it in `requests`.
         self.server.emulator._finish(self._token, answer.status)
         try:
-            self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+            self.wfile.write(head + body)
         except OSError:
             self.close_connection = True
         if cut is not None:
             self._drop()
+
+    def _trickle(self, answer: _Answer, fault: Fault) -> None:
+        """Send the answer a byte at a time from `fault.where` on, until it is out or the client
+        (or the emulator stopping) closes the connection."""
+        self.close_connection = True  # a client that gave up must not find the rest on its next request
+        head = self._head(answer)
+        data = head + answer.body
+        start = {"status": 0, "headers": head.index(b"\r\n") + 2, "body": len(head)}[fault.where]
+        self.server.emulator._finish(self._token, answer.status)
+        try:
+            if start:
+                self.wfile.write(data[:start])
+            for index in range(start, len(data)):
+                time.sleep(fault.seconds)
+                self.wfile.write(data[index:index + 1])
+        except OSError:
+            pass
 
     def _drop(self) -> None:
         self.close_connection = True

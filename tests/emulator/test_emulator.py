@@ -70,6 +70,17 @@ def get_run(emu: Emulator, run_id: str, process: EmulatedProcess | None = None) 
     return json.loads(data)
 
 
+def read_raw(emu: Emulator, request: bytes) -> bytes:
+    """Send `request` as is and read until the emulator closes the connection."""
+    host, port = emu.base_url.removeprefix("http://").rsplit(":", 1)
+    chunks = []
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(request)
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -327,11 +338,80 @@ def test_latency_is_added_to_every_answer(emu: Emulator) -> None:
     assert time.monotonic() - started >= 0.2
 
 
+def test_fault_status_headers_replace_the_emulators_own(emu: Emulator) -> None:
+    emu.inject(Fault("status", status=200, body=b"\xff{}", headers=(("Content-Type", "text/x-odd"),
+                                                                    ("Content-Length", "99"), ("X-Extra", "1"))))
+    conn = connect(emu, timeout=5)
+    try:
+        conn.request("POST", runs_path(emu.default_process), body=b"{}")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert response.headers.get_all("Content-Type") == ["text/x-odd"]
+        assert response.headers.get_all("Content-Length") == ["99"]
+        assert response.headers["X-Extra"] == "1"
+        # Content-Length promises 99 bytes; 3 come and the emulator waits for the next request.
+        assert response.read(3) == b"\xff{}"
+    finally:
+        conn.close()
+
+
+def test_fault_raw_sends_its_bytes_as_the_whole_answer_and_closes(emu: Emulator) -> None:
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: \xb2\r\nX-Note: raw\r\n\r\n{}"
+    emu.inject(Fault("raw", body=answer))
+    received = read_raw(emu, b"POST " + runs_path(emu.default_process).encode() + b" HTTP/1.1\r\n"
+                        b"Host: x\r\nContent-Length: 2\r\n\r\n{}")
+    assert received == answer
+    assert emu.runs_created == 0
+    assert emu.requests[0].fault == "raw"
+
+
+@pytest.mark.parametrize("where", ["status", "headers", "body"])
+def test_fault_trickle_sends_a_byte_at_a_time_from_where_it_says(emu: Emulator, where: str) -> None:
+    process = emu.default_process
+    emu.inject(Fault("trickle", seconds=0.3, where=where, method="POST"))
+    with socket.create_connection(emu.base_url.removeprefix("http://").rsplit(":", 1), timeout=5) as sock:
+        sock.sendall(b"POST " + runs_path(process).encode() + b" HTTP/1.1\r\nHost: x\r\n"
+                     + SECRET_HEADER.encode() + b": " + process.secret.encode() + b"\r\nContent-Length: 2\r\n\r\n{}")
+        first = sock.recv(65536)
+        second = sock.recv(65536)
+    # What comes before `where` arrives in one piece, then single bytes with pauses between them.
+    if where == "status":
+        assert first == b"H"
+    elif where == "headers":
+        assert first == b"HTTP/1.1 200 OK\r\n"
+    else:
+        assert first.startswith(b"HTTP/1.1 200 OK\r\n") and first.endswith(b"\r\n\r\n")
+    assert len(second) == 1
+    # The trigger behind the trickle was real: the run exists.
+    assert emu.runs_created == 1
+    assert emu.requests[0].fault == "trickle"
+
+
+def test_fault_trickle_delivers_the_whole_answer_in_the_end(emu: Emulator) -> None:
+    emu.inject(Fault("trickle", seconds=0.001, where="status", method="POST"))
+    status, _, data = post_default(emu)
+    assert status == 200 and json.loads(data)["message"] == "OK"
+    assert emu.runs_created == 1
+
+
+def test_fault_keeps_body_and_headers_out_of_its_repr() -> None:
+    fault = Fault("status", status=200, body="echo: s3cr3t-in-body", headers=(("X-Echo", "s3cr3t-in-header"),))
+    assert "s3cr3t" not in repr(fault)
+
+
 def test_bad_fault_is_refused() -> None:
     with pytest.raises(ValueError):
         Fault("explode")
     with pytest.raises(ValueError):
         Fault("status", times=0)
+    with pytest.raises(ValueError):
+        Fault("trickle", where="trailer")
+    with pytest.raises(ValueError):
+        Fault("raw")
+    with pytest.raises(ValueError):
+        Fault("status", headers=(("X-Split", "a\r\nX-Injected: b"),))
+    with pytest.raises(ValueError):
+        Fault("status", headers=(("Bad Name", "x"),))
 
 
 # -- secrets stay out of output -------------------------------------------------------------
