@@ -468,6 +468,7 @@ def test_import_from_curl_saves_profile_payload_and_secret(qtbot, keyring, store
     dialog.command_edit.setFocus()
     qtbot.keyClick(dialog.command_edit, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)  # paste
     assert dialog.command_edit.toPlainText() == SNIPPET
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10000)  # read off the GUI thread
 
     assert dialog.result_label.text() == (
         f"Found process {PID} in workspace {WS} on {EU1} · secret in header · payload 31 bytes")
@@ -492,15 +493,18 @@ def test_curl_dialog_shows_core_errors_and_never_the_secret(qtbot, store):
 
     qtbot.keyClicks(dialog.name_edit, "invoices")
     dialog.command_edit.setPlainText(SNIPPET.replace(EU1, "http://control.example.com"))
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10000)  # read off the GUI thread
     assert dialog.result_label.text().startswith("Refusing plain http to control.example.com")
     assert not dialog.ok_button.isEnabled()
 
     dialog.command_edit.setPlainText(SNIPPET.replace(WS, "<WORKSPACE_ID>"))
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10000)
     assert "placeholder instead of the workspace id" in dialog.result_label.text()
 
     query = SNIPPET.replace(f'--header "robocloud-process-secret: {SECRET}"\n', "").replace(
         "/runs", f"/runs?robocloud-process-secret={SECRET}")
     dialog.command_edit.setPlainText(query)
+    qtbot.waitUntil(lambda: not dialog.reading, timeout=10000)
     assert "secret in query string" in dialog.result_label.text()
     assert dialog.query_warning.isVisible() and dialog.query_warning.text() == QUERY_WARNING
     # Parsed, but the name is taken (case-insensitively): the name says why Import is off.
