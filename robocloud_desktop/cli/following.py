@@ -71,6 +71,7 @@ def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secr
 
     done = threading.Event()
     latest = [record]
+    stuck = [""]  # why the run cannot be read until the user acts
     warn = _Warnings(ctx)
 
     def on_update(update: RunUpdate) -> None:
@@ -81,6 +82,9 @@ def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secr
             ctx.print(describe(update.record))
             ctx.out.flush()
         if update.record.is_ended or update.record.finished:
+            done.set()
+        elif update.needs_user:
+            stuck[0] = update.record.last_error
             done.set()
 
     monitor = RunMonitor(client, ctx.history, lambda _: secret, workers=1, on_update=on_update)
@@ -98,6 +102,9 @@ def wait_for_run(ctx: Context, client: ProcessApiClient, record: RunRecord, secr
         ctx.warn(f"Stopped waiting; run {final.run_id} is still {final.outcome.value}. "
                  "`robocloud-desktop watch` follows it to its end.")
         return EXIT_INTERRUPTED
+    if stuck[0]:
+        ctx.warn(f"Stopped waiting: run {final.run_id} cannot be followed. {stuck[0]}")
+        return EXIT_REJECTED
     if not ended:
         ctx.warn(f"Timed out after {timeout:g} s; run {final.run_id} is still {final.outcome.value}. "
                  f"Check it later with `robocloud-desktop status ... {final.run_id}` or `watch`.")
@@ -119,6 +126,7 @@ def watch(ctx: Context) -> int:
     lock = threading.Lock()
     done = threading.Event()
     gone: list[str] = []
+    stuck: list[str] = []  # runs that cannot be read until the user acts, and why
     warn = _Warnings(ctx)
 
     def on_update(update: RunUpdate) -> None:
@@ -133,6 +141,9 @@ def watch(ctx: Context) -> int:
                 waiting.discard(record.run_id)
                 if record.gone:
                     gone.append(record.run_id)
+            elif update.needs_user and record.run_id in waiting:
+                waiting.discard(record.run_id)
+                stuck.append(f"{record.run_id}: {record.last_error}")
             if not waiting:
                 done.set()
 
@@ -152,5 +163,6 @@ def watch(ctx: Context) -> int:
     if gone:
         ctx.warn(f"{len(gone)} run(s) could not be followed to their end: Control Room no longer knows "
                  f"{', '.join(gone)}. Look for them in Control Room.")
-        return EXIT_REJECTED
-    return EXIT_OK
+    for line in stuck:
+        ctx.warn(f"Not followed to its end: {line}")
+    return EXIT_REJECTED if gone or stuck else EXIT_OK

@@ -32,7 +32,7 @@ from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
 from robocloud_desktop.core.records import HistoryError, RunRecord
 from robocloud_desktop.core.retry import NO_RETRY
-from robocloud_desktop.core.secrets import SecretStoreError
+from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 
 if TYPE_CHECKING:  # the client pulls in requests; the window starts faster without it
     from robocloud_desktop.core.api import ProcessApiClient
@@ -79,6 +79,9 @@ class RunUpdate:
     record: RunRecord
     previous: RunRecord
     unsaved: str = ""  # why the run history could not keep this update ('' when it did)
+    # The run cannot be read until the user acts (its secret was rejected, or there is none): the
+    # monitor keeps trying slowly, but a command waiting on the run should stop waiting.
+    needs_user: bool = False
 
     @property
     def changed(self) -> bool:
@@ -284,7 +287,8 @@ class RunMonitor:
             secret = self._secret(record)
             status = self.client.get_run(record.target(), secret, record.run_id, retry=NO_RETRY)
         except SecretStoreError as error:
-            self._failed(record, error.message, self.plan.unknown_interval)
+            self._failed(record, error.message, self.plan.unknown_interval,
+                         needs_user=error.state in (SecretState.MISSING, SecretState.UNAVAILABLE))
             return
         except ProcessApiError as error:
             self._api_error(record, host, error)
@@ -359,7 +363,7 @@ class RunMonitor:
         if isinstance(error, SecretRejected):
             with self._cond:
                 self._secrets.pop(record.profile_id, None)  # the user may store a new one meanwhile
-            self._failed(record, error.message, plan.unknown_interval)
+            self._failed(record, error.message, plan.unknown_interval, needs_user=True)
             return
         if isinstance(error, NotFound):
             # The run was started, so Control Room knew it: after a few answers in a row saying it
@@ -382,14 +386,15 @@ class RunMonitor:
         self._failed(record, error.message, wait)
 
     def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False,
-                gone: bool = False) -> None:
+                gone: bool = False, needs_user: bool = False) -> None:
         if self._stopping:
             return
         updated = self.history.with_error(record, message, finished=finished, gone=gone)
         next_in = None if finished else retry_in
-        self._finish(record, updated, next_in, self._save(updated, next_in))
+        self._finish(record, updated, next_in, self._save(updated, next_in), needs_user=needs_user)
 
-    def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None, unsaved: str = "") -> None:
+    def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None, unsaved: str = "", *,
+                needs_user: bool = False) -> None:
         run_id = previous.run_id
         with self._cond:
             self._busy.discard(run_id)
@@ -411,7 +416,7 @@ class RunMonitor:
                 self._push(run_id, time.monotonic() + next_in)
             self._cond.notify_all()
         if updated is not previous:
-            update = RunUpdate(updated, previous, unsaved)
+            update = RunUpdate(updated, previous, unsaved, needs_user)
             for listener in self._listeners:
                 try:
                     listener(update)

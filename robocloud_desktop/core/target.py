@@ -33,7 +33,10 @@ def check_base_url(base_url: str) -> str:
             "The base URL contains spaces, control or invisible characters. "
             "Copy it again, for example https://api.eu1.robocloud.eu."
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": a bracket that does not close
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidTarget(
             f"The base URL {url!r} is not an http(s) URL with a host. "

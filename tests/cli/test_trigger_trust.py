@@ -258,3 +258,13 @@ def test_watch_says_which_runs_control_room_no_longer_knows_and_exits_3(emulator
     history = RunHistory(history_of(app_home))
     assert history.get("deleted-run-0001").gone
     history.close()
+
+
+def test_watch_stops_waiting_for_a_run_whose_secret_is_rejected_and_says_why(emulator, process, app_home):
+    done = run_cli("trigger", *where(emulator, process), "--payload", '{"simulate_duration": 60}', "--json",
+                   "--config-dir", str(app_home), secret=process.secret)
+    run_id = json.loads(done.stdout)["runId"]
+    watched = run_cli("watch", "--config-dir", str(app_home), secret="a-secret-control-room-rejects-00")
+    no_traceback(watched)
+    assert watched.returncode == 3
+    assert run_id in watched.stderr and "rejected the process secret" in watched.stderr

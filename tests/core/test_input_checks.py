@@ -89,3 +89,8 @@ def test_a_base_url_with_spaces_or_invisible_characters_is_refused(url):
 def test_ports_in_range_are_kept():
     assert check_base_url("https://h:1") == "https://h:1"
     assert check_base_url("http://127.0.0.1:65535/") == "http://127.0.0.1:65535"
+
+
+def test_a_bracket_that_does_not_close_is_a_sentence_not_a_crash():
+    with pytest.raises(InvalidTarget, match="not an http"):
+        check_base_url("https://[::1")
