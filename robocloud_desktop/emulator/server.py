@@ -10,6 +10,7 @@ import hmac
 import json
 import secrets
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -393,6 +394,13 @@ class _Server(ThreadingHTTPServer):
             self._open.add(sock)
         return sock, addr
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that stops reading (its answer was too long, its time ran out) resets the
+        # connection: for a server that is the end of that connection, not an error to print.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     def shutdown_request(self, request: Any) -> None:
         with self._open_lock:
             self._open.discard(request)
@@ -516,6 +524,15 @@ class Emulator:
             for r in self.requests
             if (wanted is None or r.method == wanted) and (path_contains is None or path_contains in r.path)
         )
+
+    @property
+    def open_connections(self) -> int:
+        """Client connections whose handler has not finished yet (idle keep-alive ones included)."""
+        server = self._server
+        if server is None:
+            return 0
+        with server._open_lock:
+            return len(server._open)
 
     @property
     def runs_created(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -392,6 +393,17 @@ def test_fault_trickle_delivers_the_whole_answer_in_the_end(emu: Emulator) -> No
     status, _, data = post_default(emu)
     assert status == 200 and json.loads(data)["message"] == "OK"
     assert emu.runs_created == 1
+
+
+def test_a_client_resetting_its_connection_is_not_reported_as_an_error(emu: Emulator, capsys) -> None:
+    host, port = emu.base_url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.recv(1)  # most of the answer left unread
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    # The emulator's handler notices on its next read, and is done with the connection.
+    wait_for(lambda: emu.open_connections == 0)
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_fault_keeps_body_and_headers_out_of_its_repr() -> None:
