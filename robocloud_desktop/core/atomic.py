@@ -96,6 +96,16 @@ def read_bounded(path: Path, limit: int) -> bytes | None:
     return data
 
 
+def check_file(path: Path, limit: int) -> None:
+    """NotReadable when something is at `path` that is not a regular file of at most `limit` bytes,
+    for files another library reads whole (Qt's settings); nothing when it is fine or missing."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
+    _check_kind(info, limit)
+
+
 def _check_kind(info: os.stat_result, limit: int) -> None:
     mode = info.st_mode
     if stat.S_ISDIR(mode):

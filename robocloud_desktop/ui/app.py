@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from robocloud_desktop.core.atomic import NotReadable, check_file, keep_aside
 from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.look import icon
@@ -30,6 +32,11 @@ if TYPE_CHECKING:
     from robocloud_desktop.ui.termination import CloseOnTermination
 
 
+# Qt writes a few KB of window geometry and choices there.
+MAX_SETTINGS_BYTES = 1024 * 1024
+log = logging.getLogger(__name__)
+
+
 def window_settings(paths: AppPaths) -> QSettings:
     """Window geometry and choices live beside the profiles, so --config-dir moves them too.
 
@@ -38,7 +45,14 @@ def window_settings(paths: AppPaths) -> QSettings:
     path = paths.config_dir / "window.ini"
     # A read-only or full folder: the window opens all the same, and its settings are not kept.
     with contextlib.suppress(OSError):
-        private_file(private_dir(paths.config_dir) / path.name)
+        private_dir(paths.config_dir)
+        try:
+            # Qt reads the file whole, and would wait forever on a named pipe.
+            check_file(path, MAX_SETTINGS_BYTES)
+        except NotReadable as problem:
+            kept = keep_aside(path)
+            log.warning("The window settings could not be read (%s); they were kept as %s.", problem, kept)
+        private_file(path)
     return QSettings(str(path), QSettings.Format.IniFormat)
 
 

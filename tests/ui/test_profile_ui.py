@@ -781,3 +781,31 @@ def test_window_settings_are_private(qtbot, app_home):
     ini.chmod(0o644)  # left so by an older version: tightened when the window next opens
     window_settings(paths).setValue("geometry", "x")
     assert stat.S_IMODE(os.stat(ini).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("kind", ["fifo", "huge"])
+def test_window_settings_that_are_no_settings_file_are_kept_aside(app_home, kind):
+    import os
+    import subprocess
+    import sys
+
+    from robocloud_desktop.core.paths import app_paths
+
+    paths = app_paths(app_home)
+    paths.config_dir.mkdir()
+    ini = paths.config_dir / "window.ini"
+    if kind == "fifo":
+        os.mkfifo(ini, 0o600)
+    else:
+        ini.write_bytes(b"[General]\n" + b"; filler\n" * 200_000)
+    # In a process of its own: Qt reads the file whole, and a named pipe would keep it waiting for good.
+    opening = ("from robocloud_desktop.core.paths import app_paths; from robocloud_desktop.ui.app import "
+               f"window_settings; print(window_settings(app_paths({str(app_home)!r})).value('keepPayloads'))")
+    try:
+        done = subprocess.run([sys.executable, "-c", opening], capture_output=True, text=True, timeout=30,
+                              env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    except subprocess.TimeoutExpired:
+        pytest.fail("the window's settings hung on a named pipe")
+    assert done.returncode == 0 and done.stdout == "None\n", done.stderr
+    [kept] = [p for p in paths.config_dir.iterdir() if p.name.startswith("window.ini.unreadable-")]
+    assert kept.exists() and ini.is_file() and ini.stat().st_size == 0
