@@ -14,7 +14,9 @@ from robocloud_desktop.core.models import Outcome, label_of, outcome_of
 
 @dataclass(frozen=True)
 class TriggeredRun:
-    """The answer to a trigger: the run was accepted and queued."""
+    """The answer to a trigger: the run was accepted and queued. The ids are plain tokens (the
+    process and workspace ids of the target when the answer's are not); `raw` is the answer with
+    the secret masked wherever it was echoed."""
 
     run_id: str
     work_item_id: str
@@ -25,7 +27,9 @@ class TriggeredRun:
 
 @dataclass(frozen=True)
 class RunStatus:
-    """One reading of a run's status; raw codes as the server sent them."""
+    """One reading of a run's status: the codes as the server sent them, less control and invisible
+    characters (see answers.shown_code); `raw` is the whole answer with the secret masked, which the
+    run history keeps."""
 
     run_id: str
     state: str

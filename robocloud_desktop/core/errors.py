@@ -46,12 +46,19 @@ class PayloadRejected(ProcessApiError):
         self.server_message = server_message
 
 
+# The longest wait a Retry-After can impose on the app: a server asking for more (an hour, a date
+# next year) gets its requests limited by this, and the message says so.
+MAX_RETRY_AFTER = 600.0
+
+
 class RateLimited(ProcessApiError):
-    """429: too many requests. `retry_after` is in seconds when the server said."""
+    """429: too many requests. `retry_after` is in seconds when the server said, from 0 to MAX_RETRY_AFTER."""
 
     def __init__(self, message: str, *, status: int | None = 429, retry_after: float | None = None) -> None:
         super().__init__(message, status=status)
-        self.retry_after = retry_after
+        if retry_after is not None and not retry_after >= 0:  # negative or NaN: no usable wait
+            retry_after = None
+        self.retry_after = None if retry_after is None else min(retry_after, MAX_RETRY_AFTER)
 
 
 class ServerError(ProcessApiError):

@@ -4,25 +4,118 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote, quote_plus
+from functools import lru_cache
+from typing import Any
 
 SECRET_HEADER = "robocloud-process-secret"
 MASK = "***"
 # What a copied curl command holds instead of the secret: the shell fills it in from the environment.
 SECRET_PLACEHOLDER = "$ROBOCLOUD_PROCESS_SECRET"
+# Longest text one character of a secret can be written as (a surrogate pair of \\uXXXX escapes, or
+# four %XX bytes): a secret cut off at the end of an excerpt fits in this many characters per character.
+FORM_CHARS_PER_CHAR = 12
 
 # The query-string fallback puts the secret into URLs, and urllib3 logs URLs at DEBUG level.
 _QUERY_SECRET = re.compile(r"(robocloud-process-secret=)[^&\s\"'#]+", re.IGNORECASE)
+_JSON_NAMED = {"\b": "b", "\f": "f", "\n": "n", "\r": "r", "\t": "t", '"': '"', "\\": "\\", "/": "/"}
+_HTML_NAMED = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
+
+
+def _hex(value: int, width: int) -> str:
+    """A regex for `value` in hex digits of either case: servers differ in how they write %2f."""
+    return "".join(f"[{d}{d.lower()}]" if d.isalpha() else d for d in f"{value:0{width}X}")
+
+
+def _char_forms(ch: str) -> str:
+    """Every way a server may write one character of a secret back: as is, percent-encoded (either
+    hex case, `+` for a space), JSON-escaped, or as an HTML character reference."""
+    code = ord(ch)
+    forms = [re.escape(ch), "".join("%" + _hex(byte, 2) for byte in ch.encode("utf-8"))]
+    if ch == " ":
+        forms.append(r"\+")
+    if code > 0xFFFF:
+        high, low = 0xD800 + ((code - 0x10000) >> 10), 0xDC00 + ((code - 0x10000) & 0x3FF)
+        forms.append(r"\\u" + _hex(high, 4) + r"\\u" + _hex(low, 4))
+    else:
+        forms.append(r"\\u" + _hex(code, 4))
+    if ch in _JSON_NAMED:
+        forms.append(re.escape("\\" + _JSON_NAMED[ch]))
+    forms.append(f"&#0*{code};")
+    forms.append(f"&#[xX]0*{_hex(code, 1)};")
+    if ch in _HTML_NAMED:
+        forms.append(f"&{_HTML_NAMED[ch]};")
+    return "(?:" + "|".join(forms) + ")"
+
+
+@lru_cache(maxsize=16)
+def _secret_pattern(secret: str) -> re.Pattern[str]:
+    # Per character, so a secret written back half encoded (a URL quoted with `/` left as is, a JSON
+    # escape for one character only) is found as well as one written in a single form.
+    return re.compile("".join(_char_forms(ch) for ch in secret))
 
 
 def redact(text: str, *secrets: str | None) -> str:
-    """Replace every known secret (raw or URL-encoded) and any query-string secret with a mask."""
+    """Replace every known secret, in any of the forms a server may echo it in, and any query-string
+    secret with a mask."""
     for secret in secrets:
-        if not secret:
-            continue
-        for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-            text = text.replace(form, MASK)
+        if secret:
+            text = _secret_pattern(secret).sub(MASK, text)
     return _QUERY_SECRET.sub(r"\1" + MASK, text)
+
+
+def redact_head(text: str, end: int, *secrets: str | None) -> str:
+    """`text[:end]` with every secret masked, including one that starts before `end` and runs past
+    it: an excerpt cut there shows no first half of a secret. `text` must run on far enough
+    (FORM_CHARS_PER_CHAR characters per character of the longest secret) to hold such a secret."""
+    patterns = [_secret_pattern(secret) for secret in secrets if secret]
+    spans = [match.span() for pattern in patterns for match in pattern.finditer(text)]
+    # The parameter's name stays, as `redact` leaves it; only its value goes.
+    spans += [(match.end(1), match.end()) for match in _QUERY_SECRET.finditer(text)]
+    pieces, position = [], 0
+    for start, stop in sorted(span for span in spans if span[0] < end):
+        if start < position:
+            continue  # inside a span already masked (one secret holding another, say)
+        pieces += [text[position:start], MASK]
+        position = stop
+    if position < end:
+        pieces.append(text[position:end])
+    return "".join(pieces)
+
+
+def redact_json(value: Any, *secrets: str | None) -> Any:
+    """Parsed JSON with every string, keys included, passed through `redact`: `value` itself when
+    nothing needs masking (the usual case, checked in one pass), else a masked copy.
+
+    Recursive: meant for values read with core.json_text.load_json, which bounds their depth."""
+    texts: list[str] = []
+    _collect_texts(value, texts)
+    # A match within any one string is a match within all of them joined.
+    joined = "\x00".join(texts)
+    if redact(joined, *secrets) == joined:
+        return value
+    return _redact_all(value, secrets)
+
+
+def _collect_texts(value: Any, texts: list[str]) -> None:
+    if isinstance(value, str):
+        texts.append(value)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            texts.append(key)
+            _collect_texts(item, texts)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_texts(item, texts)
+
+
+def _redact_all(value: Any, secrets: tuple[str | None, ...]) -> Any:
+    if isinstance(value, str):
+        return redact(value, *secrets)
+    if isinstance(value, dict):
+        return {redact(key, *secrets): _redact_all(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_redact_all(item, secrets) for item in value]
+    return value
 
 
 class _RedactingFilter(logging.Filter):

@@ -2,24 +2,35 @@
 
 The sorting matters for triggers: a request that provably never reached the server may be sent
 again; one that may have reached it must not be, or the process could run twice.
+
+Every exchange ends within `request_timeout` seconds however slowly the server sends (see
+core/deadline.py), and reads at most MAX_BODY_BYTES of an answer.
 """
 
 from __future__ import annotations
 
+import http.client
 import logging
-import ssl
+import math
+import re
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import requests
-import truststore
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NameResolutionError, NewConnectionError
+from urllib3.exceptions import DecodeError, HTTPError, InvalidHeader, NameResolutionError, NewConnectionError
 
 from robocloud_desktop import __version__
-from robocloud_desktop.core.errors import CannotConnect, OutcomeUnknown, RequestTimeout, UnexpectedAnswer
+from robocloud_desktop.core.deadline import Call, DeadlineAdapter, deadline, finish
+from robocloud_desktop.core.errors import (
+    CannotConnect,
+    OutcomeUnknown,
+    ProcessApiError,
+    RequestTimeout,
+    SecretRejected,
+    UnexpectedAnswer,
+)
 from robocloud_desktop.core.redact import SECRET_HEADER, install_log_redaction
 from robocloud_desktop.core.target import Target
 
@@ -28,26 +39,13 @@ log = logging.getLogger(__name__)
 USER_AGENT = f"robocloud-desktop/{__version__} python-requests/{requests.__version__}"
 # Connect quickly or say so; give the server time to answer a trigger.
 DEFAULT_TIMEOUT = (6.0, 30.0)
+# The whole exchange, however slowly the answer comes: long enough for a trigger over a slow VPN,
+# short enough that a server trickling its answer cannot hold the app.
+DEFAULT_REQUEST_TIMEOUT = 60.0
 MAX_BODY_BYTES = 2 * 1024 * 1024
-
-
-class _SystemTrustAdapter(HTTPAdapter):
-    """Verifies TLS against the operating system's trust store instead of certifi's bundle."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        super().init_poolmanager(*args, **kwargs)
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
-        proxy_kwargs["ssl_context"] = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
-
-    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
-        # requests would add certifi's bundle to the context; the system store is the point.
-        if verify is True and url.lower().startswith("https"):
-            conn.cert_reqs = "CERT_REQUIRED"
-            return
-        super().cert_verify(conn, url, verify, cert)
+# An error answer is read for its message only: proxies' error pages are a few kilobytes.
+MAX_ERROR_BODY_BYTES = 64 * 1024
+_CONTENT_LENGTH = re.compile(r"\s*(\d{1,18})\s*")
 
 
 class NeverSent(CannotConnect):
@@ -61,26 +59,55 @@ class TruncatedAnswer(UnexpectedAnswer):
 @dataclass(frozen=True)
 class Answer:
     status: int
-    headers: dict[str, str]
+    headers: Mapping[str, str]  # case-insensitive, as requests reads them
     body: bytes
     elapsed: float
 
 
-def _reason(exc: BaseException) -> BaseException | None:
-    reason = exc.args[0] if exc.args else None
-    return getattr(reason, "reason", reason) if isinstance(reason, BaseException) else None
+def seconds_text(seconds: float) -> str:
+    """60 -> '60', 1.5 -> '1.5': whole seconds once they are many, a fraction when few."""
+    return f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.2g}"
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and those it wraps: requests and urllib3 nest the cause in args and reasons."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop()
+        if any(item is other for other in seen):
+            continue
+        seen.append(item)
+        yield item
+        nested = [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+        todo.extend(x for x in nested if isinstance(x, BaseException))
+
+
+def _printable_ascii(secret: str) -> bool:
+    return bool(secret) and secret.isascii() and secret.isprintable() and secret == secret.strip()
 
 
 class Transport:
     """Sends requests for the client. Thread-safe: requests' session pools are shared safely."""
 
-    def __init__(self, *, timeout: tuple[float, float] = DEFAULT_TIMEOUT, pool_size: int = 16) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        pool_size: int = 16,
+    ) -> None:
+        if isinstance(request_timeout, bool) or not isinstance(request_timeout, int | float) or not (
+                math.isfinite(request_timeout) and request_timeout > 0):
+            raise ValueError(f"request_timeout must be a number of seconds above 0, not {request_timeout!r}")
         install_log_redaction()
-        self.timeout = timeout
+        self.request_timeout = float(request_timeout)
+        # No single wait may outlast the whole exchange.
+        self.timeout = (min(timeout[0], self.request_timeout), min(timeout[1], self.request_timeout))
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
-        self._session.mount("https://", _SystemTrustAdapter(pool_connections=4, pool_maxsize=pool_size))
-        self._session.mount("http://", HTTPAdapter(pool_connections=4, pool_maxsize=pool_size))
+        self._session.mount("https://", DeadlineAdapter(system_trust=True, pool_connections=4, pool_maxsize=pool_size))
+        self._session.mount("http://", DeadlineAdapter(pool_connections=4, pool_maxsize=pool_size))
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -88,6 +115,13 @@ class Transport:
             self._session.close()
 
     def send(self, method: str, target: Target, url: str, secret: str, body: bytes | None = None) -> Answer:
+        if not _printable_ascii(secret):
+            # requests would refuse it with the secret quoted in its message.
+            raise SecretRejected(
+                "The process secret holds spaces at its ends, line breaks, or characters other than plain "
+                "letters, digits and punctuation, so it cannot be sent. Copy it from Control Room again and "
+                "store it again."
+            )
         headers = {"Accept": "application/json"}
         params = None
         if target.secret_in_query:
@@ -100,78 +134,141 @@ class Transport:
         # cannot reach the emulator on loopback.
         proxies = {"no_proxy": target.host} if target.is_loopback else None
         started = time.monotonic()
-        try:
-            response = self._session.request(
-                method, url, params=params, data=body, headers=headers, timeout=self.timeout,
-                allow_redirects=False, stream=True, proxies=proxies,
-            )
-        except requests.exceptions.SSLError:
-            raise CannotConnect(
-                f"The secure connection to {target.host} failed (TLS certificate or handshake). If you are "
-                "behind a company proxy, make sure its certificate is trusted by this computer."
-            ) from None
-        except requests.exceptions.ProxyError:
-            raise CannotConnect(
-                f"The proxy refused or failed the connection to {target.host}. "
-                "Check the HTTPS_PROXY / NO_PROXY settings and that the proxy is running."
-            ) from None
-        except requests.exceptions.ConnectTimeout:
-            raise NeverSent(
-                f"Could not connect to {target.host} within {self.timeout[0]:.0f} s. "
-                "Check your network, VPN or proxy, and try again."
-            ) from None
-        except requests.exceptions.ReadTimeout:
-            if method == "POST":
-                raise OutcomeUnknown(
-                    f"The trigger was sent, but {target.host} did not answer within {self.timeout[1]:.0f} s: "
-                    "the run may or may not have started. Check Control Room before triggering again."
-                ) from None
-            raise RequestTimeout(
-                f"{target.host} did not answer within {self.timeout[1]:.0f} s. "
-                "Check your network and try again."
-            ) from None
-        except requests.exceptions.ConnectionError as exc:
-            raise self._connection_error(method, target, exc) from None
-        try:
-            content = response.raw.read(MAX_BODY_BYTES, decode_content=True) or b""
-        except Exception:
-            # Headers arrived, the body did not: a truncated answer or a connection dropped mid-way.
-            raise self._truncated(method, target, response.status_code) from None
-        finally:
-            response.close()
-        length = response.headers.get("Content-Length")
-        if length and length.isdigit() and int(length) > len(content) and len(content) < MAX_BODY_BYTES:
-            raise self._truncated(method, target, response.status_code)
+        failure: ProcessApiError | None = None
+        content = b""
+        with deadline(self.request_timeout) as call:
+            try:
+                response = self._session.request(
+                    method, url, params=params, data=body, headers=headers, timeout=self.timeout,
+                    allow_redirects=False, stream=True, proxies=proxies,
+                )
+            except (requests.exceptions.RequestException, HTTPError, http.client.HTTPException, OSError,
+                    ValueError) as exc:
+                failure = self._request_failure(method, target, exc, call)
+            else:
+                failure, content = self._read_body(method, target, response, call)
+        # Raised out here, not in the handlers: the error keeps no link to the library's exception,
+        # whose text may hold the URL with a query-string secret.
+        if failure is not None:
+            raise failure
         elapsed = time.monotonic() - started
         log.debug("%s %s -> %s in %.0f ms", method, url, response.status_code, elapsed * 1000)
-        return Answer(response.status_code, dict(response.headers), content, elapsed)
+        return Answer(response.status_code, response.headers, content, elapsed)
+
+    def _read_body(
+        self, method: str, target: Target, response: requests.Response, call: Call
+    ) -> tuple[ProcessApiError | None, bytes]:
+        status = response.status_code
+        limit = MAX_BODY_BYTES if 200 <= status < 300 else MAX_ERROR_BODY_BYTES
+        try:
+            content = response.raw.read(limit + 1, decode_content=True) or b""
+            received = response.raw.tell()
+        except Exception as exc:
+            if finish(call):
+                return self._expired(method, target, call), b""
+            if any(isinstance(c, DecodeError) for c in _chain(exc)):
+                return UnexpectedAnswer(
+                    f"{target.host} answered HTTP {status} with a compressed body that could not be "
+                    f"decompressed.{self._after(method, status)}",
+                    status=status,
+                ), b""
+            # Headers arrived, the body did not: a truncated answer or a connection dropped mid-way.
+            return self._truncated(method, target, status), b""
+        finally:
+            response.close()
+        if finish(call):
+            return self._expired(method, target, call), b""
+        if len(content) > limit:
+            if limit == MAX_BODY_BYTES:
+                return UnexpectedAnswer(
+                    f"{target.host} answered HTTP {status} with more than {MAX_BODY_BYTES // (1024 * 1024)} MB, far "
+                    f"more than the Process API sends.{self._after(method, status)}",
+                    status=status,
+                ), b""
+            content = content[:limit]  # enough for the message of an error
+        else:
+            length = _CONTENT_LENGTH.fullmatch(response.headers.get("Content-Length") or "")
+            if length and int(length.group(1)) > received:
+                return self._truncated(method, target, status), b""
+        return None, content
 
     @staticmethod
-    def _truncated(method: str, target: Target, status: int) -> TruncatedAnswer:
-        after = (" The run may have started: check Control Room before triggering again."
-                 if method == "POST" and status < 300 else " Try again.")
+    def _after(method: str, status: int) -> str:
+        return (" The run may have started: check Control Room before triggering again."
+                if method == "POST" and status < 300 else " Try again.")
+
+    def _truncated(self, method: str, target: Target, status: int) -> TruncatedAnswer:
         return TruncatedAnswer(
-            f"{target.host} answered HTTP {status} but the body was cut off.{after}", status=status
+            f"{target.host} answered HTTP {status} but the body was cut off.{self._after(method, status)}",
+            status=status,
         )
 
-    @staticmethod
-    def _connection_error(method: str, target: Target, exc: requests.exceptions.ConnectionError) -> Exception:
-        reason = _reason(exc)
-        if isinstance(reason, NameResolutionError):
+    def _expired(self, method: str, target: Target, call: Call) -> ProcessApiError:
+        within = seconds_text(self.request_timeout)
+        if not call.may_have_sent:
+            return NeverSent(
+                f"Could not connect to {target.host} within {within} s. "
+                "Check your network, VPN or proxy, and try again."
+            )
+        if method == "POST":
+            return OutcomeUnknown(
+                f"The trigger was sent, but {target.host} did not answer within {within} s: the run may or "
+                "may not have started. Check Control Room before triggering again."
+            )
+        return RequestTimeout(
+            f"{target.host} did not answer within {within} s. Check your network and try again, "
+            "or allow more time if the connection is slow."
+        )
+
+    def _request_failure(self, method: str, target: Target, exc: Exception, call: Call) -> ProcessApiError:
+        if finish(call):
+            return self._expired(method, target, call)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return CannotConnect(
+                f"The secure connection to {target.host} failed (TLS certificate or handshake). If you are "
+                "behind a company proxy, make sure its certificate is trusted by this computer."
+            )
+        if isinstance(exc, requests.exceptions.ProxyError):
+            return CannotConnect(
+                f"The proxy refused or failed the connection to {target.host}. "
+                "Check the HTTPS_PROXY / NO_PROXY settings and that the proxy is running."
+            )
+        if isinstance(exc, requests.exceptions.ConnectTimeout):
+            return NeverSent(
+                f"Could not connect to {target.host} within {seconds_text(self.timeout[0])} s. "
+                "Check your network, VPN or proxy, and try again."
+            )
+        if isinstance(exc, requests.exceptions.ReadTimeout):
+            if method == "POST":
+                return OutcomeUnknown(
+                    f"The trigger was sent, but {target.host} did not answer within "
+                    f"{seconds_text(self.timeout[1])} s: the run may or may not have started. "
+                    "Check Control Room before triggering again."
+                )
+            return RequestTimeout(
+                f"{target.host} did not answer within {seconds_text(self.timeout[1])} s. "
+                "Check your network and try again."
+            )
+        causes = list(_chain(exc))
+        if any(isinstance(c, NameResolutionError) for c in causes):
             return NeverSent(
                 f"The host name {target.host} could not be resolved. "
                 "Check the base URL for typos and that you are online (and on the VPN if one is needed)."
             )
-        if isinstance(reason, NewConnectionError):
+        if any(isinstance(c, NewConnectionError) for c in causes):
             return NeverSent(
                 f"{target.host} refused the connection or could not be reached. "
                 "Check the base URL and port, and your network."
             )
+        if call.may_have_sent and any(isinstance(c, http.client.HTTPException | InvalidHeader)
+                                      and not isinstance(c, ConnectionError) for c in causes):
+            # A status line or headers that are not HTTP (or far too long): not a dropped connection.
+            after = (" The run may have started: check Control Room before triggering again." if method == "POST"
+                     else " Check the base URL, or try again.")
+            return UnexpectedAnswer(f"{target.host} answered with something that is not a valid HTTP answer.{after}")
         if method == "POST":
             return OutcomeUnknown(
                 f"The connection to {target.host} was lost after the trigger was sent: the run may or may "
                 "not have started. Check Control Room before triggering again."
             )
-        return CannotConnect(
-            f"The connection to {target.host} was lost before an answer arrived. Try again."
-        )
+        return CannotConnect(f"The connection to {target.host} was lost before an answer arrived. Try again.")
