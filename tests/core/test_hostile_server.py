@@ -44,6 +44,7 @@ from robocloud_desktop.core.errors import (
 from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.transport import MAX_ERROR_BODY_BYTES, Transport
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
 from tests.core.test_api import assert_clean
 
@@ -321,6 +322,26 @@ def test_error_body_the_app_cannot_read_still_gives_the_status_in_a_sentence(cli
     with pytest.raises(PayloadRejected if status == 400 else ServerError) as info:
         client.trigger(target, process.secret, {})
     assert f"HTTP {status}" in info.value.message
+
+
+def test_status_answer_with_nan_for_a_number_is_an_unexpected_answer(client, emulator, target, process):
+    run = client.trigger(target, process.secret, {})
+    emulator.inject(Fault("status", status=200, method="GET",
+                          body='{"state": "COMPL", "result": "OK", "errorCode": "", "duration": NaN}'))
+    with pytest.raises(UnexpectedAnswer) as info:
+        client.get_run(target, process.secret, run.run_id)
+    assert "NaN, which is not valid JSON" in info.value.message
+
+
+def test_error_answer_is_read_only_as_far_as_its_message_needs(emulator, target, process):
+    emulator.inject(Fault("status", status=500, body="x" * (1024 * 1024), method="GET"))
+    transport = Transport(timeout=(5.0, 5.0))
+    try:
+        answer = transport.send("GET", target, target.run_url("run"), process.secret)
+    finally:
+        transport.close()
+    assert answer.status == 500
+    assert len(answer.body) == MAX_ERROR_BODY_BYTES < 1024 * 1024
 
 
 def test_answer_over_two_megabytes_is_refused_in_words(client, emulator, target, process):
