@@ -253,8 +253,9 @@ class ProfileStore:
         self.secrets = secrets
         self.problems: list[LoadProblem] = []
         self.read_only = False
-        # Why the file cannot be read now, when it cannot: no change may be written over it.
-        self._unreadable: str | None = None
+        # The file could not be read at open: what is shown is not what it holds, and until it is
+        # read, nothing may be written over it.
+        self._unread = False
         document = self._open()
         self._profiles: list[Profile] = document.profiles
         self._to_delete: list[SecretToDelete] = document.to_delete
@@ -286,13 +287,13 @@ class ProfileStore:
     def check_readable(self) -> None:
         """ProfileError when the file could not be read at open and still cannot: the profiles
         shown would be none, which is not what the file holds."""
-        if self._unreadable is None:
+        if not self._unread:
             return
         try:
             document = self._read()
         except _CannotReadNow as problem:
             raise ProfileError(problem.again) from None
-        self._unreadable = None
+        self._unread = False
         self._profiles, self._to_delete = document.profiles, document.to_delete
 
     def secrets_to_delete(self) -> list[SecretToDelete]:
@@ -472,7 +473,7 @@ class ProfileStore:
                 raise ProfileError(problem.again) from None
             if document.version > FORMAT_VERSION:  # written by a newer version since this store opened
                 raise ProfileError(_newer_message(self.path))
-            self._unreadable = None
+            self._unread = False
             yield document
             try:
                 self._write(document)
@@ -488,7 +489,7 @@ class ProfileStore:
         try:
             return self._read()
         except _CannotReadNow as problem:
-            self._unreadable = problem.message
+            self._unread = True
             self.problems.append(LoadProblem(problem.message))
             return _Document()
 
@@ -503,12 +504,11 @@ class ProfileStore:
         except OSError as error:
             raise _CannotReadNow(*_cannot_read(self.path, error)) from None
         except _NewerFormat as newer:
-            self.read_only = True
             raise _CannotReadNow(
                 f"{self.path} comes from a newer version of robocloud-desktop, and this version cannot read "
                 f"it ({newer.reason}). Update the app to use your profiles; the file was left as it is.",
-                "Profiles cannot be used or changed until you update the app: this version cannot read "
-                f"{self.path}.",
+                f"Profiles cannot be used or changed until you update the app: {self.path} comes from a newer "
+                "version of robocloud-desktop.",
             ) from None
         except ValueError as error:  # NotReadable and JsonProblem are ValueErrors too
             return self._keep_aside(error)
@@ -605,17 +605,16 @@ def _profile_problems(profiles: list[Profile]) -> list[str]:
         except InvalidTarget as error:
             problems.append(error.message)
     for index, profile in enumerate(profiles):
-        clash = name_clash(profiles[:index], profile.name)
-        if clash is None:
-            continue
-        other = next(p for p in profiles[:index] if name_clash([p], profile.name) is not None)
-        variable = env_var_for(profile.name)
-        if other.name.casefold() == profile.name.casefold():
+        other = next((p for p in profiles[:index] if name_clash([p], profile.name) is not None), None)
+        if other is None:
+            pass
+        elif other.name.casefold() == profile.name.casefold():
             problems.append(f"Two profiles are named {other.name!r} and {profile.name!r}, which the app tells "
                             "apart only by case. Rename one of them.")
         else:
             problems.append(f"The profiles {other.name!r} and {profile.name!r} share the environment variable "
-                            f"{variable}, which would give both the same secret. Rename one of them.")
+                            f"{env_var_for(profile.name)}, which would give both the same secret. Rename one "
+                            "of them.")
     return problems
 
 
