@@ -657,6 +657,7 @@ def test_dialog_refuses_names_sharing_a_variable_or_hiding_characters(qtbot, sto
         "The name 'invoices-eu' would share the environment variable ROBOCLOUD_PROCESS_SECRET_INVOICES_EU with "
         "the profile 'Invoices EU'. Pick a name that differs from it in its letters A-Z or digits.")
     assert not dialog.ok_button.isEnabled()
+    look(dialog, "/tmp/profile_dialog_clash.png")
     paste_into(qtbot, dialog.name_edit, "Invoices\u200bUS")
     assert "invisible or control character (U+200B ZERO WIDTH SPACE)" in problem.text()
     assert not dialog.ok_button.isEnabled()
