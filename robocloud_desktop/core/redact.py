@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 SECRET_HEADER = "robocloud-process-secret"
 MASK = "***"
@@ -14,6 +16,10 @@ SECRET_PLACEHOLDER = "$ROBOCLOUD_PROCESS_SECRET"
 # Longest text one character of a secret can be written as (a surrogate pair of \\uXXXX escapes, or
 # four %XX bytes): a secret cut off at the end of an excerpt fits in this many characters per character.
 FORM_CHARS_PER_CHAR = 12
+# Longest secret looked for character by character. Control Room's are a few dozen characters; a
+# longer "secret" (a paste gone wrong) is looked for in its usual whole forms only, which keeps the
+# time and memory this takes in proportion to the text.
+MAX_PATTERN_CHARS = 256
 
 # The query-string fallback puts the secret into URLs, and urllib3 logs URLs at DEBUG level.
 _QUERY_SECRET = re.compile(r"(robocloud-process-secret=)[^&\s\"'#]+", re.IGNORECASE)
@@ -54,12 +60,40 @@ def _secret_pattern(secret: str) -> re.Pattern[str]:
     return re.compile("".join(_char_forms(ch) for ch in secret))
 
 
+def _whole_forms(secret: str) -> list[str]:
+    """The usual forms of a secret too long to look for character by character, longest first."""
+    encoded = {quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    lower_hex = {re.sub(r"%[0-9A-F]{2}", lambda m: m.group().lower(), form) for form in encoded}
+    escaped = {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    escaped |= {form.replace("/", "\\/") for form in escaped}
+    return sorted({secret, *encoded, *lower_hex, *escaped}, key=len, reverse=True)
+
+
+def _spans(text: str, secret: str) -> list[tuple[int, int]]:
+    if len(secret) <= MAX_PATTERN_CHARS:
+        return [match.span() for match in _secret_pattern(secret).finditer(text)]
+    if len(secret) > len(text):
+        return []  # every form is at least as long as the secret
+    spans = []
+    for form in _whole_forms(secret):
+        start = text.find(form)
+        while start >= 0:
+            spans.append((start, start + len(form)))
+            start = text.find(form, start + len(form))
+    return spans
+
+
 def redact(text: str, *secrets: str | None) -> str:
     """Replace every known secret, in any of the forms a server may echo it in, and any query-string
     secret with a mask."""
     for secret in secrets:
-        if secret:
+        if not secret:
+            continue
+        if len(secret) <= MAX_PATTERN_CHARS:
             text = _secret_pattern(secret).sub(MASK, text)
+        elif len(secret) <= len(text):
+            for form in _whole_forms(secret):
+                text = text.replace(form, MASK)
     return _QUERY_SECRET.sub(r"\1" + MASK, text)
 
 
@@ -67,8 +101,7 @@ def redact_head(text: str, end: int, *secrets: str | None) -> str:
     """`text[:end]` with every secret masked, including one that starts before `end` and runs past
     it: an excerpt cut there shows no first half of a secret. `text` must run on far enough
     (FORM_CHARS_PER_CHAR characters per character of the longest secret) to hold such a secret."""
-    patterns = [_secret_pattern(secret) for secret in secrets if secret]
-    spans = [match.span() for pattern in patterns for match in pattern.finditer(text)]
+    spans = [span for secret in secrets if secret for span in _spans(text, secret)]
     # The parameter's name stays, as `redact` leaves it; only its value goes.
     spans += [(match.end(1), match.end()) for match in _QUERY_SECRET.finditer(text)]
     pieces, position = [], 0
