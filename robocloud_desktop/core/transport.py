@@ -46,6 +46,8 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 # An error answer is read for its message only: proxies' error pages are a few kilobytes.
 MAX_ERROR_BODY_BYTES = 64 * 1024
 _CONTENT_LENGTH = re.compile(r"\s*(\d{1,18})\s*")
+# Control Room's secrets are a few dozen characters; servers refuse headers of tens of kilobytes.
+MAX_SECRET_CHARS = 1024
 
 
 class NeverSent(CannotConnect):
@@ -121,6 +123,11 @@ class Transport:
                 "The process secret holds spaces at its ends, line breaks, or characters other than plain "
                 "letters, digits and punctuation, so it cannot be sent. Copy it from Control Room again and "
                 "store it again."
+            )
+        if len(secret) > MAX_SECRET_CHARS:
+            raise SecretRejected(
+                f"The process secret is {len(secret):,} characters long, far longer than Control Room's. "
+                "Copy it from Control Room again and store it again."
             )
         headers = {"Accept": "application/json"}
         params = None

@@ -215,7 +215,8 @@ def test_secret_running_past_the_end_of_the_excerpt_is_not_shown_in_half(client,
     assert echo.secret[:8] not in info.value.message
 
 
-@pytest.mark.parametrize("secret", ["line\nbreak-" + "x" * 30, " leading-space-" + "x" * 30, "euro-€-" + "x" * 30])
+@pytest.mark.parametrize("secret", ["line\nbreak-" + "x" * 30, " leading-space-" + "x" * 30, "euro-€-" + "x" * 30,
+                                    "long-" + "x" * 3_000_000])
 def test_secret_that_cannot_be_sent_is_refused_without_being_quoted(client, emulator, target, secret_guard, secret):
     secret_guard.add(secret)
     with pytest.raises(SecretRejected) as info:
