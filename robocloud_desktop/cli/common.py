@@ -155,10 +155,14 @@ class Context:
         print(f"robocloud-desktop: {text}", file=self.err)
 
     def secret_from_stdin(self) -> str:
-        secret = self.stdin.readline().strip()
+        line = self.stdin.readline(MAX_SECRET_CHARS + 1)
+        if len(line.rstrip("\r\n")) > MAX_SECRET_CHARS:
+            raise UsageError(f"The first line of stdin is longer than {MAX_SECRET_CHARS:,} characters, which no "
+                             "Control Room secret is. Pipe in only the secret.")
+        secret = line.strip()
         if not secret:
             raise UsageError("--secret-stdin was given but stdin held no secret. Pipe the secret in.")
-        return secret
+        return check_secret(secret, "on stdin")
 
     def secret_from_env(self) -> str:
         secret = os.environ.get(SECRET_ENV, "").strip()
@@ -167,7 +171,23 @@ class Context:
                 f"No process secret. Set {SECRET_ENV} or pipe it in with --secret-stdin "
                 "(never pass it as an argument: arguments show up in process lists and shell history)."
             )
-        return secret
+        return check_secret(secret, f"in {SECRET_ENV}")
+
+
+# Control Room's secrets and keys are a few dozen characters; room for far longer ones.
+MAX_SECRET_CHARS = 4096
+
+
+def check_secret(secret: str, where: str) -> str:
+    """The secret, or UsageError when it cannot be one: it travels in an HTTP header (or a URL), where
+    only visible ASCII can go. The message never shows the secret."""
+    if len(secret) > MAX_SECRET_CHARS:
+        raise UsageError(f"The secret {where} is longer than {MAX_SECRET_CHARS:,} characters, which no Control "
+                         "Room secret is. Check that it is the secret.")
+    if not all("!" <= ch <= "~" for ch in secret):
+        raise UsageError(f"The secret {where} contains spaces, control characters or characters outside ASCII, "
+                         "which a Control Room secret cannot have. Copy it from Control Room again.")
+    return secret
 
 
 def add_request_timeout(parser: argparse.ArgumentParser) -> None:

@@ -268,3 +268,20 @@ def test_watch_stops_waiting_for_a_run_whose_secret_is_rejected_and_says_why(emu
     no_traceback(watched)
     assert watched.returncode == 3
     assert run_id in watched.stderr and "rejected the process secret" in watched.stderr
+
+
+@pytest.mark.parametrize(("stdin", "says"), [("x" * 100_000 + "\n", "longer than 4,096 characters"),
+                                            ("two words\n", "spaces, control characters"),
+                                            ("s\u00e9cret\n", "outside ASCII")])
+def test_a_secret_on_stdin_that_cannot_be_one_is_refused_before_sending(emulator, process, stdin, says):
+    done = run_cli("trigger", *where(emulator, process), "--secret-stdin", stdin=stdin)
+    no_traceback(done)
+    assert done.returncode == 2 and says in done.stderr
+    assert emulator.count() == 0
+
+
+def test_a_secret_in_the_environment_that_cannot_be_one_is_refused_before_sending(emulator, process):
+    done = run_cli("trigger", *where(emulator, process), secret="abc\x1bdef")
+    no_traceback(done)
+    assert done.returncode == 2 and "ROBOCLOUD_PROCESS_SECRET" in done.stderr and "control characters" in done.stderr
+    assert emulator.count() == 0
