@@ -91,9 +91,9 @@ def window_options(words: list[str]) -> dict[str, object] | None:
         word = rest.pop(0)
         if word == "--demo":
             options["demo"] = True
-        elif word == "--config-dir" and rest and not rest[0].startswith("-"):
+        elif word == "--config-dir" and rest and rest[0].strip() and not rest[0].startswith("-"):
             options["config_dir"] = rest.pop(0)
-        elif word.startswith("--config-dir=") and len(word) > len("--config-dir="):
+        elif word.startswith("--config-dir=") and word.partition("=")[2].strip():
             options["config_dir"] = word.partition("=")[2]
         else:
             return None

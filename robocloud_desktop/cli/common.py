@@ -197,8 +197,15 @@ def add_request_timeout(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _folder(text: str) -> str:
+    """argparse type: a folder name that is not blank (a blank one would mean the current folder)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the folder name is empty; give a folder, or leave the option out")
+    return text
+
+
 def add_config_dir(parser: argparse.ArgumentParser, default: Any = argparse.SUPPRESS) -> None:
     parser.add_argument(
-        "--config-dir", metavar="DIR", default=default,
+        "--config-dir", metavar="DIR", default=default, type=_folder,
         help="keep config, data and logs under DIR (default: $ROBOCLOUD_DESKTOP_HOME or the usual places)",
     )

@@ -163,7 +163,8 @@ def test_only_window_options_open_the_window_everything_else_goes_to_the_command
     assert window_options([]) == {"demo": False, "config_dir": None}
     assert window_options(["--demo", "--config-dir", "d"]) == {"demo": True, "config_dir": "d"}
     assert window_options(["--config-dir=d"]) == {"demo": False, "config_dir": "d"}
-    for words in (["--help"], ["--version"], ["--config-dir"], ["--config-dir", "--demo"], ["runs"],
+    for words in (["--help"], ["--version"], ["--config-dir"], ["--config-dir", "--demo"], ["--config-dir", " "],
+                  ["--config-dir="], ["runs"],
                   ["--demo", "trigger"], ["--conf", "d"]):
         assert window_options(words) is None, words
 

@@ -125,6 +125,14 @@ def files(tmp_path) -> dict[str, str]:
     return {"latin1": f"@{latin1}", "deep": f"@{deep}", "folder": f"@{tmp_path}", "curl": str(curl)}
 
 
+@pytest.fixture(autouse=True)
+def elsewhere(tmp_path, monkeypatch) -> None:
+    # Hostile --config-dir values are relative folders: they are made here, not in the checkout.
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+
+
 @pytest.fixture
 def quiet_network(monkeypatch, process) -> None:
     # A call that reaches for a real Control Room host meets a proxy that refuses at once: the fuzz
