@@ -30,7 +30,7 @@ MAX_URL_LENGTH = 2048
 # wraps a message only between words and after a '/', so a longer run of other characters would be
 # cut off at its edge, and a long URL would fill it.
 _MAX_SHOWN_WORD = 200
-_MAX_SHOWN_RUN = 60
+_MAX_SHOWN_RUN = 40
 
 _EXPECTED_URL = (
     "https://api.eu1.robocloud.eu/workspace-v1/workspaces/<workspace id>/processes/<process id>/runs"
