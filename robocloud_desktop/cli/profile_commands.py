@@ -87,7 +87,7 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def add_command(ctx: Context) -> int:
     args = ctx.args
     secret = ctx.secret_from_stdin() if args.secret_stdin else None
-    base_url = args.base_url or base_url_for_region(args.region)
+    base_url = args.base_url if args.base_url is not None else base_url_for_region(args.region)
     profile = Profile(args.name, base_url, args.workspace, args.process,
                       secret_in_query=args.secret_in_query, notes=args.notes)
     profile = ctx.profiles.add(profile, secret)
@@ -186,8 +186,10 @@ def edit_command(ctx: Context) -> int:
         changes["workspace_id"] = args.workspace
     if args.process is not None:
         changes["process_id"] = args.process
-    if args.region or args.base_url:
-        changes["base_url"] = args.base_url or base_url_for_region(args.region)
+    if args.base_url is not None:  # an empty one too: it is refused in words
+        changes["base_url"] = args.base_url
+    elif args.region:
+        changes["base_url"] = base_url_for_region(args.region)
     if args.secret_in_query is not None:
         changes["secret_in_query"] = args.secret_in_query
     if args.notes is not None:

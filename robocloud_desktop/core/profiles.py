@@ -19,7 +19,7 @@ from typing import Any
 
 from robocloud_desktop.core.atomic import keep_aside, read_bounded, write_atomic
 from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.json_text import load_json
+from robocloud_desktop.core.json_text import JsonProblem, check_shape, load_json
 from robocloud_desktop.core.paths import private_dir, tighten_fd
 from robocloud_desktop.core.regions import region_of
 from robocloud_desktop.core.secrets import KeyringUnavailable, SecretStore, SecretStoreError, env_var_for
@@ -107,6 +107,8 @@ class Profile:
             process_id = check_id(self.process_id, "process id")
         except InvalidTarget as error:
             raise ProfileError(error.message) from None
+        for what, text in (("notes", self.notes), ("payload", self.payload)):
+            _check_text(text, what)
         return replace(self, name=name, base_url=base_url, workspace_id=workspace_id, process_id=process_id)
 
     def with_payload(self, payload: str) -> Profile:
@@ -150,6 +152,15 @@ class Profile:
         if not isinstance(recent, list) or not all(isinstance(p, str) for p in recent):
             raise ValueError(f"{who} has {_kind(recent)} as 'recent_payloads', where a list of texts belongs")
         return cls(secret_in_query=secret_in_query, recent_payloads=tuple(recent), **values)
+
+
+def _check_text(text: str, what: str) -> None:
+    """ProfileError when `text` cannot be written as UTF-8 (a lone surrogate, from a shell argument
+    that was not UTF-8)."""
+    try:
+        check_shape(text)
+    except JsonProblem as problem:
+        raise ProfileError(f"The {what} cannot be saved: {problem.message}.") from None
 
 
 def clean_name(name: str) -> str:
@@ -541,7 +552,13 @@ class ProfileStore:
                                 "profiles": [p.to_json() for p in document.profiles]}
         if document.to_delete:
             data[SECRETS_TO_DELETE] = [{"id": d.id, "name": d.name} for d in document.to_delete]
-        encoded = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        try:
+            encoded = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        except UnicodeEncodeError:  # a payload saved as typed is not checked like the settings
+            raise ProfileError(
+                "The profiles could not be saved: a text in them contains a lone UTF-16 surrogate (such as "
+                "\\ud800), which is not a character. Remove it, then try again."
+            ) from None
         if len(encoded) > MAX_FILE_BYTES:
             raise ProfileError(
                 f"The profiles would take {len(encoded) / 1024 / 1024:.1f} MB, more than the "

@@ -341,3 +341,16 @@ def test_edit_changes_only_what_it_is_told(emulator, process, app_home):
     assert cli(app_home, "profile", "edit", "Invoices", "--secret-in-header", "--notes", "").returncode == 0
     row = json.loads(cli(app_home, "profile", "show", "Invoices", "--json").stdout)
     assert (row["secretMode"], row["region"], row["notes"]) == ("header", "us1", "")
+
+
+def test_an_empty_base_url_or_undecodable_notes_are_refused_in_words(emulator, process, app_home):
+    empty = cli(app_home, "profile", "add", "a", "--base-url", "", "--workspace", "w", "--process", "p")
+    assert empty.returncode == 2 and "is not an http(s) URL" in empty.stderr
+    assert cli(app_home, *add_args(emulator, process)).returncode == 0
+    edit = cli(app_home, "profile", "edit", "Invoices", "--base-url", "")
+    assert edit.returncode == 2 and "is not an http(s) URL" in edit.stderr
+    for args in (("profile", "edit", "Invoices", "--notes", "\udcff\udcfe"),
+                 (*add_args(emulator, process, "Payroll"), "--notes", "\udcff")):
+        done = cli(app_home, *args)
+        assert done.returncode == 2 and "The notes cannot be saved" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr

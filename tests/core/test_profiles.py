@@ -594,3 +594,16 @@ def test_an_unreadable_file_that_cannot_be_moved_aside_is_left_and_never_overwri
     store.add(make())
     [kept] = [p for p in path.parent.iterdir() if ".unreadable-" in p.name]
     assert kept.read_bytes() == b'{"version": 1, "profiles": ['
+
+
+def test_text_that_cannot_be_written_as_utf8_is_refused_in_words(path):
+    # A shell argument that was not UTF-8 reaches Python as lone surrogates.
+    store = ProfileStore(path)
+    with pytest.raises(ProfileError, match="The notes cannot be saved: it contains a lone UTF-16 surrogate"):
+        store.add(make(notes="\udcff\udcfe"))
+    saved = store.add(make())
+    with pytest.raises(ProfileError, match="The payload cannot be saved"):
+        store.update(replace(saved, payload='{"a": "\ud800"}', notes="fine"))
+    with pytest.raises(ProfileError, match="lone UTF-16 surrogate"):
+        store.change(saved.id, lambda p: p.with_payload("\ud800"))
+    assert ProfileStore(path).profiles() == [saved]
