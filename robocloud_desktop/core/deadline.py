@@ -272,6 +272,8 @@ class DeadlineAdapter(HTTPAdapter):
         self.poolmanager = _WatchedPoolManager(**self._manager_args, **self._tls(pool_kwargs))
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        # SOCKS proxies keep requests' own manager: unwatched, with only the per-read timeouts. Such a
+        # call never counts as unsent (Call.may_have_sent), so a trigger through one is never resent.
         if proxy in self.proxy_manager or proxy.lower().startswith("socks"):
             return super().proxy_manager_for(proxy, **proxy_kwargs)
         manager = _WatchedProxyManager(proxy, proxy_headers=self.proxy_headers(proxy), **self._manager_args,

@@ -90,7 +90,10 @@ def _printable_ascii(secret: str) -> bool:
 
 
 class Transport:
-    """Sends requests for the client. Thread-safe: requests' session pools are shared safely."""
+    """Sends requests for the client. Thread-safe: requests' session pools are shared safely.
+
+    `timeout` is (connect, per read) in seconds, `request_timeout` the most one whole exchange may
+    take (both waits are capped at it); ValueError when it is not a number of seconds above 0."""
 
     def __init__(
         self,
