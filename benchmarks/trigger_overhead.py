@@ -29,7 +29,7 @@ import requests
 
 from robocloud_desktop.core.api import NO_RETRY, ProcessApiClient
 from robocloud_desktop.core.target import Target
-from robocloud_desktop.core.transport import DEFAULT_TIMEOUT
+from robocloud_desktop.core.timeouts import DEFAULT_TIMEOUT
 from robocloud_desktop.emulator import Emulator
 
 SECRET_HEADER = "robocloud-process-secret"

@@ -43,9 +43,8 @@ from robocloud_desktop.core.payload import encode_payload
 from robocloud_desktop.core.redact import redact, redact_json
 from robocloud_desktop.core.retry import NO_RETRY, RetryPolicy
 from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT, DEFAULT_TIMEOUT
 from robocloud_desktop.core.transport import (
-    DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_TIMEOUT,
     Answer,
     CannotConnect,
     NeverSent,
@@ -80,6 +79,14 @@ class ProcessApiClient:
         self.retry = retry or RetryPolicy()
         self._transport = Transport(timeout=timeout, request_timeout=request_timeout, pool_size=pool_size)
         self._closing = threading.Event()
+
+    @property
+    def request_timeout(self) -> float:
+        return self._transport.request_timeout
+
+    def set_request_timeout(self, seconds: float) -> None:
+        """Requests sent from now on end within `seconds`; ValueError when it is not above 0."""
+        self._transport.set_request_timeout(seconds)
 
     def close(self) -> None:
         """Stop waiting between retries and close connections."""

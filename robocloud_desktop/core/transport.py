@@ -33,15 +33,11 @@ from robocloud_desktop.core.errors import (
 )
 from robocloud_desktop.core.redact import SECRET_HEADER, install_log_redaction
 from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT, DEFAULT_TIMEOUT
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"robocloud-desktop/{__version__} python-requests/{requests.__version__}"
-# Connect quickly or say so; give the server time to answer a trigger.
-DEFAULT_TIMEOUT = (6.0, 30.0)
-# The whole exchange, however slowly the answer comes: long enough for a trigger over a slow VPN,
-# short enough that a server trickling its answer cannot hold the app.
-DEFAULT_REQUEST_TIMEOUT = 60.0
 MAX_BODY_BYTES = 2 * 1024 * 1024
 # An error answer is read for its message only: proxies' error pages are a few kilobytes.
 MAX_ERROR_BODY_BYTES = 64 * 1024
@@ -102,18 +98,23 @@ class Transport:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         pool_size: int = 16,
     ) -> None:
-        if isinstance(request_timeout, bool) or not isinstance(request_timeout, int | float) or not (
-                math.isfinite(request_timeout) and request_timeout > 0):
-            raise ValueError(f"request_timeout must be a number of seconds above 0, not {request_timeout!r}")
         install_log_redaction()
-        self.request_timeout = float(request_timeout)
-        # No single wait may outlast the whole exchange.
-        self.timeout = (min(timeout[0], self.request_timeout), min(timeout[1], self.request_timeout))
+        self._waits = timeout
+        self.set_request_timeout(request_timeout)
         self._session = requests.Session()
         self._session.headers["User-Agent"] = USER_AGENT
         self._session.mount("https://", DeadlineAdapter(system_trust=True, pool_connections=4, pool_maxsize=pool_size))
         self._session.mount("http://", DeadlineAdapter(pool_connections=4, pool_maxsize=pool_size))
         self._lock = threading.Lock()
+
+    def set_request_timeout(self, request_timeout: float) -> None:
+        """From the next request on, each exchange ends within `request_timeout` seconds."""
+        if isinstance(request_timeout, bool) or not isinstance(request_timeout, int | float) or not (
+                math.isfinite(request_timeout) and request_timeout > 0):
+            raise ValueError(f"request_timeout must be a number of seconds above 0, not {request_timeout!r}")
+        self.request_timeout = float(request_timeout)
+        # No single wait may outlast the whole exchange.
+        self.timeout = (min(self._waits[0], self.request_timeout), min(self._waits[1], self.request_timeout))
 
     def close(self) -> None:
         with self._lock:

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QApplication
 from robocloud_desktop.core.atomic import NotReadable, check_file, keep_aside
 from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
 from robocloud_desktop.ui.look import icon
-from robocloud_desktop.ui.main_window import MainWindow
+from robocloud_desktop.ui.main_window import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT, MainWindow
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.single_instance import (
     ANSWER_WITHIN_S,
@@ -60,8 +61,18 @@ def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: 
                   plan: PollPlan | None = None) -> MainWindow:
     settings = window_settings(paths)
     keep = settings.value("keepPayloads", True, type=bool)
-    services = Services.create(paths, secrets, keep_payloads=bool(keep), demo=demo, plan=plan)
+    services = Services.create(paths, secrets, keep_payloads=bool(keep), demo=demo, plan=plan,
+                               request_timeout=_request_timeout(settings))
     return MainWindow(services, settings)
+
+
+def _request_timeout(settings: QSettings) -> float:
+    """The saved request timeout, or the default when the file holds anything but a number in range."""
+    try:
+        seconds = float(settings.value("requestTimeout", DEFAULT_REQUEST_TIMEOUT))
+    except (TypeError, ValueError):
+        return DEFAULT_REQUEST_TIMEOUT
+    return seconds if MIN_REQUEST_TIMEOUT <= seconds <= MAX_REQUEST_TIMEOUT else DEFAULT_REQUEST_TIMEOUT
 
 
 def _no_display() -> bool:

@@ -53,6 +53,7 @@ from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
+    from PySide6.QtWidgets import QDialog
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
@@ -66,6 +67,9 @@ STATE_FILTERS: list[tuple[str, Any]] = [
 ]
 
 NO_PROFILE_HINT = "Add a profile, or import one from the curl command Control Room shows."
+# Seconds a request may take, as the Settings menu offers them: a request needs a few seconds at
+# least, and an hour is longer than any VPN needs.
+MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT = 5, 3600
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +87,7 @@ class MainWindow(QMainWindow):
         self._shown_profile: Profile | None = None
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
         self.history_recovery: HistoryRecovery | None = None  # made once the history has been opened
+        self.request_timeout_dialog: QDialog | None = None  # Settings → Request timeout, while open
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -248,6 +253,10 @@ class MainWindow(QMainWindow):
         self.keep_payloads_action.setToolTip("When off, only a hash of each payload is kept")
         self.keep_payloads_action.toggled.connect(self._set_keep_payloads)
         settings_menu.addAction(self.keep_payloads_action)
+        self.request_timeout_action = QAction("Request &timeout…", self)
+        self.request_timeout_action.setToolTip("How long one request to Control Room may take in all")
+        self.request_timeout_action.triggered.connect(self._ask_request_timeout)
+        settings_menu.addAction(self.request_timeout_action)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("&About", self._about)
 
@@ -606,6 +615,27 @@ class MainWindow(QMainWindow):
 
     def _set_notifications(self, on: bool) -> None:
         self.notifier.enabled = on
+
+    def _ask_request_timeout(self) -> None:
+        from PySide6.QtWidgets import QInputDialog  # dialogs load when first opened
+
+        dialog = QInputDialog(self)
+        dialog.setObjectName("requestTimeoutDialog")
+        dialog.setWindowTitle("Request timeout")
+        dialog.setLabelText("Give up on a request to Control Room after this many seconds in all.\n"
+                            "Raise it if your VPN or proxy is slow; a trigger that runs out of time says to "
+                            "check Control Room before triggering again.")
+        dialog.setInputMode(QInputDialog.InputMode.IntInput)
+        dialog.setIntRange(MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT)
+        dialog.setIntValue(round(self.services.request_timeout))
+        dialog.intValueSelected.connect(self._set_request_timeout)
+        dialog.finished.connect(dialog.deleteLater)
+        self.request_timeout_dialog = dialog
+        dialog.open()
+
+    def _set_request_timeout(self, seconds: int) -> None:
+        self.services.set_request_timeout(float(seconds))
+        self.settings.setValue("requestTimeout", seconds)
 
     def _set_keep_payloads(self, on: bool) -> None:
         self.services.set_keep_payloads(on)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from robocloud_desktop.core.paths import AppPaths
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.api import ProcessApiClient
@@ -24,11 +25,14 @@ if TYPE_CHECKING:
 MONITOR_WORKERS = 16
 
 
+
 class Services:
     def __init__(self, paths: AppPaths, profiles: ProfileStore, secrets: SecretStore, *, keep_payloads: bool = True,
-                 plan: PollPlan | None = None, demo: bool = False) -> None:
+                 plan: PollPlan | None = None, demo: bool = False,
+                 request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> None:
         self.paths, self.profiles, self.secrets = paths, profiles, secrets
         self.keep_payloads = keep_payloads  # what the history is opened with
+        self.request_timeout = request_timeout  # seconds one request to Control Room may take in all
         self.plan, self.demo = plan, demo
         self._history: RunHistory | None = None
         self._client: ProcessApiClient | None = None
@@ -37,10 +41,11 @@ class Services:
 
     @classmethod
     def create(cls, paths: AppPaths, secrets: SecretStore | None = None, *, keep_payloads: bool = True,
-               plan: PollPlan | None = None, demo: bool = False) -> Services:
+               plan: PollPlan | None = None, demo: bool = False,
+               request_timeout: float = DEFAULT_REQUEST_TIMEOUT) -> Services:
         secrets = secrets or SecretStore()
         return cls(paths, ProfileStore(paths.profiles_file, secrets), secrets, keep_payloads=keep_payloads,
-                   plan=plan, demo=demo)
+                   plan=plan, demo=demo, request_timeout=request_timeout)
 
     @property
     def history(self) -> RunHistory:
@@ -58,7 +63,7 @@ class Services:
                 from robocloud_desktop.core.monitor import RunMonitor
                 from robocloud_desktop.core.run_secrets import run_secret_lookup
 
-                self._client = ProcessApiClient(pool_size=MONITOR_WORKERS)
+                self._client = ProcessApiClient(pool_size=MONITOR_WORKERS, request_timeout=self.request_timeout)
                 lookup = run_secret_lookup(self.profiles, self.secrets)
                 self._monitor = RunMonitor(self._client, self.history, lookup, plan=self.plan,
                                            workers=MONITOR_WORKERS)
@@ -98,6 +103,13 @@ class Services:
     def _monitor_if_made(self) -> RunMonitor | None:
         with self._lock:
             return self._monitor
+
+    def set_request_timeout(self, seconds: float) -> None:
+        """Requests sent from now on, by triggers and the monitor, end within `seconds`."""
+        with self._lock:
+            self.request_timeout = seconds
+            if self._client is not None:
+                self._client.set_request_timeout(seconds)
 
     def set_keep_payloads(self, on: bool) -> None:
         with self._lock:

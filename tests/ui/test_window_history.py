@@ -17,6 +17,7 @@ from robocloud_desktop.core.monitor import PollPlan
 from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.emulator import Fault
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
 from tests.ui.test_run_details import shown_texts
@@ -108,3 +109,22 @@ def test_a_run_control_room_no_longer_knows_is_shown_as_such(qtbot, profile, ope
     assert window.in_flight_label.text() == "No runs in flight"
     window.state_filter.setCurrentIndex(2)  # Problems
     assert window.run_proxy.rowCount() == 1
+
+
+def test_the_request_timeout_is_a_setting_that_ends_a_trickling_trigger_and_is_kept(qtbot, profile, open_window,
+                                                                                   emulator):
+    window = open_window()
+    window.request_timeout_action.trigger()
+    dialog = window.request_timeout_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    dialog.setIntValue(5)
+    dialog.accept()
+    assert window.services.request_timeout == 5
+    emulator.inject(Fault("trickle", seconds=1.0, where="status", method="POST"))
+    trigger(qtbot, window, profile)
+    qtbot.waitUntil(lambda: "within 5 s" in window.trigger_message.text(), timeout=20000)
+    assert "may or may not have started" in window.trigger_message.text()
+    assert emulator.count("POST") == 1
+    window.close()
+    again = open_window()
+    assert again.services.request_timeout == 5
