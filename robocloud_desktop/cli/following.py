@@ -18,6 +18,7 @@ from robocloud_desktop.cli.common import (
 )
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.records import RunRecord
+from robocloud_desktop.core.visible import visible
 
 if TYPE_CHECKING:  # the HTTP stack and the monitor load only for the commands that follow runs
     from robocloud_desktop.core.api import ProcessApiClient
@@ -28,12 +29,11 @@ def describe(record: RunRecord) -> str:
     """One line: time, run, human label, raw codes, and the last error if there is one."""
     stamp = time.strftime("%H:%M:%S")
     who = f"{record.profile_name} " if record.profile_name else ""
-    label = record.label
     codes = "/".join(c for c in (record.state, record.result, record.error_code) if c)
-    line = f"{stamp} {who}{record.run_id}: {label}" + (f" ({codes})" if codes else "")
+    line = f"{stamp} {who}{record.run_id}: {record.label}" + (f" ({codes})" if codes else "")
     if record.last_error and not record.is_ended:
         line += f" — {record.last_error}"
-    return line
+    return visible(line)
 
 
 def record_json(record: RunRecord) -> dict[str, object]:

@@ -8,6 +8,7 @@ import time
 from robocloud_desktop.cli.common import EXIT_OK, EXIT_USAGE, Context, add_config_dir, add_request_timeout
 from robocloud_desktop.cli.following import record_json, watch
 from robocloud_desktop.core.records import RunRecord
+from robocloud_desktop.core.visible import visible
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -57,5 +58,5 @@ def runs_command(ctx: Context) -> int:
         label = r.label
         extra = f" {r.error_code}" if r.error_code else ""
         took = f" {r.duration:.0f}s" if r.duration is not None else ""
-        ctx.print(f"{started}  {r.profile_name or '-':<16} {r.run_id}  {label}{extra}{took}")
+        ctx.print(visible(f"{started}  {r.profile_name or '-':<16} {r.run_id}  {label}{extra}{took}"))
     return EXIT_OK

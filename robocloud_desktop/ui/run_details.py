@@ -7,6 +7,7 @@ beside the form when the pane is wide.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import TYPE_CHECKING
 
@@ -29,7 +30,9 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop.core.errors import InvalidTarget
+from robocloud_desktop.core.json_text import JsonProblem, load_json
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
+from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
 
@@ -48,11 +51,11 @@ _SECRET_VARIABLE = SECRET_PLACEHOLDER.lstrip("$")
 
 
 def _pretty_json(text: str) -> str:
-    """Indented JSON when the text is JSON; otherwise the text as it came (it is evidence)."""
-    try:
-        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except (ValueError, TypeError):
-        return text
+    """Indented JSON when the text is JSON; otherwise the text as it came (it is evidence). Either way
+    with its invisible characters shown as escapes, so an answer cannot pass for another."""
+    with contextlib.suppress(JsonProblem):
+        text = json.dumps(load_json(text), indent=2, ensure_ascii=False)
+    return visible(text, lines=True)
 
 
 class _IdField(QLineEdit):
@@ -310,14 +313,14 @@ class RunDetails(QWidget):
 
         values = {
             "profile": record.profile_name or NO_PROFILE,
-            "run_id": record.run_id,
-            "work_item_id": record.work_item_id or _NONE,
-            "workspace_id": record.workspace_id,
-            "process_id": record.process_id,
-            "base_url": record.base_url,
-            "state": record.state or "no status yet",
-            "result": record.result or _NONE,
-            "error_code": record.error_code or _NONE,
+            "run_id": visible(record.run_id),
+            "work_item_id": visible(record.work_item_id) or _NONE,
+            "workspace_id": visible(record.workspace_id),
+            "process_id": visible(record.process_id),
+            "base_url": visible(record.base_url),
+            "state": visible(record.state) or "no status yet",
+            "result": visible(record.result) or _NONE,
+            "error_code": visible(record.error_code) or _NONE,
             "duration": format_duration(record.duration) or _NONE,
             "started": format_full(record.triggered_at) or _NONE,
             "ended": format_full(record.ended_at) or _NONE,

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 )
 
 from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
 
 if TYPE_CHECKING:
@@ -63,14 +64,14 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 def state_label(record: RunRecord) -> str:
     """The human label of the run's state; a run with no status yet is queued."""
-    return record.label
+    return visible(record.label)
 
 
 def raw_codes(record: RunRecord) -> str:
     """The codes as Control Room sent them, e.g. 'COMPL / ERR'."""
     if not record.state:
         return "no status yet"
-    return f"{record.state} / {record.result}" if record.result else record.state
+    return visible(f"{record.state} / {record.result}" if record.result else record.state)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -130,7 +131,7 @@ def format_full(timestamp: float | None) -> str:
 def _state_tooltip(record: RunRecord) -> str:
     lines = [raw_codes(record)]
     if record.error_code:
-        lines.append(f"Error code: {record.error_code}")
+        lines.append(f"Error code: {visible(record.error_code)}")
     if record.last_error:
         lines.append(f"Last check failed: {record.last_error}")
     return "\n".join(lines)
@@ -140,13 +141,13 @@ def _display(record: RunRecord, column: int) -> str:
     if column == COL_PROFILE:
         return record.profile_name or NO_PROFILE
     if column == COL_RUN_ID:
-        return record.run_id
+        return visible(record.run_id)
     if column == COL_STATE:
         return state_label(record)
     if column == COL_RESULT:
-        return record.result
+        return visible(record.result)
     if column == COL_ERROR_CODE:
-        return record.error_code
+        return visible(record.error_code)
     if column == COL_DURATION:
         return format_duration(record.duration)
     if column == COL_STARTED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 
@@ -70,3 +71,20 @@ def test_watch_killed_and_started_again_finishes_every_run(app_home, emulator, p
     runs = {r["runId"]: r for r in json.loads(cli(app_home, emulator, process, "runs", "--json").stdout)}
     assert all(runs[run_id]["ended"] and runs[run_id]["outcome"] == "succeeded" for run_id in run_ids)
     assert cli(app_home, emulator, process, "watch").stdout.startswith("No runs to follow")
+
+
+def test_runs_and_watch_lines_show_invisible_characters_as_escapes(app_home):
+    from robocloud_desktop.core.api_results import TriggeredRun
+    from robocloud_desktop.core.history import RunHistory
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.core.target import Target
+
+    history = RunHistory(app_paths(app_home).history_db)
+    record = history.record_trigger(TriggeredRun("run-1", "wi", "p", "w"), Target("https://h.example", "w", "p"), {})
+    with sqlite3.connect(app_paths(app_home).history_db) as db:  # as an old or foreign file may hold it
+        db.execute("UPDATE runs SET state = 'COMPL', result = ?, error_code = ? WHERE run_id = ?",
+                   ("OK\x1b[2J", "E\u202eX", record.run_id))
+    history.close()
+    done = run_cli("runs", "--config-dir", str(app_home))
+    assert done.returncode == 0
+    assert "\x1b" not in done.stdout and "\u202e" not in done.stdout and "E\\u202eX" in done.stdout

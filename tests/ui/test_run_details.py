@@ -168,3 +168,17 @@ def test_fits_side_and_bottom_panes_without_growing(qtbot, size: tuple[int, int]
     qtbot.waitExposed(widget)
     assert widget.minimumSizeHint().width() <= size[0]
     assert (widget.width(), widget.height()) == size
+
+
+def test_invisible_characters_from_a_server_show_as_escapes(details: RunDetails) -> None:
+    answer = json.dumps({"id": RUN_ID, "state": "COMPL", "note": "paid\u202e0001"}, ensure_ascii=False)
+    details.show_record(make_record(result="O\u200bK", error_code="\x1b[2J", last_answer=answer))
+    shown = shown_texts(details)
+    assert "paid\\u202e0001" in shown and "O\\u200bK" in shown and "\\u001b[2J" in shown
+    assert "\u202e" not in shown and "\u200b" not in shown and "\x1b" not in shown
+
+
+def test_an_answer_nested_too_deeply_to_indent_is_shown_as_it_came(details: RunDetails) -> None:
+    deep = "[" * 5000 + "]" * 5000
+    details.show_record(make_record(last_answer=deep))
+    assert deep in shown_texts(details)

@@ -514,3 +514,11 @@ def test_a_selected_rows_state_icon_keeps_its_colours(qtbot) -> None:
     # selection's tint would blend it into the blue.
     selected = icon_pixels(0)
     assert base in selected and grey in selected
+
+
+def test_ids_and_codes_from_a_server_show_their_invisible_characters_as_escapes(qtbot) -> None:
+    model = RunTableModel()
+    model.set_records([make_record(1, "COMPL", "ERR", "BAD\u202eCODE", run_id="run-\u200b1")])
+    shown = [model.data(model.index(0, column)) for column in range(model.columnCount())]
+    assert "run-\\u200b1" in shown and "BAD\\u202eCODE" in shown
+    assert model.data(model.index(0, COL_RUN_ID), RUN_ID_ROLE) == "run-\u200b1"  # the real id for requests
