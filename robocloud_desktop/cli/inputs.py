@@ -18,14 +18,14 @@ def read_file_text(path: str, *, what: str, limit: int) -> str:
             data = handle.read(limit + 1)
             size = os.fstat(handle.fileno()).st_size if len(data) > limit else 0
     except IsADirectoryError:
-        raise UsageError(f"{what} {path!r} is a folder. Give a file.") from None
+        raise UsageError(f"{_sentence(what)} {path!r} is a folder. Give a file.") from None
     except (OSError, ValueError) as error:  # ValueError: a name with a NUL byte
         reason = error.strerror if isinstance(error, OSError) and error.strerror else "not a usable file name"
         raise UsageError(f"Cannot read {what} {path!r}: {reason}.") from None
     if len(data) > limit:
-        real = f"is {size:,} bytes" if size > limit else "is larger than that"  # a pipe or device has no size
-        raise UsageError(f"{what.capitalize()} {path!r} {real}; it can be at most {_size(limit)}. "
-                         "Check that it is the right file.")
+        # A pipe or a device has no size to tell.
+        real = f"is {size:,} bytes; it can be at most" if size > limit else "goes on past"
+        raise UsageError(f"{_sentence(what)} {path!r} {real} {_size(limit)}. Check that it is the right file.")
     return _decode(data, f"{what} {path!r}")
 
 
@@ -35,11 +35,11 @@ def read_stream_text(stream: TextIO, *, what: str, limit: int) -> str:
     if binary is not None:
         data = binary.read(limit + 1)
         if len(data) > limit:
-            raise UsageError(f"{what.capitalize()} is larger than {_size(limit)}, more than it can be.")
+            raise UsageError(f"{_sentence(what)} goes on past {_size(limit)}, more than it can be.")
         return _decode(data, what)
     text = stream.read(limit + 1)
     if len(text) > limit:
-        raise UsageError(f"{what.capitalize()} is larger than {_size(limit)}, more than it can be.")
+        raise UsageError(f"{_sentence(what)} goes on past {_size(limit)}, more than it can be.")
     return text.removeprefix(_BOM)
 
 
@@ -47,8 +47,13 @@ def _decode(data: bytes, what: str) -> str:
     try:
         return data.decode("utf-8").removeprefix(_BOM)
     except UnicodeDecodeError as error:
-        raise UsageError(f"{what.capitalize()} is not UTF-8 text: byte 0x{data[error.start]:02x} at offset "
+        raise UsageError(f"{_sentence(what)} is not UTF-8 text: byte 0x{data[error.start]:02x} at offset "
                          f"{error.start:,} cannot be read. Save it as UTF-8 and try again.") from None
+
+
+def _sentence(what: str) -> str:
+    """`what` to start a sentence with (str.capitalize would lower the rest: "URL" to "url")."""
+    return what[:1].upper() + what[1:]
 
 
 def _size(limit: int) -> str:

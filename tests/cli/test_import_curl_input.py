@@ -45,7 +45,7 @@ def test_a_folder_a_missing_file_and_an_empty_paste_get_a_sentence(app_home, tmp
     folder = tmp_path / "commands"
     folder.mkdir()
     assert_refused(run_import(app_home, "--file", str(folder)),
-                   f"the curl command file {str(folder)!r} is a folder. Give a file.")
+                   f"The curl command file {str(folder)!r} is a folder. Give a file.")
     missing = tmp_path / "nope.txt"
     assert_refused(run_import(app_home, "--file", str(missing)),
                    f"Cannot read the curl command file {str(missing)!r}: No such file or directory.")
@@ -79,9 +79,9 @@ def test_a_paste_past_the_cap_is_refused_and_never_read_whole(app_home, tmp_path
     # Streams that never end: read whole, they would exhaust the memory limit (and, without one, the machine).
     with open("/dev/zero", "rb") as zeros:
         assert_refused(run_import(app_home, stdin=zeros.fileno()),
-                       "The curl command on stdin is larger than 256 KB, more than it can be.")
+                       "The curl command on stdin goes on past 256 KB, more than it can be.")
     assert run_import(app_home, "--file", "/dev/zero").stderr.startswith(
-        "robocloud-desktop: The curl command file '/dev/zero' is larger than that; it can be at most 256 KB.")
+        "robocloud-desktop: The curl command file '/dev/zero' goes on past 256 KB.")
 
 
 def test_a_hostile_paste_under_the_cap_gets_the_core_sentence(app_home, tmp_path):
