@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject
 
 from robocloud_desktop.core.instance_lock import InstanceLock
-from robocloud_desktop.core.paths import AppPaths
+from robocloud_desktop.core.paths import AppPaths, private_dir
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalSocket
@@ -53,7 +53,7 @@ class WindowLock:
 
     def claim(self) -> Claim:
         try:
-            self.paths.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(self.paths.data_dir)  # the first folder the window makes: only the user's
             return Claim.OURS if self._lock.acquire() else Claim.TAKEN
         except OSError:
             return Claim.UNAVAILABLE

@@ -135,3 +135,18 @@ def test_opening_robocloud_desktop_again_leaves_one_window(app_home: Path, paths
         first.terminate()  # ends it at once: nothing of it is left to clean up but its socket
         first.wait()
         QLocalServer.removeServer(WindowLock(paths).server_name)
+
+
+def test_the_data_folder_the_window_makes_is_private(tmp_path):
+    import stat
+
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.ui.single_instance import Claim, WindowLock
+
+    paths = app_paths(tmp_path / "home")
+    lock = WindowLock(paths)
+    try:
+        assert lock.claim() is Claim.OURS
+        assert stat.S_IMODE(paths.data_dir.stat().st_mode) == 0o700
+    finally:
+        lock.release()
