@@ -291,7 +291,7 @@ HOSTILE_PROFILE_FILES = {
     "ids that are path steps": _profile(workspace_id="..", process_id="."),
     "newer version": json.dumps({"version": 99, "profiles": []}).encode(),
     "not an object": b"[1, 2, 3]",
-    "huge": b'{"version": 1, "profiles": [], "pad": "' + b"x" * (80 * 1024 * 1024) + b'"}',
+    "huge": b'{"version": 1, "profiles": [], "pad": "' + b"x" * (17 * 1024 * 1024) + b'"}',  # past the 16 MB cap
 }
 
 

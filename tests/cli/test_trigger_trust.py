@@ -287,13 +287,9 @@ def test_a_secret_in_the_environment_that_cannot_be_one_is_refused_before_sendin
     assert emulator.count() == 0
 
 
-def test_request_timeout_ends_a_trickling_answer_and_a_trigger_says_it_may_have_started(emulator, process):
+def test_request_timeout_ends_a_trickling_trigger_which_says_it_may_have_started(emulator, process):
     emulator.inject(Fault("trickle", seconds=1.0, where="headers", method="POST"))
     done = run_cli("trigger", *where(emulator, process), "--request-timeout", "2", secret=process.secret)
     no_traceback(done)
     assert done.returncode == 4 and "within 2 s" in done.stderr and "may or may not have started" in done.stderr
     assert emulator.count("POST") == 1  # never sent again
-    emulator.inject(Fault("trickle", seconds=0.5, where="body", method="GET", times=10))
-    status = run_cli("status", *where(emulator, process), "some-run", "--request-timeout", "1", secret=process.secret)
-    no_traceback(status)  # each try of the status read (they are retried) ends within the second
-    assert status.returncode == 4 and "did not answer within 1 s" in status.stderr
