@@ -85,6 +85,8 @@ def test_a_follower_that_stops_hands_its_runs_over_at_once(emulator, client, tar
         wait_for(lambda: first_seen.latest(record.run_id) is not None)
         second.track(record)
         first.stop()  # the window closes while `watch` goes on
+        with sqlite3.connect(path) as db:  # it gave its leases up: the other need not wait for them to run out
+            assert db.execute("SELECT count(*) FROM poll_leases WHERE owner = ?", (first.owner,)).fetchone()[0] == 0
         wait_for(lambda: (latest := second_seen.latest(record.run_id)) is not None and latest.finished, timeout=15)
         assert second_seen.latest(record.run_id).outcome is Outcome.SUCCEEDED
     finally:
