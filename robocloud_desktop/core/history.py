@@ -470,12 +470,17 @@ class RunHistory:
 
     def claim_poll(self, run_id: str, owner: str, until: float, *, longest: float) -> tuple[bool, float]:
         """Take the run's poll lease for `owner` until `until` (wall clock), unless another owner holds
-        one that has not run out. Returns (taken, until): the lease's end either way. A lease reaching
-        past now + `longest` is not believed (a clock moved back) and is taken over."""
+        one that has not run out, or another follower has already seen the run finish (there is then
+        nothing to poll: read it). Returns (taken, until): the lease's end either way, 0 for a finished
+        run. A lease reaching past now + `longest` is not believed (a clock moved back) and is taken."""
         now = time.time()
         with self._connection(write=True) as db:
             db.execute("BEGIN IMMEDIATE")
             try:
+                done = db.execute("SELECT finished FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+                if done is not None and done[0]:
+                    db.execute("COMMIT")
+                    return False, 0.0
                 row = db.execute("SELECT owner, until FROM poll_leases WHERE run_id = ?", (run_id,)).fetchone()
                 if row is not None and row[0] != owner and now < row[1] <= now + longest:
                     db.execute("COMMIT")

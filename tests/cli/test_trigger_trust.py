@@ -293,3 +293,56 @@ def test_request_timeout_ends_a_trickling_trigger_which_says_it_may_have_started
     no_traceback(done)
     assert done.returncode == 4 and "within 2 s" in done.stderr and "may or may not have started" in done.stderr
     assert emulator.count("POST") == 1  # never sent again
+
+
+def test_runs_lists_a_read_only_history(emulator, process, app_home):
+    done = run_cli("trigger", *where(emulator, process), "--json", "--config-dir", str(app_home), secret=process.secret)
+    run_id = json.loads(done.stdout)["runId"]
+    with read_only(history_of(app_home).parent):
+        listed = run_cli("runs", "--config-dir", str(app_home))
+    no_traceback(listed)
+    assert listed.returncode == 0 and run_id in listed.stdout and "read-only" in listed.stderr
+
+
+@pytest.mark.parametrize(("flag", "value", "says"), [("--workspace", "..", "workspace id"),
+                                                     ("--process", ".", "process id"),
+                                                     ("--base-url", "https://api.eu1.robocloud.eu:99999", "port")])
+def test_a_target_that_is_not_what_the_user_meant_is_refused_when_given(emulator, process, app_home, flag, value, says):
+    args = {"--base-url": emulator.base_url, "--workspace": process.workspace_id, "--process": process.process_id,
+            flag: value}
+    flat = [word for pair in args.items() for word in pair]
+    done = run_cli("trigger", *flat, secret=process.secret)
+    no_traceback(done)
+    assert done.returncode == 2 and says in done.stderr
+    added = run_cli("profile", "add", "p", *flat, "--config-dir", str(app_home))
+    no_traceback(added)
+    assert added.returncode == 2 and says in added.stderr
+    assert emulator.count() == 0
+
+
+def test_trigger_wait_and_another_follower_of_the_same_history_poll_a_run_once(emulator, process, app_home):
+    from robocloud_desktop.core.api import ProcessApiClient
+    from robocloud_desktop.core.monitor import RunMonitor
+
+    def follow(*, with_window: bool) -> int:
+        payload = json.dumps({"simulate_duration": 3})
+        running = Running("trigger", *where(emulator, process), "--payload", payload, "--wait", "--config-dir",
+                          str(app_home), secret=process.secret)
+        assert running.proc.stdout is not None
+        run_id = running.proc.stdout.readline().strip().removeprefix("Run started: ")
+        monitor = history = None
+        if with_window:  # the window, open on the same history, finds the run and follows it too
+            history = RunHistory(history_of(app_home))
+            client = ProcessApiClient()
+            monitor = RunMonitor(client, history, lambda _: process.secret)
+            monitor.start(resume=True)
+        code, _, err = running.result()
+        if monitor is not None and history is not None:
+            monitor.stop()
+            history.close()
+        assert code == 0, err
+        return emulator.count("GET", run_id)
+
+    alone = follow(with_window=False)
+    shared = follow(with_window=True)
+    assert shared <= alone + 1, (alone, shared)  # each follower on its own would double it

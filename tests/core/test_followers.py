@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,19 @@ def test_runs_are_followed_when_the_history_cannot_be_written_and_each_update_sa
         monitor.stop()
     assert history.get(record.run_id).state == ""  # what the file has: nothing was written meanwhile
     history.close()
+
+
+def test_a_run_another_follower_saw_finish_is_read_not_polled_again(emulator, client, target, process, tmp_path):
+    recorder = Recorder()
+    monitor, history = follower(tmp_path / "h.sqlite3", client, process.secret, recorder)
+    try:
+        record = started(client, history, target, process.secret)
+        # Another follower saw it end and gave its lease up; this one still holds the copy from before.
+        history.save(replace(record, state="COMPL", result="OK", finished=True))
+        monitor.track(record)
+        wait_for(lambda: (latest := recorder.latest(record.run_id)) is not None and latest.finished, timeout=10)
+    finally:
+        monitor.stop()
+        history.close()
+    assert recorder.latest(record.run_id).outcome is Outcome.SUCCEEDED
+    assert gets_for(emulator, record.run_id) == 0
