@@ -195,6 +195,7 @@ class RunDetails(QWidget):
         font.setBold(True)
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self._title.setFont(font)
+        self._title.setWordWrap(True)  # a long label wraps in a narrow pane rather than widening (and cutting) it
         title_row = QHBoxLayout()
         title_row.addWidget(self._icon)
         title_row.addWidget(self._title, 1)
@@ -338,8 +339,9 @@ class RunDetails(QWidget):
 
         self._error.setVisible(bool(record.last_error) or record.gone)
         if record.gone:
-            self._error.setText("Control Room no longer knows this run, so it is no longer followed: it, or its "
-                                f"process, may have been deleted. Look for it in Control Room. {record.last_error}")
+            self._error.setText("Control Room answers that it no longer knows this run (HTTP 404), so it is no "
+                                "longer followed. It, or its process, may have been deleted: look for it in "
+                                "Control Room.")
         else:
             self._error.setText(f"Last check failed: {record.last_error}" if record.last_error else "")
 
