@@ -355,6 +355,19 @@ class RunHistory:
             except (sqlite3.Error, OSError) as error:
                 raise explain(error, self.path) from None
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one transaction, committed at the end of the block, rolled back if it fails."""
+        with self._connection(write=True) as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
     # --- writing ------------------------------------------------------------------------------
 
     def record_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
@@ -425,41 +438,27 @@ class RunHistory:
         values = [self._to_db(getattr(record, name)) for name in _COLUMNS]
         columns, marks = ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
         held = False
-        with self._connection(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                if insert:
-                    # A new trigger under a removed run's id is a new run (ids are unique on the server).
-                    db.execute("DELETE FROM removed_runs WHERE run_id = ?", (record.run_id,))
-                    db.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", values)
-                else:
-                    # One statement: a removal cannot come between the check and the write.
-                    db.execute(f"INSERT OR REPLACE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
-                               "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id])
-                if lease is not None:
-                    held = self._hold(db, record.run_id, *lease)
-                db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                raise
+        with self._writing() as db:
+            if insert:
+                # A new trigger under a removed run's id is a new run (ids are unique on the server).
+                db.execute("DELETE FROM removed_runs WHERE run_id = ?", (record.run_id,))
+                db.execute(f"INSERT INTO runs ({columns}) VALUES ({marks})", values)
+            else:
+                # One statement: a removal cannot come between the check and the write.
+                db.execute(f"INSERT OR REPLACE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
+                           "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id])
+            if lease is not None:
+                held = self._hold(db, record.run_id, *lease)
         return held
 
     def remove(self, run_ids: Iterable[str]) -> int:
         """Delete these runs, kept payloads included, in one transaction; how many rows went. Their ids
         are kept, so that no status write still under way, in this process or another, brings one back."""
         ids = [(run_id,) for run_id in run_ids]
-        with self._connection(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                deleted = db.executemany("DELETE FROM runs WHERE run_id = ?", ids).rowcount
-                db.executemany("INSERT OR IGNORE INTO removed_runs (run_id) VALUES (?)", ids)
-                db.executemany("DELETE FROM poll_leases WHERE run_id = ?", ids)
-                db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                raise
+        with self._writing() as db:
+            deleted = db.executemany("DELETE FROM runs WHERE run_id = ?", ids).rowcount
+            db.executemany("INSERT OR IGNORE INTO removed_runs (run_id) VALUES (?)", ids)
+            db.executemany("DELETE FROM poll_leases WHERE run_id = ?", ids)
         return deleted
 
     @staticmethod
@@ -474,24 +473,15 @@ class RunHistory:
         nothing to poll: read it). Returns (taken, until): the lease's end either way, 0 for a finished
         run. A lease reaching past now + `longest` is not believed (a clock moved back) and is taken."""
         now = time.time()
-        with self._connection(write=True) as db:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                done = db.execute("SELECT finished FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-                if done is not None and done[0]:
-                    db.execute("COMMIT")
-                    return False, 0.0
-                row = db.execute("SELECT owner, until FROM poll_leases WHERE run_id = ?", (run_id,)).fetchone()
-                if row is not None and row[0] != owner and now < row[1] <= now + longest:
-                    db.execute("COMMIT")
-                    return False, float(row[1])
-                db.execute("INSERT OR REPLACE INTO poll_leases (run_id, owner, until) VALUES (?, ?, ?)",
-                           (run_id, owner, until))
-                db.execute("COMMIT")
-            except BaseException:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-                raise
+        with self._writing() as db:
+            done = db.execute("SELECT finished FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+            if done is not None and done[0]:
+                return False, 0.0
+            row = db.execute("SELECT owner, until FROM poll_leases WHERE run_id = ?", (run_id,)).fetchone()
+            if row is not None and row[0] != owner and now < row[1] <= now + longest:
+                return False, float(row[1])
+            db.execute("INSERT OR REPLACE INTO poll_leases (run_id, owner, until) VALUES (?, ?, ?)",
+                       (run_id, owner, until))
         return True, until
 
     @staticmethod
@@ -509,7 +499,7 @@ class RunHistory:
 
     def release_polls(self, owner: str) -> None:
         """Give up every lease of `owner` (a follower that stops): another follower takes over at once."""
-        with self._connection(write=True) as db:
+        with self._writing() as db:
             db.execute("DELETE FROM poll_leases WHERE owner = ?", (owner,))
 
     # --- reading ------------------------------------------------------------------------------

@@ -76,6 +76,12 @@ def discover(words: list[str]) -> list[Command]:
     return command and [command]
 
 
+def ending(commands: list[Command]) -> list[Command]:
+    """The commands that end by themselves: the emulator serves until stopped, so its flags are fuzzed
+    apart, with values that cannot start it."""
+    return [command for command in commands if command.words != ["emulator"]]
+
+
 @pytest.fixture(scope="module")
 def commands() -> list[Command]:
     found = discover([])
@@ -211,9 +217,7 @@ def test_every_command_given_one_hostile_value_at_a_time_answers_in_words(comman
                                                                          quiet_network, capsys, findings):
     values = HOSTILE + list(files.values())
     calls = 0
-    for command in commands:
-        if command.words == ["emulator"]:
-            continue  # it serves until stopped; its flags are fuzzed below with values that cannot start it
+    for command in ending(commands):
         slots = [("positional", i) for i in range(len(command.positionals))]
         slots += [("option", flag) for flag, takes in command.options.items() if takes and flag != "--config-dir"]
         for kind, slot in slots:
@@ -230,9 +234,7 @@ def test_every_command_given_one_hostile_value_at_a_time_answers_in_words(comman
 
 
 def test_commands_given_hostile_stdin_answer_in_words(commands, home, emulator, process, quiet_network, capsys, findings):
-    for command in commands:
-        if command.words == ["emulator"]:
-            continue
+    for command in ending(commands):
         takes_stdin = [flag for flag in ("--secret-stdin",) if flag in command.options]
         argv = base_argv(command, emulator, process, home)
         variants = [[*argv, *takes_stdin]]
@@ -256,7 +258,7 @@ def test_random_mixes_of_hostile_arguments_answer_in_words(commands, home, files
     chooser = random.Random(1309)  # the same mixes every run: a failure can be replayed
     values = HOSTILE + list(files.values())
     for _ in range(400):
-        command = chooser.choice([c for c in commands if c.words != ["emulator"]])
+        command = chooser.choice(ending(commands))
         argv = base_argv(command, emulator, process, home)
         flags = list(command.options)
         for flag in chooser.sample(flags, k=min(len(flags), chooser.randint(1, 4))):
@@ -298,9 +300,7 @@ HOSTILE_PROFILE_FILES = {
 @pytest.mark.parametrize("variant", [*HOSTILE_PROFILE_FILES, "a folder"])
 def test_hostile_profile_files_get_words_from_every_command(variant, tmp_path, commands, emulator, process,
                                                             quiet_network, capsys, findings):
-    for command in commands:
-        if command.words == ["emulator"]:
-            continue
+    for command in ending(commands):
         home = tmp_path / f"home-{'-'.join(command.words)}"
         _profiles_file(home, HOSTILE_PROFILE_FILES.get(variant), folder=variant == "a folder")
         findings.call(base_argv(command, emulator, process, home), SECRET + "\n", capsys)
@@ -316,9 +316,7 @@ HOSTILE_HISTORIES = {
 @pytest.mark.parametrize("variant", [*HOSTILE_HISTORIES, "newer schema", "a folder"])
 def test_hostile_run_histories_get_words_from_every_command(variant, tmp_path, commands, emulator, process,
                                                             quiet_network, capsys, findings):
-    for command in commands:
-        if command.words == ["emulator"]:
-            continue
+    for command in ending(commands):
         home = tmp_path / f"home-{'-'.join(command.words)}"
         store = ProfileStore(app_paths(home).profiles_file)
         store.add(Profile("alpha", emulator.base_url, process.workspace_id, process.process_id))

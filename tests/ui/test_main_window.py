@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
@@ -15,7 +13,6 @@ from PySide6.QtWidgets import QAbstractButton, QAbstractItemView, QApplication
 from robocloud_desktop.core.history import SCHEMA_VERSION, RunHistory
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.monitor import PollPlan
-from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.demo import MemoryKeyring
@@ -26,13 +23,6 @@ from robocloud_desktop.ui.run_model import COL_PROFILE
 from tests.cli.test_cli import run_cli
 from tests.ui.test_run_model import run_ids
 
-FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1)
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return app_paths(app_home)
-
 
 @pytest.fixture
 def profiles(paths, emulator: Emulator, process: EmulatedProcess, secret_service) -> ProfileStore:
@@ -42,25 +32,6 @@ def profiles(paths, emulator: Emulator, process: EmulatedProcess, secret_service
     other = emulator.add_process()
     store.add(Profile("Payroll", emulator.base_url, other.workspace_id, other.process_id), secret=other.secret)
     return store
-
-
-@pytest.fixture
-def open_window(qtbot, paths) -> Iterator[Callable[[], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        window = create_window(paths, SecretStore(), plan=FAST)
-        qtbot.addWidget(window)
-        window.show()
-        window.activateWindow()  # Ctrl+Enter is a window shortcut: it needs the active window
-        qtbot.waitUntil(window.isActiveWindow)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-        window.shutdown()
 
 
 def select(window: MainWindow, name: str) -> None:

@@ -4,8 +4,6 @@ real HTTP to the emulator, real SQLite files held by real locks."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -13,22 +11,12 @@ from PySide6.QtCore import Qt
 from robocloud_desktop.core.api_results import TriggeredRun
 from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import Outcome
-from robocloud_desktop.core.monitor import PollPlan
-from robocloud_desktop.core.paths import AppPaths, app_paths
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Fault
-from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
 from tests.ui.test_run_details import shown_texts
 from tests.ui.test_run_model import run_ids
-
-PLAN = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1, error_backoff=0.1)
-
-
-@pytest.fixture
-def paths(app_home: Path) -> AppPaths:
-    return app_paths(app_home)
 
 
 @pytest.fixture
@@ -36,25 +24,6 @@ def profile(paths, emulator, process, secret_service) -> Profile:
     store = ProfileStore(paths.profiles_file, SecretStore())
     return store.add(Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id,
                              payload='{"invoice": 1}'), secret=process.secret)
-
-
-@pytest.fixture
-def open_window(qtbot, paths) -> Iterator[Callable[[], MainWindow]]:
-    windows: list[MainWindow] = []
-
-    def make() -> MainWindow:
-        window = create_window(paths, SecretStore(), plan=PLAN)
-        qtbot.addWidget(window)
-        window.show()
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-        window.shutdown()
 
 
 def trigger(qtbot, window: MainWindow, profile: Profile) -> None:
