@@ -248,15 +248,13 @@ def prepare_home(home: Path) -> None:
     profiles = [store.add(Profile(f"Process {i:02d}", "https://api.eu1.robocloud.eu", f"ws-{i % 5}", f"proc-{i}",
                                   payload=f'{{"n": {i}}}')) for i in range(50)]
     history = RunHistory(paths.history_db)
-    history._db.execute("BEGIN")  # one transaction: setting up, not what is measured
     for n in range(10_000):
         profile = profiles[n % 50]
         run = TriggeredRun(f"run-{n:05d}", f"wi-{n}", profile.process_id, profile.workspace_id)
-        record = history.record_trigger(run, profile.target(), {"n": n}, profile_id=profile.id,
-                                        profile_name=profile.name)
+        record = history.record_for(run, profile.target(), {"n": n}, profile_id=profile.id, profile_name=profile.name)
         result = "ERR" if n % 7 == 0 else "OK"
-        history.record_status(record, RunStatus(run.run_id, "COMPL", result, "", 12, {}), finished=True)
-    history._db.execute("COMMIT")
+        ended = history.with_status(record, RunStatus(run.run_id, "COMPL", result, "", 12, {}), finished=True)
+        history.save(ended, insert=True)  # one write a run: setting up, not what is measured
     history.close()
 
 

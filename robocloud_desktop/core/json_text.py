@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from typing import Any
 
 # Deeper than any payload, profile file or Control Room answer; shallow enough that every later
@@ -17,8 +16,6 @@ from typing import Any
 MAX_DEPTH = 64
 # Python refuses longer integers; a longer number is an id or a hash that belongs in a string.
 MAX_DIGITS = 4300
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JsonProblem(ValueError):
@@ -96,6 +93,10 @@ def check_shape(value: Any, *, max_depth: int = MAX_DEPTH) -> None:
 
 
 def _check_text(text: str) -> None:
-    if _SURROGATE.search(text):
+    if text.isascii():
+        return
+    try:
+        text.encode("utf-8")  # fails on a lone surrogate, and on nothing else
+    except UnicodeEncodeError:
         raise JsonProblem("it contains a lone UTF-16 surrogate (such as \\ud800), which is not a character "
-                          "and cannot be sent as UTF-8; remove it or fix the escape")
+                          "and cannot be sent as UTF-8; remove it or fix the escape") from None
