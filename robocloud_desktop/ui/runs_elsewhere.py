@@ -5,13 +5,13 @@ end, notifications included, as it does its own."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from robocloud_desktop.core.records import HistoryError
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.workers import Background
 
@@ -56,7 +56,7 @@ class RunsFromElsewhere(QObject):
         # job would cost milliseconds every time. Not waiting: a write under way means next time.
         try:
             changed = history.changed_elsewhere(wait=False)
-        except sqlite3.Error as error:
+        except HistoryError as error:
             log.warning("could not ask the run history for changes: %s", error)
             return
         if not (changed or self._look_again):
