@@ -348,3 +348,16 @@ def test_the_status_and_f8_lead_to_an_error_out_of_sight(qtbot, shown: PayloadEd
     shown.set_text('{"fine": true}')
     shown.validate_now()
     assert not shown.error_action.isEnabled() and "F8" not in shown.status.toolTip()
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ('{"a": ' + "[" * 20_000 + "]" * 20_000 + "}", "nested more than 64 levels deep"),
+    ('{"a": "\\udfff"}', "lone UTF-16 surrogate"),
+    ('{"a": ' + "7" * 6_000 + "}", "6,000 digits"),
+])
+def test_hostile_payloads_say_what_is_wrong_and_format_leaves_them_alone(qtbot, editor: PayloadEditor, text,
+                                                                         says) -> None:
+    editor.set_text(text)
+    assert not editor.is_valid() and says in editor.reason()
+    qtbot.mouseClick(editor.format_button, Qt.MouseButton.LeftButton)
+    assert editor.text() == text
