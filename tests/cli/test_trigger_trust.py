@@ -325,7 +325,7 @@ def test_trigger_wait_and_another_follower_of_the_same_history_poll_a_run_once(e
     from robocloud_desktop.core.monitor import RunMonitor
 
     def follow(*, with_window: bool) -> int:
-        payload = json.dumps({"simulate_duration": 3})
+        payload = json.dumps({"simulate_duration": 2})
         running = Running("trigger", *where(emulator, process), "--payload", payload, "--wait", "--config-dir",
                           str(app_home), secret=process.secret)
         assert running.proc.stdout is not None
