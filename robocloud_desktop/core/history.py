@@ -90,9 +90,22 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
     CREATE TABLE poll_leases (run_id TEXT PRIMARY KEY, owner TEXT NOT NULL, until REAL NOT NULL) WITHOUT ROWID;
     """,
+    # Runs of the Control Room API v1: which API follows a run, who started it (runs found on the
+    # server were started elsewhere), and Control Room's own times.
+    """
+    ALTER TABLE runs ADD COLUMN api TEXT NOT NULL DEFAULT 'process-secret';
+    ALTER TABLE runs ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN started_by_type TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN created_at REAL;
+    ALTER TABLE runs ADD COLUMN started_at REAL;
+    ALTER TABLE runs ADD COLUMN server_ended_at REAL;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
-_COLUMNS_OF_FIRST_SCHEMA = tuple(name for name in _COLUMNS if name != "gone")
+# What later schemas added to the runs table; a file of ours at any version has at least the rest.
+_ADDED_LATER = frozenset({"gone", "api", "started_by", "started_by_type", "created_at", "started_at",
+                          "server_ended_at"})
+_COLUMNS_OF_FIRST_SCHEMA = tuple(name for name in _COLUMNS if name not in _ADDED_LATER)
 _TABLES = {"runs", "removed_runs", "poll_leases"}
 
 # SQLite's primary result codes (the low byte of an extended code), by what they mean here.
@@ -450,6 +463,22 @@ class RunHistory:
             if lease is not None:
                 held = self._hold(db, record.run_id, *lease)
         return held
+
+    def add_found(self, record: RunRecord) -> bool:
+        """Record a run found on the server (started elsewhere), unless the history has it already or
+        the user removed it. True when it was added: whoever finds a run, and however often, it is
+        added, and told about, once."""
+        values = [self._to_db(getattr(record, name)) for name in _COLUMNS]
+        columns, marks = ", ".join(_COLUMNS), ", ".join("?" * len(_COLUMNS))
+        with self._writing() as db:
+            added = db.execute(f"INSERT OR IGNORE INTO runs ({columns}) SELECT {marks} WHERE NOT EXISTS "
+                               "(SELECT 1 FROM removed_runs WHERE run_id = ?)", [*values, record.run_id]).rowcount
+        return added == 1
+
+    def unfinished_of(self, base_url: str, workspace_id: str, process_id: str) -> list[RunRecord]:
+        """The runs of one process still followed, oldest first."""
+        return self._select("WHERE finished = 0 AND base_url = ? AND workspace_id = ? AND process_id = ? "
+                            "ORDER BY triggered_at", (base_url, workspace_id, process_id))
 
     def remove(self, run_ids: Iterable[str]) -> int:
         """Delete these runs, kept payloads included, in one transaction; how many rows went. Their ids

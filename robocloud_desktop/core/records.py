@@ -38,6 +38,16 @@ class RunRecord:
     finished: bool = False  # polling has stopped for good
     last_answer: str = ""  # the JSON of the last status answer (as parsed, secret masked), for the details pane
     gone: bool = False  # Control Room answered 404 for a run it had started: it no longer knows it
+    api: str = "process-secret"  # which API the run was started and is followed through: or "v1"
+    # Who or what started the run, in words ("schedule", "Ann Smith", "e-mail", "API"); "" for a run
+    # started from this computer. Only runs found on the server (v1) say otherwise.
+    started_by: str = ""
+    started_by_type: str = ""  # Control Room's word for it: api, user, schedule, email
+    # Control Room's own times (v1 answers carry them), as opposed to triggered_at and ended_at,
+    # which are this computer's.
+    created_at: float | None = None
+    started_at: float | None = None
+    server_ended_at: float | None = None
 
     @property
     def outcome(self) -> Outcome:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,7 @@ def test_a_history_from_the_first_schema_is_brought_up_to_date_and_can_remove_ru
     assert history.get("run-1") is None
     history.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
@@ -275,3 +276,19 @@ def test_a_run_that_started_is_reported_even_when_the_history_cannot_save_it(tmp
     record, warning = history.remember_trigger(triggered(1), TARGET, {"a": 1}, profile_name="Invoices")
     assert record.run_id == "run-1" and record.profile_name == "Invoices"
     assert warning.startswith("The run started, but it is not in the run history:")
+
+
+def test_a_run_found_on_the_server_is_added_once_and_never_after_its_removal(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    found = replace(RunHistory.record_for(triggered(1), TARGET, {}), api="v1", started_by="schedule",
+                    started_by_type="schedule", created_at=1_764_000_000.0)
+    assert history.add_found(found)
+    assert not history.add_found(replace(found, started_by="someone else"))  # a second finder, or a restart
+    assert history.get("run-1").started_by == "schedule"
+    other = RunHistory(tmp_path / "h.sqlite3")  # another process finding it too
+    assert not other.add_found(found)
+    history.remove(["run-1"])
+    assert not other.add_found(found) and other.get("run-1") is None
+    assert [r.run_id for r in history.unfinished_of(TARGET.base_url, "ws-1", "proc-1")] == []
+    history.close()
+    other.close()
