@@ -66,6 +66,16 @@ STATE_FILTERS: list[tuple[str, Any]] = [
     ("Succeeded", {Outcome.SUCCEEDED}),
 ]
 
+# Who started the runs shown: None any, "" this computer, else Control Room's word for who started it.
+STARTED_BY_FILTERS: list[tuple[str, str | None]] = [
+    ("Started by anyone", None),
+    ("Started here", ""),
+    ("By a schedule", "schedule"),
+    ("By a person", "user"),
+    ("By e-mail", "email"),
+    ("By another API client", "api"),
+]
+
 NO_PROFILE_HINT = "Add a profile, or import one from the curl command Control Room shows."
 # Seconds a request may take, as the Settings menu offers them: a request needs a few seconds at
 # least, and an hour is longer than any VPN needs.
@@ -179,6 +189,13 @@ class MainWindow(QMainWindow):
         self.state_filter.setToolTip("Show only runs in these states")
         for label, _ in STATE_FILTERS:
             self.state_filter.addItem(label)
+        self.started_by_filter = QComboBox(self)
+        self.started_by_filter.setObjectName("startedByFilter")
+        self.started_by_filter.setAccessibleName("Show runs started by")
+        self.started_by_filter.setToolTip("Show only runs started from this computer, or by a schedule, a person, "
+                                          "an e-mail or another client (runs of v1 processes)")
+        for label, _ in STARTED_BY_FILTERS:
+            self.started_by_filter.addItem(label)
         self.text_filter = QLineEdit(self)
         self.text_filter.setObjectName("runFilter")
         self.text_filter.setAccessibleName("Filter runs")
@@ -190,10 +207,12 @@ class MainWindow(QMainWindow):
         filters.addSpacing(8)
         filters.addWidget(self.scope_filter)
         filters.addWidget(self.state_filter)
+        filters.addWidget(self.started_by_filter)
         filters.addWidget(self.text_filter, 1)
         # Tab follows the reading order: the filters sit above the table but are made after it.
         for before, after in ((self.trigger_button, self.scope_filter), (self.scope_filter, self.state_filter),
-                              (self.state_filter, self.text_filter), (self.text_filter, self.run_table)):
+                              (self.state_filter, self.started_by_filter), (self.started_by_filter, self.text_filter),
+                              (self.text_filter, self.run_table)):
             QWidget.setTabOrder(before, after)
 
         self.board_splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -275,6 +294,7 @@ class MainWindow(QMainWindow):
         self.run_table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected_run())
         self.scope_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.state_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
+        self.started_by_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
         self.bridge.runsUpdated.connect(self._runs_updated)
         self.bridge.runEnded.connect(self.notifier.run_ended)
@@ -541,6 +561,7 @@ class MainWindow(QMainWindow):
         choice = STATE_FILTERS[self.state_filter.currentIndex()][1]
         self.run_proxy.set_in_flight_only(choice == "in_flight")
         self.run_proxy.set_outcome_filter(choice if isinstance(choice, set) else None)
+        self.run_proxy.set_started_by_filter(STARTED_BY_FILTERS[self.started_by_filter.currentIndex()][1])
 
     def _select_runs(self, run_ids: list[str]) -> None:
         """Select these runs on the board; the first becomes the one whose details are shown."""
@@ -573,6 +594,7 @@ class MainWindow(QMainWindow):
         if any(not self._board_index(run_id).isValid() for run_id in on_board):
             self.scope_filter.setCurrentIndex(0)
             self.state_filter.setCurrentIndex(0)
+            self.started_by_filter.setCurrentIndex(0)
             self.text_filter.clear()
         self._select_runs(on_board)
         self.run_table.setFocus()

@@ -34,7 +34,14 @@ from robocloud_desktop.core.json_text import JsonProblem, load_json
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
-from robocloud_desktop.ui.run_model import NO_PROFILE, format_duration, format_full, raw_codes, state_label
+from robocloud_desktop.ui.run_model import (
+    NO_PROFILE,
+    format_duration,
+    format_full,
+    raw_codes,
+    started_by,
+    state_label,
+)
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QResizeEvent
@@ -240,6 +247,7 @@ class RunDetails(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        self._form = form
         self._fields: dict[str, _IdField | _ValueLabel] = {}
         rows = (
             ("profile", "Profile", _ValueLabel, "The profile the run was started from"),
@@ -252,7 +260,14 @@ class RunDetails(QWidget):
             ("result", "Result", _ValueLabel, "The raw result code Control Room reported"),
             ("error_code", "Error code", _ValueLabel, "The raw error code Control Room reported"),
             ("duration", "Duration", _ValueLabel, "How long the run took, as Control Room reports it"),
-            ("started", "Started", _ValueLabel, "When this computer started the run (local time)"),
+            ("started_by", "Started by", _ValueLabel,
+             "Who or what started the run: here (this computer), a schedule, a person, an e-mail, another client"),
+            ("started", "Started", _ValueLabel, "When this computer started the run, or Control Room created it "
+                                                "(local time)"),
+            ("created_at", "Created", _ValueLabel, "When Control Room created the run (local time)"),
+            ("started_at", "Processing from", _ValueLabel, "When Control Room began processing the run (local time)"),
+            ("server_ended_at", "Ended in Control Room", _ValueLabel, "When Control Room says the run ended "
+                                                                      "(local time)"),
             ("ended", "Ended", _ValueLabel, "When the app first saw the run end (local time)"),
             ("last_checked", "Last checked", _ValueLabel, "When the app last asked Control Room (local time)"),
             ("errors", "Failed checks", _ValueLabel, "How many status checks of this run failed"),
@@ -323,7 +338,11 @@ class RunDetails(QWidget):
             "result": visible(record.result) or _NONE,
             "error_code": visible(record.error_code) or _NONE,
             "duration": format_duration(record.duration) or _NONE,
+            "started_by": started_by(record),
             "started": format_full(record.triggered_at) or _NONE,
+            "created_at": format_full(record.created_at),
+            "started_at": format_full(record.started_at),
+            "server_ended_at": format_full(record.server_ended_at),
             "ended": format_full(record.ended_at) or _NONE,
             "last_checked": format_full(record.last_checked) or "not yet",
             "errors": str(record.error_count),
@@ -334,6 +353,9 @@ class RunDetails(QWidget):
                 field.show_value(value)
             else:
                 field.setText(value)
+        # Control Room's own times come with v1 runs only: their rows show when there is a time to show.
+        for key in ("created_at", "started_at", "server_ended_at"):
+            self._form.setRowVisible(self._fields[key], bool(values[key]))
         self._fields["profile"].setToolTip(f"Profile id: {record.profile_id}" if record.profile_id
                                            else "Started without a profile")
 

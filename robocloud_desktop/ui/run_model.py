@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
 
 COL_PROFILE, COL_RUN_ID, COL_STATE, COL_RESULT, COL_ERROR_CODE, COL_DURATION, COL_STARTED, COL_LAST_CHECKED = range(8)
-COLUMN_COUNT = 8
+COL_STARTED_BY = 8  # last: a board's columns saved by an earlier version keep their places
+COLUMN_COUNT = 9
+STARTED_HERE = "here"
 
 RUN_ID_ROLE = int(Qt.ItemDataRole.UserRole.value) + 1
 SORT_ROLE = int(Qt.ItemDataRole.UserRole.value) + 2
@@ -53,6 +55,8 @@ _HEADERS: tuple[tuple[str, str], ...] = (
     ("Duration", "How long the run took, or has taken so far, as Control Room reports it"),
     ("Started", "When this computer started the run (local time)"),
     ("Last checked", "When the app last asked Control Room about the run (local time)"),
+    ("Started by", "Who or what started the run: here (this computer), a schedule, a person, an e-mail, "
+                   "or another API client"),
 )
 assert len(_HEADERS) == COLUMN_COUNT
 
@@ -152,7 +156,14 @@ def _display(record: RunRecord, column: int) -> str:
         return format_duration(record.duration)
     if column == COL_STARTED:
         return format_when(record.triggered_at)
+    if column == COL_STARTED_BY:
+        return started_by(record)
     return format_when(record.last_checked)
+
+
+def started_by(record: RunRecord) -> str:
+    """Who or what started the run, in a word or a name: 'here' for this computer."""
+    return visible(record.started_by) if record.started_by else STARTED_HERE
 
 
 def _sort_key(record: RunRecord, column: int) -> str | float:
@@ -463,6 +474,7 @@ class RunFilterProxy(QSortFilterProxyModel):
         self._profile_id: str | None = None
         self._outcomes: frozenset[Outcome] | None = None
         self._in_flight_only = False
+        self._started_by: str | None = None  # a started_by_type, "" for runs started here; None: any
         self._text = ""
         self.setRecursiveFilteringEnabled(False)
         self.setDynamicSortFilter(True)  # a run whose state changes is filtered again at once
@@ -500,6 +512,12 @@ class RunFilterProxy(QSortFilterProxyModel):
         if on != self._in_flight_only:
             self._change_filter(_in_flight_only=on)
 
+    def set_started_by_filter(self, kind: str | None) -> None:
+        """None shows every run; "" those started here; else those Control Room says a `kind` (schedule,
+        user, email, api) started, elsewhere."""
+        if kind != self._started_by:
+            self._change_filter(_started_by=kind)
+
     def set_text_filter(self, text: str) -> None:
         needle = text.strip().casefold()
         if needle != self._text:
@@ -521,10 +539,13 @@ class RunFilterProxy(QSortFilterProxyModel):
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         if self._runs is None or source_parent.isValid():
             return False
-        if self._profile_id is None and self._outcomes is None and not self._in_flight_only and not self._text:
+        if (self._profile_id is None and self._outcomes is None and not self._in_flight_only and not self._text
+                and self._started_by is None):
             return True  # asked for every row after each sort: no filter, nothing to look at
         record = self._runs.record(source_row)
         if self._profile_id is not None and record.profile_id != self._profile_id:
+            return False
+        if self._started_by is not None and (record.started_by_type if record.started_by else "") != self._started_by:
             return False
         outcome = record.outcome
         if self._outcomes is not None and outcome not in self._outcomes:
@@ -532,6 +553,7 @@ class RunFilterProxy(QSortFilterProxyModel):
         if self._in_flight_only and outcome.is_ended:
             return False
         if self._text:
-            haystack = (record.profile_name, record.run_id, state_label(record), record.result, record.error_code)
+            haystack = (record.profile_name, record.run_id, state_label(record), record.result, record.error_code,
+                        record.started_by)
             return any(self._text in field.casefold() for field in haystack)
         return True

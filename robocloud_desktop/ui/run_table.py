@@ -22,6 +22,7 @@ from robocloud_desktop.ui.run_model import (
     COL_RESULT,
     COL_RUN_ID,
     COL_STARTED,
+    COL_STARTED_BY,
     COL_STATE,
     COLUMN_COUNT,
 )
@@ -38,6 +39,7 @@ _SAMPLES = {
     COL_DURATION: "1 min 5 s",
     COL_STARTED: "Nov 28 14:03",
     COL_LAST_CHECKED: "Last checked",
+    COL_STARTED_BY: "schedule",  # a person's name elides; the tooltip has it whole
 }
 _PADDING = 14  # cell margins; the header's sort arrow fits over the samples' spare room
 _ICON = 16
@@ -105,7 +107,8 @@ def configure_run_table(view: QTableView) -> None:
         raise ValueError("configure_run_table needs the view's model (the runs proxy) to be set first")
     view.setObjectName("runTable")
     view.setAccessibleName("Runs")
-    view.setToolTip("Runs started from this computer, newest first. Select one to see its details.")
+    view.setToolTip("Runs started from this computer, and runs of v1 processes started elsewhere, newest first. "
+                    "Select one to see its details.")
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # several, to copy or remove
     view.setAlternatingRowColors(True)
@@ -137,6 +140,10 @@ def configure_run_table(view: QTableView) -> None:
             width += _ICON + 6
         header.resizeSection(column, width)
     header.setMinimumSectionSize(metrics.horizontalAdvance("Result") + _PADDING // 2)
+
+    # Who started a run reads best beside when: the column came last in the model, so that a layout
+    # saved before it existed is not taken for one with it.
+    header.moveSection(header.visualIndex(COL_STARTED_BY), header.visualIndex(COL_STARTED) + 1)
 
     # The indicator first: turning sorting on sorts by it, and the default is newest first.
     header.setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)

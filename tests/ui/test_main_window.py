@@ -279,7 +279,7 @@ def test_tab_goes_through_the_window_in_reading_order(qtbot, profiles, open_wind
     # its table (Tab leaves the table rather than walk its cells), then the selected run's details.
     assert order == ["profileFilter", "profileList", "addProfile", "importCurl", "editProfile", "duplicateProfile",
                      "deleteProfile", "payloadEditor", "recentPayloads", "formatButton", "triggerButton",
-                     "scopeFilter", "stateFilter", "runFilter", "runTable", "runDetailsScroll", "copyRunId",
+                     "scopeFilter", "stateFilter", "startedByFilter", "runFilter", "runTable", "runDetailsScroll", "copyRunId",
                      "copyCurl", "runDetails_run_id", "runDetails_work_item_id", "runDetails_workspace_id",
                      "runDetails_process_id", "runDetails_base_url", "runDetailsAnswer", "runDetailsPayload"]
 

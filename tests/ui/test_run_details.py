@@ -182,3 +182,15 @@ def test_an_answer_nested_too_deeply_to_indent_is_shown_as_it_came(details: RunD
     deep = "[" * 5000 + "]" * 5000
     details.show_record(make_record(last_answer=deep))
     assert deep in shown_texts(details)
+
+
+def test_a_run_found_on_control_room_says_who_started_it_and_control_rooms_times(details: RunDetails) -> None:
+    details.show_record(make_record())
+    shown = shown_texts(details)
+    assert "here" in shown and "Created:" not in shown
+    details.show_record(make_record(api="v1", state="completed", result="", started_by="Ann Smith",
+                                    started_by_type="user", created_at=1_764_000_000.0,
+                                    started_at=1_764_000_010.0, server_ended_at=1_764_000_135.0))
+    shown = shown_texts(details)
+    assert "Ann Smith" in shown and "Created:" in shown and "Processing from:" in shown
+    assert "Ended in Control Room:" in shown

@@ -22,6 +22,7 @@ from robocloud_desktop.ui.run_model import (
     COL_RESULT,
     COL_RUN_ID,
     COL_STARTED,
+    COL_STARTED_BY,
     COL_STATE,
     COLUMN_COUNT,
     OUTCOME_ROLE,
@@ -184,7 +185,8 @@ def test_format_when_is_a_clock_time_today_and_a_date_before() -> None:
 
 def test_headers_have_names_and_tooltips(model: RunTableModel) -> None:
     names = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(COLUMN_COUNT)]
-    assert names == ["Profile", "Run ID", "State", "Result", "Error code", "Duration", "Started", "Last checked"]
+    assert names == ["Profile", "Run ID", "State", "Result", "Error code", "Duration", "Started", "Last checked",
+                     "Started by"]
     for column in range(COLUMN_COUNT):
         assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole)
 
@@ -522,3 +524,21 @@ def test_ids_and_codes_from_a_server_show_their_invisible_characters_as_escapes(
     shown = [model.data(model.index(0, column)) for column in range(model.columnCount())]
     assert "run-\\u200b1" in shown and "BAD\\u202eCODE" in shown
     assert model.data(model.index(0, COL_RUN_ID), RUN_ID_ROLE) == "run-\u200b1"  # the real id for requests
+
+
+def test_who_started_a_run_is_shown_sorted_and_filtered(qtbot) -> None:
+    model = RunTableModel()
+    model.set_records([make_record(1), make_record(2, started_by="schedule", started_by_type="schedule"),
+                       make_record(3, started_by="Ann Smith", started_by_type="user"),
+                       make_record(4, started_by="e-mail", started_by_type="email")])
+    shown = {model.data(model.index(row, COL_RUN_ID)): model.data(model.index(row, COL_STARTED_BY))
+             for row in range(model.rowCount())}
+    assert shown == {"run-00001": "here", "run-00002": "schedule", "run-00003": "Ann Smith", "run-00004": "e-mail"}
+    proxy = RunFilterProxy()
+    proxy.setSourceModel(model)
+    for kind, expected in ((None, 4), ("", 1), ("schedule", 1), ("user", 1), ("email", 1), ("api", 0)):
+        proxy.set_started_by_filter(kind)
+        assert proxy.rowCount() == expected, kind
+    proxy.set_started_by_filter(None)
+    proxy.set_text_filter("ann")
+    assert proxy.rowCount() == 1
