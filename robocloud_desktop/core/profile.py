@@ -11,7 +11,11 @@ from robocloud_desktop.core.json_text import JsonProblem, check_shape
 from robocloud_desktop.core.regions import region_of
 from robocloud_desktop.core.secrets import env_var_for
 from robocloud_desktop.core.target import Target, check_base_url, check_id
+from robocloud_desktop.core.workspaces import is_v1_root, v1_base_url
 
+API_PROCESS_SECRET = "process-secret"
+API_V1 = "v1"
+APIS = (API_PROCESS_SECRET, API_V1)
 MAX_NAME = 80
 MAX_RECENT_PAYLOADS = 10
 
@@ -60,10 +64,20 @@ class Profile:
     notes: str = ""
     recent_payloads: tuple[str, ...] = ()
     id: str = field(default_factory=new_profile_id)
+    # Which API the profile speaks: the per-process secret API, or Control Room API v1 with its
+    # workspace's key (then base_url is the API root, ending in /api/v1).
+    api: str = API_PROCESS_SECRET
+    # API v1 only: runs of the process started elsewhere (a schedule, a colleague...) come onto the board.
+    follow_others: bool = True
 
     @property
     def region(self) -> str | None:
         return region_of(self.base_url)
+
+    @property
+    def uses_key(self) -> bool:
+        """Whether the profile's requests carry its workspace's API key (v1), not a process secret."""
+        return self.api == API_V1
 
     def target(self) -> Target:
         """Where this profile's process is; InvalidTarget naming the profile when a field read from
@@ -78,8 +92,14 @@ class Profile:
     def validated(self) -> Profile:
         """The same profile, trimmed, or ProfileError naming the first thing wrong."""
         name = clean_name(self.name)
+        if self.api not in APIS:
+            raise ProfileError(f"The API {self.api!r} is not one the app speaks: use {API_PROCESS_SECRET!r} or "
+                               f"{API_V1!r}.")
+        if self.uses_key and self.secret_in_query:
+            raise ProfileError("A profile of Control Room API v1 sends its workspace key in a header; sending it in "
+                               "the query string is only for per-process secrets.")
         try:
-            base_url = check_base_url(self.base_url)
+            base_url = v1_base_url(self.base_url) if self.uses_key else _process_api_url(self.base_url)
             workspace_id = check_id(self.workspace_id, "workspace id")
             process_id = check_id(self.process_id, "process id")
         except InvalidTarget as error:
@@ -100,6 +120,16 @@ class Profile:
         data = asdict(self)
         data["recent_payloads"] = list(self.recent_payloads)
         return data
+
+
+def _process_api_url(base_url: str) -> str:
+    url = check_base_url(base_url)
+    if is_v1_root(url):
+        raise InvalidTarget(
+            f"{url} is the address of Control Room API v1, which takes a workspace API key. Choose that API "
+            "for the profile, or give the per-process secret API's base URL, for example https://api.eu1.robocloud.eu."
+        )
+    return url
 
 
 def _check_text(text: str, what: str) -> None:
@@ -128,17 +158,20 @@ def clean_name(name: str) -> str:
     return name
 
 
-def name_clash(profiles: list[Profile], name: str, own_id: str | None = None) -> str | None:
+def name_clash(profiles: list[Profile], name: str, own_id: str | None = None, api: str = API_PROCESS_SECRET
+               ) -> str | None:
     """Why `name` cannot be given to a profile among `profiles` (other than `own_id`), or None: a
-    profile has it already (in any case), or its secret would be read from the same environment
-    variable. Names without a variable (no letter A-Z or digit) only clash by name."""
-    key, variable = name.casefold(), env_var_for(name)
+    profile has it already (in any case), or its secret or key would be read from the same environment
+    variable (`api` names the one of the profile being named). Names without a variable (no letter
+    A-Z or digit) only clash by name."""
+    key, variable = name.casefold(), env_var_for(name, api)
     for other in profiles:
         if other.id == own_id:
             continue
         if other.name.casefold() == key:
             return f"A profile named {name!r} already exists. Pick another name."
-        if variable is not None and env_var_for(other.name) == variable:
+        # Both variables of a name end in the same suffix: one clash is a clash for either API.
+        if variable is not None and env_var_for(other.name, api) == variable:
             return (f"The name {name!r} would share the environment variable {variable} with the profile "
                     f"{other.name!r}. Pick a name that differs from it in its letters A-Z or digits.")
     return None

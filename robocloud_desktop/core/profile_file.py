@@ -12,9 +12,12 @@ from typing import Any, NamedTuple
 from robocloud_desktop.core.atomic import keep_aside, read_bounded, write_atomic
 from robocloud_desktop.core.json_text import load_json
 from robocloud_desktop.core.paths import private_dir, tighten_fd
-from robocloud_desktop.core.profile import Profile, ProfileError, clause, kind_of
+from robocloud_desktop.core.profile import APIS, Profile, ProfileError, clause, kind_of
 
-FORMAT_VERSION = 1
+# Version 2 added each profile's "api" and "follow_others", and KEYS_TO_DELETE. A version-1 file is
+# read as profiles of the per-process secret API, and written as version 2 at the next change; the
+# app of version 1 only reads a version-2 file, as it does any newer one, and never writes it.
+FORMAT_VERSION = 2
 # The file is read whole at start and on every change. A profile holds its payload and ten recent
 # ones, each at most what Control Room accepts (100 KB) once sent: about 1 MB for one profile at the
 # very worst, a few KB as they are used. 16 MB holds a dozen profiles at that worst and thousands of
@@ -23,6 +26,9 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 # Top-level field of the file (additive to version 1; older versions ignore it): keyring entries of
 # removed profiles that could not be deleted yet.
 SECRETS_TO_DELETE = "secrets_to_delete"
+# Top-level field (version 2): workspace keys no profile uses any more that could not be deleted yet.
+# Apart from SECRETS_TO_DELETE, which the app of version 1 may clean: it must not touch a key.
+KEYS_TO_DELETE = "keys_to_delete"
 _BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it
 
 # NamedTuples, not dataclasses: the window reads the file before its first frame, and a dataclass
@@ -43,14 +49,23 @@ class SecretToDelete(NamedTuple):
     name: str
 
 
+class KeyToDelete(NamedTuple):
+    """A workspace key that no profile uses any more, still to be deleted."""
+
+    base_url: str
+    workspace_id: str
+
+
 class Document:
     """What the file holds: its version, the profiles, and keyring entries still to delete."""
 
     def __init__(self, version: int = FORMAT_VERSION, profiles: list[Profile] | None = None,
-                 to_delete: list[SecretToDelete] | None = None, extra: dict[str, Any] | None = None) -> None:
+                 to_delete: list[SecretToDelete] | None = None, extra: dict[str, Any] | None = None,
+                 keys_to_delete: list[KeyToDelete] | None = None) -> None:
         self.version = version
         self.profiles: list[Profile] = profiles or []
         self.to_delete: list[SecretToDelete] = to_delete or []
+        self.keys_to_delete: list[KeyToDelete] = keys_to_delete or []
         # Top-level fields this version does not know (a later version 1 may add some): written back as read.
         self.extra: dict[str, Any] = extra or {}
 
@@ -131,7 +146,7 @@ def _parse_fields(value: dict[str, Any], version: int) -> Document:
     entries = value.get("profiles")
     if not isinstance(entries, list):
         raise ValueError("it has no list of profiles")
-    profiles = [profile_from_entry(entry) for entry in entries]
+    profiles = [profile_from_entry(entry, version) for entry in entries]
     seen: set[str] = set()
     for profile in profiles:
         if profile.id in seen:
@@ -142,13 +157,24 @@ def _parse_fields(value: dict[str, Any], version: int) -> Document:
             isinstance(d, dict) and isinstance(d.get("id"), str) and d["id"] and isinstance(d.get("name"), str)
             for d in waiting):
         raise ValueError(f"its {SECRETS_TO_DELETE!r} is not a list of ids and names")
-    extra = {k: v for k, v in value.items() if k not in ("version", "profiles", SECRETS_TO_DELETE)}
-    return Document(version, profiles, [SecretToDelete(d["id"], d["name"]) for d in waiting], extra)
+    keys: list[KeyToDelete] = []
+    if version >= 2:
+        listed = value.get(KEYS_TO_DELETE, [])
+        if not isinstance(listed, list) or not all(
+                isinstance(k, dict) and isinstance(k.get("base_url"), str) and isinstance(k.get("workspace_id"), str)
+                for k in listed):
+            raise ValueError(f"its {KEYS_TO_DELETE!r} is not a list of base URLs and workspace ids")
+        keys = [KeyToDelete(k["base_url"], k["workspace_id"]) for k in listed]
+    known = ("version", "profiles", SECRETS_TO_DELETE) + ((KEYS_TO_DELETE,) if version >= 2 else ())
+    extra = {k: v for k, v in value.items() if k not in known}
+    return Document(version, profiles, [SecretToDelete(d["id"], d["name"]) for d in waiting], extra, keys)
 
 
-def profile_from_entry(data: Any) -> Profile:
-    """A profile from its entry in the file; ValueError (a clause) when a field is missing or of
-    the wrong type. Only JSON's true and false are booleans: "false" is text, and would be true."""
+def profile_from_entry(data: Any, version: int = FORMAT_VERSION) -> Profile:
+    """A profile from its entry in a file of `version`; ValueError (a clause) when a field is missing
+    or of the wrong type. Only JSON's true and false are booleans: "false" is text, and would be
+    true. Version 1 knew one API: its profiles are of the per-process secret API, whatever else an
+    entry holds."""
     if not isinstance(data, dict):
         raise ValueError(f"a profile entry is {kind_of(data)}, not an object")
     name = data.get("name")
@@ -172,6 +198,14 @@ def profile_from_entry(data: Any) -> Profile:
     recent = data.get("recent_payloads", [])
     if not isinstance(recent, list) or not all(isinstance(p, str) for p in recent):
         raise ValueError(f"{who} has {kind_of(recent)} as 'recent_payloads', where a list of texts belongs")
+    if version >= 2:
+        api = data.get("api", APIS[0])
+        if api not in APIS:
+            raise ValueError(f"{who} has {api!r} as 'api', where one of {', '.join(map(repr, APIS))} belongs")
+        follow_others = data.get("follow_others", True)
+        if not isinstance(follow_others, bool):
+            raise ValueError(f"{who} has {kind_of(follow_others)} as 'follow_others', where true or false belongs")
+        values.update(api=api, follow_others=follow_others)
     return Profile(secret_in_query=secret_in_query, recent_payloads=tuple(recent), **values)
 
 
@@ -185,6 +219,9 @@ def write_document(path: Path, document: Document) -> None:
                             "profiles": [p.to_json() for p in document.profiles]}
     if document.to_delete:
         data[SECRETS_TO_DELETE] = [{"id": d.id, "name": d.name} for d in document.to_delete]
+    if document.keys_to_delete:
+        data[KEYS_TO_DELETE] = [{"base_url": k.base_url, "workspace_id": k.workspace_id}
+                                for k in document.keys_to_delete]
     try:
         encoded = (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     except UnicodeEncodeError:  # a payload saved as typed is not checked like the settings

@@ -11,8 +11,10 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.profile import Profile, ProfileError
-from robocloud_desktop.core.profile_file import SecretToDelete
-from robocloud_desktop.core.secrets import KeyringUnavailable, SecretStoreError
+from robocloud_desktop.core.profile_file import KeyToDelete, SecretToDelete
+from robocloud_desktop.core.profiles import queue_unused, uses_key, uses_secret
+from robocloud_desktop.core.secrets import KeyringUnavailable, SecretStore, SecretStoreError
+from robocloud_desktop.core.workspaces import same_workspace
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.profiles import ProfileStore
@@ -23,6 +25,7 @@ class SecretRemoval(Enum):
     NONE_STORED = "none stored"  # there was no entry to delete
     WAITING = "waiting"  # the entry could not be deleted now; the file remembers to do it later
     NOT_HANDLED = "not handled"  # a store without a SecretStore leaves secrets alone
+    SHARED = "shared"  # the workspace's key stays: other profiles of the workspace use it
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class Removal:
     # Why the entry is still there (WAITING): the keyring's own words, with what to do.
     reason: str = ""
     no_keyring: bool = False
+    # A profile of API v1: how many profiles still use its workspace's key.
+    sharing: int = 0
 
 
 @dataclass(frozen=True)
@@ -44,58 +49,66 @@ class Cleaning:
 
 
 def remove(store: ProfileStore, name: str) -> Removal:
-    """ProfileStore.remove(): the profile, then its secret (see there)."""
+    """ProfileStore.remove(): the profile, then its secret or unused workspace key (see there)."""
     profile = store.get(name)
     secrets = store.secrets
     no_keyring: KeyringUnavailable | None = None
     if secrets is not None:
         try:
-            secrets.check_available(profile.name)
+            secrets.check_available(profile.name, profile.api)
         except KeyringUnavailable as error:
             no_keyring = error
         except SecretStoreError as error:
             raise type(error)(f"{error.message} The profile {profile.name!r} was not removed.") from None
+    sharing = 0
     with store.changing() as document:
         document.profiles[:] = [p for p in document.profiles if p.id != profile.id]
-        if secrets is not None and all(d.id != profile.id for d in document.to_delete):
-            document.to_delete.append(SecretToDelete(profile.id, profile.name))
+        if profile.uses_key:
+            sharing = uses_key(document.profiles, profile.base_url, profile.workspace_id)
+        if secrets is not None:
+            queue_unused(document, profile)
     if secrets is None:
-        return Removal(profile, SecretRemoval.NOT_HANDLED)
+        return Removal(profile, SecretRemoval.NOT_HANDLED, sharing=sharing)
+    if sharing:
+        return Removal(profile, SecretRemoval.SHARED, sharing=sharing)
     if no_keyring is not None:
         return Removal(profile, SecretRemoval.WAITING, no_keyring.message, no_keyring=True)
     try:
-        existed = secrets.delete(profile.id, profile.name)
+        existed = _delete(secrets, _entry_of(profile))
     except SecretStoreError as error:
         return Removal(profile, SecretRemoval.WAITING, error.message)
     with contextlib.suppress(ProfileError):  # still listed: a later cleaning finds nothing to delete
-        _forget_deleted(store, {profile.id})
+        _forget_deleted(store, [_entry_of(profile)])
     delete_waiting(store)
     return Removal(profile, SecretRemoval.DELETED if existed else SecretRemoval.NONE_STORED)
 
 
 def delete_waiting(store: ProfileStore, *, refresh: bool = False) -> Cleaning:
     """Delete the keyring entries the file lists as waiting, unless a profile uses them again (its
-    file restored from a backup); stops at the first keyring failure."""
+    file restored from a backup, a profile of the workspace added since); stops at the first keyring
+    failure."""
     secrets = store.secrets
     if refresh:  # another process may have added some, or done them
         store.reread()
-    waiting = store.secrets_to_delete()
+    waiting: list[SecretToDelete | KeyToDelete] = [*store.secrets_to_delete(), *store.keys_to_delete()]
     if secrets is None:
         return Cleaning(0, len(waiting))
     if not waiting:
         return Cleaning(0, 0)
-    live = {p.id for p in store.profiles()}
-    done: set[str] = set()
+    profiles = store.profiles()
+    done: list[SecretToDelete | KeyToDelete] = []
     deleted = 0
     reason = ""
     for entry in waiting:
-        if entry.id not in live:  # else the profile is back (its file restored): its secret is in use
+        in_use = (uses_key(profiles, entry.base_url, entry.workspace_id) if isinstance(entry, KeyToDelete)
+                  else uses_secret(profiles, entry.id))
+        if not in_use:
             try:
-                deleted += bool(secrets.delete(entry.id, entry.name))
+                deleted += bool(_delete(secrets, entry))
             except SecretStoreError as error:
                 reason = error.message
                 break
-        done.add(entry.id)
+        done.append(entry)
     if done:
         try:
             _forget_deleted(store, done)
@@ -104,6 +117,23 @@ def delete_waiting(store: ProfileStore, *, refresh: bool = False) -> Cleaning:
     return Cleaning(deleted, len(waiting) - len(done), reason)
 
 
-def _forget_deleted(store: ProfileStore, ids: set[str]) -> None:
+def _entry_of(profile: Profile) -> SecretToDelete | KeyToDelete:
+    if profile.uses_key:
+        return KeyToDelete(profile.base_url, profile.workspace_id)
+    return SecretToDelete(profile.id, profile.name)
+
+
+def _delete(secrets: SecretStore, entry: SecretToDelete | KeyToDelete) -> bool:
+    if isinstance(entry, KeyToDelete):
+        return secrets.delete_key(entry.base_url, entry.workspace_id)
+    return secrets.delete(entry.id, entry.name)
+
+
+def _forget_deleted(store: ProfileStore, entries: list[SecretToDelete | KeyToDelete]) -> None:
+    ids = {e.id for e in entries if isinstance(e, SecretToDelete)}
+    keys = [e for e in entries if isinstance(e, KeyToDelete)]
     with store.changing() as document:
         document.to_delete[:] = [d for d in document.to_delete if d.id not in ids]
+        document.keys_to_delete[:] = [
+            k for k in document.keys_to_delete
+            if not any(same_workspace(k.base_url, k.workspace_id, e.base_url, e.workspace_id) for e in keys)]

@@ -18,6 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.profile import (
+    API_PROCESS_SECRET,
+    API_V1,
+    APIS,
     MAX_NAME,
     MAX_RECENT_PAYLOADS,
     Profile,
@@ -31,10 +34,12 @@ from robocloud_desktop.core.profile import (
 )
 from robocloud_desktop.core.profile_file import (
     FORMAT_VERSION,
+    KEYS_TO_DELETE,
     MAX_FILE_BYTES,
     SECRETS_TO_DELETE,
     CannotReadNow,
     Document,
+    KeyToDelete,
     LoadProblem,
     SecretToDelete,
     cannot_save,
@@ -45,14 +50,16 @@ from robocloud_desktop.core.profile_file import (
     write_document,
 )
 from robocloud_desktop.core.secrets import SecretStore, env_var_for
+from robocloud_desktop.core.workspaces import same_workspace, v1_base_url
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.profile_removal import Cleaning, Removal, SecretRemoval
 
 __all__ = [
-    "FORMAT_VERSION", "MAX_FILE_BYTES", "MAX_NAME", "MAX_RECENT_PAYLOADS", "SECRETS_TO_DELETE", "Cleaning",
-    "LoadProblem", "Profile", "ProfileError", "ProfileStore", "Removal", "SecretRemoval", "SecretToDelete",
-    "clean_name", "describe_character", "hidden_character", "name_clash", "new_profile_id",
+    "APIS", "API_PROCESS_SECRET", "API_V1", "FORMAT_VERSION", "KEYS_TO_DELETE", "MAX_FILE_BYTES", "MAX_NAME",
+    "MAX_RECENT_PAYLOADS", "SECRETS_TO_DELETE", "Cleaning", "KeyToDelete", "LoadProblem", "Profile", "ProfileError",
+    "ProfileStore", "Removal", "SecretRemoval", "SecretToDelete", "clean_name", "describe_character",
+    "hidden_character", "name_clash", "new_profile_id",
 ]
 
 # Loaded from profile_removal on first use: only removing a profile, or an entry left waiting, needs them.
@@ -68,7 +75,9 @@ def __getattr__(name: str) -> Any:
 
 
 class ProfileStore:
-    """The profiles of this workstation. With a SecretStore, removing a profile removes its secret."""
+    """The profiles of this workstation. With a SecretStore, a profile's secret (per-process secret
+    API) or its workspace's key (API v1, one per workspace, shared by the workspace's profiles) is
+    stored with it, and deleted when no profile uses it any more."""
 
     def __init__(self, path: Path, secrets: SecretStore | None = None) -> None:
         self.path = path
@@ -81,6 +90,7 @@ class ProfileStore:
         document = self._open()
         self._profiles: list[Profile] = document.profiles
         self._to_delete: list[SecretToDelete] = document.to_delete
+        self._keys_to_delete: list[KeyToDelete] = document.keys_to_delete
         self.problems += [LoadProblem(message) for message in _profile_problems(document.profiles)]
 
     def __repr__(self) -> str:
@@ -127,23 +137,37 @@ class ProfileStore:
         """Keyring entries of removed profiles that could not be deleted yet."""
         return list(self._to_delete)
 
+    def keys_to_delete(self) -> list[KeyToDelete]:
+        """Workspace keys no profile uses any more that could not be deleted yet."""
+        return list(self._keys_to_delete)
+
+    def profiles_of_workspace(self, base_url: str, workspace_id: str) -> list[Profile]:
+        """The API v1 profiles of a workspace: those that share its key. The root may be spelled as
+        the user typed it (without /api/v1, say)."""
+        with contextlib.suppress(InvalidTarget):
+            base_url = v1_base_url(base_url)
+        return [p for p in self.profiles()
+                if p.uses_key and same_workspace(p.base_url, p.workspace_id, base_url, workspace_id)]
+
     # --- changing -----------------------------------------------------------------------------
 
     def add(self, profile: Profile, secret: str | None = None) -> Profile:
-        """Save a new profile, and its secret in the keyring. If the secret cannot be stored,
-        the profile is not kept either: a half-made profile would fail at the first trigger."""
+        """Save a new profile, and its secret in the keyring: for a profile of API v1, `secret` is its
+        workspace's key, which then replaces the one the workspace's other profiles share. If the
+        secret cannot be stored, the profile is not kept either: a half-made profile would fail at
+        the first trigger."""
         profile = profile.validated()
         if secret is not None and self.secrets is not None:
-            self.secrets.check_available(profile.name)
+            self.secrets.check_available(profile.name, profile.api)
         with self.changing() as document:
-            self._check_name_free(document.profiles, profile.name, None)
+            self._check_name_free(document.profiles, profile.name, None, profile.api)
             taken = {p.id for p in document.profiles} | {d.id for d in document.to_delete}
             if profile.id in taken:
                 profile = replace(profile, id=new_profile_id())
             document.profiles.append(profile)
         if secret is not None and self.secrets is not None:
             try:
-                self.secrets.set(profile.id, profile.name, secret)
+                self._store_secret(profile, secret)
             except Exception:
                 with self.changing() as document:
                     document.profiles[:] = [p for p in document.profiles if p.id != profile.id]
@@ -152,13 +176,15 @@ class ProfileStore:
         return profile
 
     def update(self, profile: Profile, secret: str | None = None) -> Profile:
-        """Change a profile's settings (name, place, secret mode, notes; with `secret`, the secret
-        too) to those of `profile`, found by id. Its payload and recent payloads stay as the file has
-        them: they change through change(), maybe while an edit dialog was open on an older copy.
-        Renames keep the id, so the secret stays; its keyring label is renamed with the profile."""
+        """Change a profile's settings (name, API, place, secret mode, notes; with `secret`, the secret
+        or its workspace's key too) to those of `profile`, found by id. Its payload and recent
+        payloads stay as the file has them: they change through change(), maybe while an edit
+        dialog was open on an older copy. Renames keep the id, so the secret stays; its keyring
+        label is renamed with the profile. A secret or key the profile no longer uses (it changed
+        API or workspace) is deleted, unless another profile still uses it."""
         profile = profile.validated()
         if secret is not None and self.secrets is not None:
-            self.secrets.check_available(profile.name)  # as add() does: fail before changing anything
+            self.secrets.check_available(profile.name, profile.api)  # as add() does: fail before changing anything
         with self.changing() as document:
             profiles = document.profiles
             index = next((i for i, p in enumerate(profiles) if p.id == profile.id), None)
@@ -166,15 +192,16 @@ class ProfileStore:
                 raise ProfileError(
                     f"The profile {profile.name!r} no longer exists; it may have been removed."
                 )
-            self._check_name_free(profiles, profile.name, profile.id)
-            old_name = profiles[index].name
-            profile = replace(profile, payload=profiles[index].payload,
-                              recent_payloads=profiles[index].recent_payloads)
+            self._check_name_free(profiles, profile.name, profile.id, profile.api)
+            old = profiles[index]
+            profile = replace(profile, payload=old.payload, recent_payloads=old.recent_payloads)
             profiles[index] = profile
+            if self.secrets is not None:
+                queue_unused(document, old)
         if self.secrets is not None:
             if secret is not None:
-                self.secrets.set(profile.id, profile.name, secret)
-            elif profile.name != old_name:
+                self._store_secret(profile, secret)
+            elif profile.name != old.name and not profile.uses_key and not old.uses_key:
                 self.secrets.relabel(profile.id, profile.name)
         self._delete_waiting_secrets()
         return profile
@@ -197,16 +224,17 @@ class ProfileStore:
             profiles[index] = changed
         return changed
 
-    def check_name(self, name: str, own_id: str | None = None) -> None:
+    def check_name(self, name: str, own_id: str | None = None, api: str = API_PROCESS_SECRET) -> None:
         """ProfileError when another profile (not `own_id`) has this name, in any case, or a name
         whose secret would be read from the same environment variable."""
-        self._check_name_free(self._profiles, " ".join(name.split()), own_id)
+        self._check_name_free(self._profiles, " ".join(name.split()), own_id, api)
 
     def rename(self, old: str, new: str) -> Profile:
         return self.update(replace(self.get(old), name=new))
 
     def remove(self, name: str) -> Removal:
-        """Remove the profile and then its secret.
+        """Remove the profile and then its secret, or its workspace's key when no other profile of
+        the workspace uses it.
 
         A keyring that is locked or failing is found out first, and nothing is removed: the secret
         would stay behind, found by no one. Without any keyring (headless use), or when the delete
@@ -217,22 +245,31 @@ class ProfileStore:
         return remove(self, name)
 
     def clean_secrets(self) -> Cleaning:
-        """Delete the keyring entries of removed profiles that are still waiting. Stops at the first
-        keyring failure, whose words are in the answer's `reason`."""
+        """Delete the keyring entries of removed profiles (and the workspace keys no profile uses)
+        that are still waiting. Stops at the first keyring failure, whose words are in the answer's
+        `reason`."""
         self.check_readable()
         from robocloud_desktop.core.profile_removal import delete_waiting
 
         return delete_waiting(self, refresh=True)
 
+    def _store_secret(self, profile: Profile, secret: str) -> None:
+        assert self.secrets is not None
+        if profile.uses_key:
+            self.secrets.set_key(profile.base_url, profile.workspace_id, secret, profile.name)
+        else:
+            self.secrets.set(profile.id, profile.name, secret)
+
     def _delete_waiting_secrets(self) -> None:
-        if self.secrets is not None and self._to_delete:
+        if self.secrets is not None and (self._to_delete or self._keys_to_delete):
             from robocloud_desktop.core.profile_removal import delete_waiting
 
             delete_waiting(self)
 
     @staticmethod
-    def _check_name_free(profiles: list[Profile], name: str, own_id: str | None) -> None:
-        clash = name_clash(profiles, name, own_id)
+    def _check_name_free(profiles: list[Profile], name: str, own_id: str | None,
+                         api: str = API_PROCESS_SECRET) -> None:
+        clash = name_clash(profiles, name, own_id, api)
         if clash is not None:
             raise ProfileError(clash)
 
@@ -267,6 +304,7 @@ class ProfileStore:
 
     def _take(self, document: Document) -> None:
         self._profiles, self._to_delete = document.profiles, document.to_delete
+        self._keys_to_delete = document.keys_to_delete
 
     def _open(self) -> Document:
         try:
@@ -293,6 +331,33 @@ class ProfileStore:
         return document
 
 
+def uses_secret(profiles: list[Profile], profile_id: str) -> bool:
+    """Whether a profile among `profiles` has this id and a process secret (not a workspace key)."""
+    return any(p.id == profile_id and not p.uses_key for p in profiles)
+
+
+def uses_key(profiles: list[Profile], base_url: str, workspace_id: str) -> int:
+    """How many profiles among `profiles` use this workspace's key."""
+    return sum(1 for p in profiles if p.uses_key and same_workspace(p.base_url, p.workspace_id, base_url, workspace_id))
+
+
+def queue_unused(document: Document, old: Profile) -> bool:
+    """List for deletion the keyring entry `old` used (its process secret, or its workspace's key)
+    once no profile in `document` uses it any more. True when it was listed (or was already)."""
+    if old.uses_key:
+        if uses_key(document.profiles, old.base_url, old.workspace_id):
+            return False
+        if not any(same_workspace(k.base_url, k.workspace_id, old.base_url, old.workspace_id)
+                   for k in document.keys_to_delete):
+            document.keys_to_delete.append(KeyToDelete(old.base_url, old.workspace_id))
+        return True
+    if uses_secret(document.profiles, old.id):
+        return False
+    if all(d.id != old.id for d in document.to_delete):
+        document.to_delete.append(SecretToDelete(old.id, old.name))
+    return True
+
+
 def _profile_problems(profiles: list[Profile]) -> list[str]:
     """What the user should fix in profiles read from the file, which loads them all the same."""
     problems: list[str] = []
@@ -315,8 +380,8 @@ def _profile_problems(profiles: list[Profile]) -> list[str]:
                             "apart only by case. Rename one of them.")
         else:
             problems.append(f"The profiles {other.name!r} and {profile.name!r} share the environment variable "
-                            f"{env_var_for(profile.name)}, which would give both the same secret. Rename one "
-                            "of them.")
+                            f"{env_var_for(profile.name, profile.api)}, which would give both the same secret. "
+                            "Rename one of them.")
     return problems
 
 

@@ -33,7 +33,7 @@ def test_profiles_survive_a_reopen_and_the_file_is_private(path):
     assert again.profiles() == [saved]
     assert again.get("invoices").region == "eu1"  # names are matched without regard to case
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text())["version"] == 2
 
 
 def test_names_are_unique_and_checked(path):
@@ -299,7 +299,7 @@ def test_a_healthy_file_is_read_as_it_is_and_fields_it_does_not_know_are_kept(pa
 
 def test_a_newer_file_this_version_cannot_parse_is_left_alone(path):
     path.parent.mkdir(parents=True)
-    document = {"version": 2, "profiles": [{"id": "p-1", "name": "Invoices", "target": {"url": EU}}]}
+    document = {"version": 3, "profiles": [{"id": "p-1", "name": "Invoices", "target": {"url": EU}}]}
     path.write_text(json.dumps(document))
     store = ProfileStore(path)
     assert "newer version" in store.problems[0].message and "Update the app" in store.problems[0].message
