@@ -1,4 +1,4 @@
-"""`profile ...`: keep process profiles, their secrets in the keyring, never on screen."""
+"""`profile ...`: keep process profiles, their secrets and workspace keys in the keyring, never on screen."""
 
 from __future__ import annotations
 
@@ -7,12 +7,21 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError, add_config_dir
-from robocloud_desktop.core.profiles import Profile, SecretRemoval
+from robocloud_desktop.cli.common import (
+    EXIT_OK,
+    MAX_SECRET_CHARS,
+    Context,
+    UsageError,
+    add_config_dir,
+    add_request_timeout,
+)
+from robocloud_desktop.core.profiles import API_PROCESS_SECRET, API_V1, APIS, Profile, SecretRemoval
 from robocloud_desktop.core.regions import REGIONS, base_url_for_region
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError, env_var_for
+from robocloud_desktop.core.workspaces import V1_CLOUD
 
 CLEAN_SECRETS = "robocloud-desktop profile clean-secrets"
+API_WORDS = {API_PROCESS_SECRET: "per-process secret", API_V1: "Control Room API v1 (workspace API key)"}
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,17 +34,40 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         parser.set_defaults(handler=handler)
         return parser
 
-    add = action("add", "add a profile (secret from --secret-stdin)", add_command)
+    add = action("add", "add a profile (secret from --secret-stdin, or a workspace key from --api-key-stdin)",
+                 add_command)
     add.add_argument("name", metavar="NAME")
+    add.add_argument("--api", choices=APIS, default=API_PROCESS_SECRET,
+                     help="the API the profile speaks: a per-process secret (the default), or Control Room API v1 "
+                     "with a workspace API key")
     add.add_argument("--workspace", required=True, metavar="WS", help="workspace id")
     add.add_argument("--process", required=True, metavar="PID", help="process id")
-    where = add.add_mutually_exclusive_group(required=True)
-    where.add_argument("--region", choices=sorted(REGIONS), help="a known Control Room region")
-    where.add_argument("--base-url", help="Control Room API base URL (https)")
+    where = add.add_mutually_exclusive_group()
+    where.add_argument("--region", choices=sorted(REGIONS), help="a known Control Room region (per-process secret)")
+    where.add_argument("--base-url", help=f"Control Room API base URL (https); for --api v1 the API root, by default "
+                       f"{V1_CLOUD}")
     add.add_argument("--secret-in-query", action="store_true",
                      help="send the secret in the URL (only if the target needs it: URLs get logged)")
-    add.add_argument("--secret-stdin", action="store_true", help="read the secret from stdin")
+    add.add_argument("--secret-stdin", action="store_true", help="read the process secret from stdin")
+    add.add_argument("--api-key-stdin", action="store_true",
+                     help="--api v1: read the workspace's API key from stdin (it replaces the key the workspace's "
+                     "other profiles share)")
+    _add_follow_others(add)
     add.add_argument("--notes", default="", help="free text shown with the profile")
+
+    workspace = action("add-from-workspace", "add a profile (API v1) for each chosen process of a workspace, "
+                       "named after it", add_from_workspace_command)
+    workspace.add_argument("--base-url", default=V1_CLOUD,
+                           help=f"the Control Room API v1 root (default {V1_CLOUD})")
+    workspace.add_argument("--workspace", required=True, metavar="WS", help="workspace id")
+    workspace.add_argument("--api-key-stdin", action="store_true",
+                           help="read the workspace's API key from stdin and store it for the profiles (default: "
+                           "$ROBOCLOUD_API_KEY, used and not stored, or the key stored for the workspace)")
+    workspace.add_argument("--process", action="append", metavar="PID",
+                           help="add a profile for this process (repeat for more; default: every process)")
+    _add_follow_others(workspace)
+    workspace.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    add_request_timeout(workspace)
 
     imp = action("import-curl", "add a profile from the curl command Control Room shows", import_command)
     imp.add_argument("name", metavar="NAME")
@@ -48,9 +80,10 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     show.add_argument("name", metavar="NAME")
     show.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
-    edit = action("edit", "change a profile's process, place, secret mode or notes (its secret stays)",
+    edit = action("edit", "change a profile's API, process, place, secret mode or notes (its secret stays)",
                   edit_command)
     edit.add_argument("name", metavar="NAME")
+    edit.add_argument("--api", choices=APIS, help="the API the profile speaks (give the new API's --base-url too)")
     edit.add_argument("--workspace", metavar="WS", help="workspace id")
     edit.add_argument("--process", metavar="PID", help="process id")
     place = edit.add_mutually_exclusive_group()
@@ -61,16 +94,22 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
                       help="send the secret in the URL (only if the target needs it: URLs get logged)")
     mode.add_argument("--secret-in-header", dest="secret_in_query", action="store_const", const=False,
                       help="send the secret in a header (the usual way)")
+    _add_follow_others(edit, default=None)
     edit.add_argument("--notes", help="free text shown with the profile")
 
     rename = action("rename", "rename a profile (its secret stays)", rename_command)
     rename.add_argument("old", metavar="OLD")
     rename.add_argument("new", metavar="NEW")
 
-    set_secret = action("set-secret", "store a profile's secret in the keyring", set_secret_command)
+    set_secret = action("set-secret", "store a profile's secret, or its workspace's API key, in the keyring",
+                        set_secret_command)
     set_secret.add_argument("name", metavar="NAME")
-    set_secret.add_argument("--secret-stdin", action="store_true", required=True,
-                            help="read the secret from stdin (required: secrets are never arguments)")
+    given = set_secret.add_mutually_exclusive_group(required=True)
+    given.add_argument("--secret-stdin", action="store_true",
+                       help="read the process secret from stdin (secrets are never arguments)")
+    given.add_argument("--api-key-stdin", action="store_true",
+                       help="API v1: read the workspace's API key from stdin; it replaces the key for every profile "
+                       "of the workspace")
 
     remove = action("remove", "remove a profile and its secret", remove_command)
     remove.add_argument("name", metavar="NAME")
@@ -84,8 +123,21 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     curl.add_argument("--reveal-secret", action="store_true", help="put the real secret in the command")
 
 
+def _add_follow_others(parser: argparse.ArgumentParser, default: bool | None = True) -> None:
+    parser.add_argument("--follow-others", action=argparse.BooleanOptionalAction, default=default,
+                        help="API v1: bring runs of the process started elsewhere (a schedule, a colleague, e-mail) "
+                        "onto the board and into the history (default: on)")
+
+
 def add_command(ctx: Context) -> int:
     args = ctx.args
+    if args.api == API_V1:
+        return _add_v1(ctx)
+    if args.api_key_stdin:
+        raise UsageError("--api-key-stdin is for profiles of Control Room API v1 (--api v1). Give a per-process "
+                         "secret with --secret-stdin.")
+    if args.base_url is None and args.region is None:
+        raise UsageError("Say where the process is: --region or --base-url.")
     secret = ctx.secret_from_stdin() if args.secret_stdin else None
     base_url = args.base_url if args.base_url is not None else base_url_for_region(args.region)
     profile = Profile(args.name, base_url, args.workspace, args.process,
@@ -93,6 +145,46 @@ def add_command(ctx: Context) -> int:
     profile = ctx.profiles.add(profile, secret)
     _say_saved(ctx, profile, secret is not None)
     return EXIT_OK
+
+
+def _add_v1(ctx: Context) -> int:
+    args = ctx.args
+    if args.secret_stdin:
+        raise UsageError("A profile of Control Room API v1 uses its workspace's API key, not a process secret: give "
+                         "it with --api-key-stdin.")
+    if args.region is not None:
+        raise UsageError(f"--region names the per-process secret API's hosts. For API v1 give --base-url (by "
+                         f"default {V1_CLOUD}).")
+    if args.secret_in_query:
+        raise UsageError("A profile of Control Room API v1 sends its key in a header; --secret-in-query is only for "
+                         "per-process secrets.")
+    key = key_from_stdin(ctx) if args.api_key_stdin else None
+    profile = Profile(args.name, args.base_url if args.base_url is not None else V1_CLOUD, args.workspace,
+                      args.process, notes=args.notes, api=API_V1, follow_others=args.follow_others)
+    profile = ctx.profiles.add(profile, key)
+    _say_saved(ctx, profile, key is not None)
+    return EXIT_OK
+
+
+def key_from_stdin(ctx: Context) -> str:
+    """The workspace API key on the first line of stdin; UsageError when it cannot be one. Never shown."""
+    line = ctx.stdin.readline(MAX_SECRET_CHARS + 1)
+    key = line.strip()
+    if len(line.rstrip("\r\n")) > MAX_SECRET_CHARS:
+        raise UsageError(f"The first line of stdin is longer than {MAX_SECRET_CHARS:,} characters, which no "
+                         "Control Room API key is. Pipe in only the key.")
+    if not key:
+        raise UsageError("--api-key-stdin was given but stdin held no key. Pipe the workspace's API key in.")
+    if not all("!" <= ch <= "~" for ch in key):
+        raise UsageError("The API key on stdin contains spaces, control characters or characters outside ASCII, "
+                         "which a Control Room API key cannot have. Copy it from Control Room again.")
+    return key
+
+
+def add_from_workspace_command(ctx: Context) -> int:
+    from robocloud_desktop.cli.profile_from_workspace import add_from_workspace  # the HTTP stack loads with it
+
+    return add_from_workspace(ctx)
 
 
 def import_command(ctx: Context) -> int:
@@ -121,8 +213,11 @@ def import_command(ctx: Context) -> int:
 
 def _say_saved(ctx: Context, profile: Profile, with_secret: bool) -> None:
     where = ctx.secrets.backend_name()
+    if profile.uses_key:
+        ctx.print(f"Saved profile {profile.name!r} ({_key_note(ctx, profile, with_secret, where)}).")
+        return
     secret_note = f"secret stored in {where}" if with_secret else (
-        f"no secret yet: run `robocloud-desktop profile set-secret {profile.name} --secret-stdin`"
+        f"no secret yet: run `robocloud-desktop profile set-secret {quoted(profile.name)} --secret-stdin`"
     )
     ctx.print(f"Saved profile {profile.name!r} ({secret_note}).")
     if profile.secret_in_query:
@@ -130,16 +225,45 @@ def _say_saved(ctx: Context, profile: Profile, with_secret: bool) -> None:
                  "where proxies and servers may log it.")
 
 
+def _key_note(ctx: Context, profile: Profile, stored_now: bool, where: str) -> str:
+    """How the profile's workspace key stands, for the line that says the profile was saved."""
+    sharing = len(ctx.profiles.profiles_of_workspace(profile.base_url, profile.workspace_id))
+    others = sharing - 1
+    shared = f", shared by the {sharing} profiles of this workspace" if others else ""
+    if stored_now:
+        replaced = " (it replaced the key the others used)" if others else ""
+        return f"API key of workspace {profile.workspace_id} stored in {where}{shared}{replaced}"
+    state = ctx.secrets.key_state(profile.base_url, profile.workspace_id, profile.name)
+    if state is SecretState.STORED:
+        return f"it uses the API key stored for workspace {profile.workspace_id}{shared}"
+    if state is SecretState.FROM_ENVIRONMENT:
+        return f"API key from {env_var_for(profile.name, API_V1)}"
+    return (f"no API key yet for workspace {profile.workspace_id}: run `robocloud-desktop profile set-secret "
+            f"{quoted(profile.name)} --api-key-stdin`")
+
+
+def quoted(name: str) -> str:
+    """The name as a shell word (in quotes when it needs them)."""
+    import shlex
+
+    return shlex.quote(name)
+
+
 def _describe(ctx: Context, profile: Profile) -> dict[str, Any]:
-    state = ctx.secrets.state(profile.id, profile.name)
-    return {
-        "id": profile.id, "name": profile.name, "region": profile.region, "baseUrl": profile.base_url,
-        "workspaceId": profile.workspace_id, "processId": profile.process_id,
+    state = ctx.secrets.state_for(profile)
+    row = {
+        "id": profile.id, "name": profile.name, "api": profile.api, "region": profile.region,
+        "baseUrl": profile.base_url, "workspaceId": profile.workspace_id, "processId": profile.process_id,
         "secretMode": "query" if profile.secret_in_query else "header",
         "secret": state.value, "secretStored": state in (SecretState.STORED, SecretState.FROM_ENVIRONMENT),
-        "secretVariable": env_var_for(profile.name),
+        "secretVariable": env_var_for(profile.name, profile.api),
         "notes": profile.notes, "payload": profile.payload,
     }
+    if profile.uses_key:
+        # The key is the workspace's: how many profiles share it (this one included).
+        row["keyProfiles"] = len(ctx.profiles.profiles_of_workspace(profile.base_url, profile.workspace_id))
+        row["followOthers"] = profile.follow_others
+    return row
 
 
 def list_command(ctx: Context) -> int:
@@ -153,10 +277,25 @@ def list_command(ctx: Context) -> int:
                   "or `robocloud-desktop profile add NAME ...`.")
         return EXIT_OK
     width = max(len(r["name"]) for r in rows)
-    for row in rows:
-        where = row["region"] or row["baseUrl"]
-        ctx.print(f"{row['name']:<{width}}  {where:<14} process {row['processId']}  secret: {row['secret']}")
+    places = [_place(r) for r in rows]
+    place_width = max(14, *(len(p) for p in places))
+    for row, where in zip(rows, places, strict=True):
+        if row["api"] == API_V1:
+            shared = f" (shared by {row['keyProfiles']})" if row["keyProfiles"] > 1 else ""
+            credential = f"API v1 key: {row['secret']}{shared}"
+        else:
+            credential = f"secret: {row['secret']}"
+        ctx.print(f"{row['name']:<{width}}  {where:<{place_width}} process {row['processId']}  {credential}")
     return EXIT_OK
+
+
+def _place(row: dict[str, Any]) -> str:
+    """Where a listed profile's process is, briefly: its region, the host of an API v1 root, or its base URL."""
+    if row["api"] == API_V1:
+        from urllib.parse import urlsplit
+
+        return urlsplit(row["baseUrl"]).netloc or row["baseUrl"]
+    return row["region"] or row["baseUrl"]
 
 
 def show_command(ctx: Context) -> int:
@@ -164,11 +303,22 @@ def show_command(ctx: Context) -> int:
     if ctx.as_json:
         ctx.print_json(row)
         return EXIT_OK
-    labels = [("Name", "name"), ("Base URL", "baseUrl"), ("Workspace", "workspaceId"),
-              ("Process", "processId"), ("Secret mode", "secretMode"), ("Secret", "secret"),
-              ("Notes", "notes"), ("Payload", "payload")]
+    shown = dict(row, api=API_WORDS[row["api"]])
+    if row["api"] == API_V1:
+        sharing = row["keyProfiles"]
+        others = (f", shared by the {sharing} profiles of this workspace" if sharing > 1
+                  else ", used by this profile only")
+        shown["secret"] = f"{row['secret']}{others}"
+        shown["followOthers"] = "yes: runs started elsewhere come onto the board" if row["followOthers"] else "no"
+        labels = [("Name", "name"), ("API", "api"), ("Base URL", "baseUrl"), ("Workspace", "workspaceId"),
+                  ("Process", "processId"), ("API key", "secret"), ("Other runs", "followOthers"),
+                  ("Notes", "notes"), ("Payload", "payload")]
+    else:
+        labels = [("Name", "name"), ("API", "api"), ("Base URL", "baseUrl"), ("Workspace", "workspaceId"),
+                  ("Process", "processId"), ("Secret mode", "secretMode"), ("Secret", "secret"),
+                  ("Notes", "notes"), ("Payload", "payload")]
     for label, key in labels:
-        ctx.print(f"{label + ':':<13}{row[key] if row[key] not in (None, '') else '-'}")
+        ctx.print(f"{label + ':':<13}{shown[key] if shown[key] not in (None, '') else '-'}")
     variable = row["secretVariable"]
     if variable:
         ctx.print(f"{'Override:':<13}${variable} (read-only, for headless use)")
@@ -182,6 +332,21 @@ def edit_command(ctx: Context) -> int:
     args = ctx.args
     profile = ctx.profiles.get(args.name)
     changes: dict[str, Any] = {}
+    api = args.api or profile.api
+    if args.api is not None and args.api != profile.api:
+        changes["api"] = args.api
+        if args.base_url is None and args.region is None:
+            raise UsageError(f"Give the base URL of the profile's new API with --base-url (for API v1 the API root, "
+                             f"such as {V1_CLOUD}).")
+        if args.api == API_V1 and args.secret_in_query is None:
+            changes["secret_in_query"] = False  # a workspace key always travels in a header
+    if api == API_V1 and args.region:
+        raise UsageError("--region names the per-process secret API's hosts. For API v1 give --base-url.")
+    if args.follow_others is not None:
+        if api != API_V1:
+            raise UsageError("--follow-others is for profiles of Control Room API v1: the per-process secret API "
+                             "cannot list the runs started elsewhere.")
+        changes["follow_others"] = args.follow_others
     if args.workspace is not None:
         changes["workspace_id"] = args.workspace
     if args.process is not None:
@@ -195,10 +360,17 @@ def edit_command(ctx: Context) -> int:
     if args.notes is not None:
         changes["notes"] = args.notes
     if not changes:
-        raise UsageError("Say what to change: --workspace, --process, --region or --base-url, --secret-in-query "
-                         "or --secret-in-header, --notes.")
+        raise UsageError("Say what to change: --api, --workspace, --process, --region or --base-url, "
+                         "--secret-in-query or --secret-in-header, --follow-others or --no-follow-others, --notes.")
+    old = profile
     profile = ctx.profiles.update(replace(profile, **changes))
-    ctx.print(f"Saved profile {profile.name!r}; its secret stays with it.")
+    if profile.uses_key:
+        ctx.print(f"Saved profile {profile.name!r} ({_key_note(ctx, profile, False, '')}).")
+    elif old.uses_key:
+        ctx.print(f"Saved profile {profile.name!r} (no secret yet: run `robocloud-desktop profile set-secret "
+                  f"{quoted(profile.name)} --secret-stdin`).")
+    else:
+        ctx.print(f"Saved profile {profile.name!r}; its secret stays with it.")
     if profile.secret_in_query:
         ctx.warn("This profile sends its secret in the URL query string, "
                  "where proxies and servers may log it.")
@@ -207,12 +379,31 @@ def edit_command(ctx: Context) -> int:
 
 def rename_command(ctx: Context) -> int:
     profile = ctx.profiles.rename(ctx.args.old, ctx.args.new)
-    ctx.print(f"Renamed to {profile.name!r}; its secret stays with it.")
+    if profile.uses_key:
+        ctx.print(f"Renamed to {profile.name!r}; it still uses the API key of workspace {profile.workspace_id}.")
+    else:
+        ctx.print(f"Renamed to {profile.name!r}; its secret stays with it.")
     return EXIT_OK
 
 
 def set_secret_command(ctx: Context) -> int:
-    profile = ctx.profiles.get(ctx.args.name)
+    args = ctx.args
+    profile = ctx.profiles.get(args.name)
+    if profile.uses_key:
+        if not args.api_key_stdin:
+            raise UsageError(f"The profile {profile.name!r} uses its workspace's API key (Control Room API v1), not "
+                             "a process secret: give the key with --api-key-stdin.")
+        key = key_from_stdin(ctx)
+        ctx.secrets.set_key(profile.base_url, profile.workspace_id, key, profile.name)
+        sharing = ctx.profiles.profiles_of_workspace(profile.base_url, profile.workspace_id)
+        users = ("the profile " + repr(profile.name) if len(sharing) == 1 else
+                 f"{len(sharing)} profiles: " + ", ".join(repr(p.name) for p in sharing))
+        ctx.print(f"API key of workspace {profile.workspace_id} stored in {ctx.secrets.backend_name()}; "
+                  f"used by {users}.")
+        return EXIT_OK
+    if not args.secret_stdin:
+        raise UsageError(f"The profile {profile.name!r} uses a per-process secret, not a workspace API key: give it "
+                         "with --secret-stdin.")
     ctx.secrets.set(profile.id, profile.name, ctx.secret_from_stdin())
     ctx.print(f"Secret for {profile.name!r} stored in {ctx.secrets.backend_name()}.")
     return EXIT_OK
@@ -221,16 +412,29 @@ def set_secret_command(ctx: Context) -> int:
 def remove_command(ctx: Context) -> int:
     removal = ctx.profiles.remove(ctx.args.name)
     name = removal.profile.name
-    if removal.secret is SecretRemoval.DELETED:
+    workspace = removal.profile.workspace_id
+    if removal.profile.uses_key and removal.secret is SecretRemoval.DELETED:
+        ctx.print(f"Removed profile {name!r} and the API key of workspace {workspace}, which no other profile used.")
+    elif removal.secret is SecretRemoval.DELETED:
         ctx.print(f"Removed profile {name!r} and its secret.")
+    elif removal.secret is SecretRemoval.SHARED:
+        others = ("the other profile that uses it" if removal.sharing == 1
+                  else f"the {removal.sharing} other profiles that use it")
+        ctx.print(f"Removed profile {name!r}; the API key of workspace {workspace} stays for {others}.")
     elif removal.secret is SecretRemoval.WAITING:
-        ctx.print(f"Removed profile {name!r}; its keyring entry is not deleted yet.")
+        entry = (f"the API key of workspace {workspace}, which no other profile uses," if removal.profile.uses_key
+                 else "its keyring entry")
+        ctx.print(f"Removed profile {name!r}; {entry} is not deleted yet.")
         if removal.no_keyring:
-            ctx.warn("No keyring is available, so the profile's secret (if it had one) could not be deleted. "
+            what = ("the workspace's API key (if one was stored)" if removal.profile.uses_key
+                    else "the profile's secret (if it had one)")
+            ctx.warn(f"No keyring is available, so {what} could not be deleted. "
                      f"It will be once a keyring is there: on a later change, or with `{CLEAN_SECRETS}`.")
         else:
             ctx.warn(f"The profile is gone, but its keyring entry could not be deleted: {removal.reason} "
                      f"It will be deleted on a later change with the keyring working, or run `{CLEAN_SECRETS}`.")
+    elif removal.profile.uses_key:
+        ctx.print(f"Removed profile {name!r} (no API key was stored for its workspace).")
     else:
         ctx.print(f"Removed profile {name!r} (it had no secret in the keyring).")
     return EXIT_OK
@@ -252,6 +456,9 @@ def clean_secrets_command(ctx: Context) -> int:
 
 def curl_command(ctx: Context) -> int:
     profile = ctx.profiles.get(ctx.args.name)
+    if profile.uses_key:
+        raise UsageError(f"The profile {profile.name!r} uses Control Room API v1; `profile curl` prints the command "
+                         "of the per-process secret API only.")
     profile.target()  # a profile whose ids cannot be used says so, naming itself
     secret = ctx.secrets.get(profile.id, profile.name) if ctx.args.reveal_secret else None
     from robocloud_desktop.core.curl import render_curl

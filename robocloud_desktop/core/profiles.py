@@ -156,24 +156,44 @@ class ProfileStore:
         workspace's key, which then replaces the one the workspace's other profiles share. If the
         secret cannot be stored, the profile is not kept either: a half-made profile would fail at
         the first trigger."""
-        profile = profile.validated()
+        return self._add_all([profile.validated()], secret)[0]
+
+    def add_of_workspace(self, profiles: list[Profile], key: str | None = None) -> list[Profile]:
+        """Save new profiles of one workspace of API v1 in one change of the file, with the
+        workspace's key (replacing the one its other profiles share): all of them, or none."""
+        profiles = [p.validated() for p in profiles]
+        if not profiles:
+            return []
+        first = profiles[0]
+        if not all(p.uses_key and same_workspace(p.base_url, p.workspace_id, first.base_url, first.workspace_id)
+                   for p in profiles):
+            raise ValueError("add_of_workspace() takes profiles of API v1 of one workspace")
+        return self._add_all(profiles, key)
+
+    def _add_all(self, profiles: list[Profile], secret: str | None) -> list[Profile]:
+        """Add validated profiles that share one secret (one profile, or one workspace's profiles)."""
         if secret is not None and self.secrets is not None:
-            self.secrets.check_available(profile.name, profile.api)
+            self.secrets.check_available(profiles[0].name, profiles[0].api)
+        added: list[Profile] = []
         with self.changing() as document:
-            self._check_name_free(document.profiles, profile.name, None, profile.api)
             taken = {p.id for p in document.profiles} | {d.id for d in document.to_delete}
-            if profile.id in taken:
-                profile = replace(profile, id=new_profile_id())
-            document.profiles.append(profile)
+            for profile in profiles:
+                self._check_name_free(document.profiles, profile.name, None, profile.api)
+                if profile.id in taken:
+                    profile = replace(profile, id=new_profile_id())
+                taken.add(profile.id)
+                document.profiles.append(profile)
+                added.append(profile)
         if secret is not None and self.secrets is not None:
             try:
-                self._store_secret(profile, secret)
+                self._store_secret(added[0], secret)
             except Exception:
+                ids = {p.id for p in added}
                 with self.changing() as document:
-                    document.profiles[:] = [p for p in document.profiles if p.id != profile.id]
+                    document.profiles[:] = [p for p in document.profiles if p.id not in ids]
                 raise
         self._delete_waiting_secrets()
-        return profile
+        return added
 
     def update(self, profile: Profile, secret: str | None = None) -> Profile:
         """Change a profile's settings (name, API, place, secret mode, notes; with `secret`, the secret
