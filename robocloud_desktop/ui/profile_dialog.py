@@ -1,17 +1,19 @@
 """Add, edit or duplicate one process profile.
 
 Fields are checked as the user types, with the core's own messages; the dialog only hands back
-the profile and the secret. Saving is the caller's job, so it can run off the GUI thread (a
-keyring may block on an unlock prompt).
+the profile and the secret (or its workspace's API key). Saving is the caller's job, so it can run
+off the GUI thread (a keyring may block on an unlock prompt).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -26,11 +28,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, name_clash, new_profile_id
+from robocloud_desktop.core.profiles import (
+    API_PROCESS_SECRET,
+    API_V1,
+    Profile,
+    ProfileError,
+    ProfileStore,
+    name_clash,
+    new_profile_id,
+)
 from robocloud_desktop.core.regions import REGIONS, region_label, region_of
-from robocloud_desktop.core.secrets import ENV_PREFIX, SecretState, SecretStore, env_var_for
-from robocloud_desktop.core.target import check_base_url
+from robocloud_desktop.core.secrets import ENV_PREFIX, KEY_ENV_PREFIX, SecretState, SecretStore, env_var_for
+from robocloud_desktop.core.workspaces import V1_CLOUD, is_v1_root
 from robocloud_desktop.ui.look import banner_colours
 
 QUERY_WARNING = ("The secret will be part of the URL, where proxies and servers may log it. "
@@ -38,41 +47,42 @@ QUERY_WARNING = ("The secret will be part of the URL, where proxies and servers 
 CUSTOM_URL = "Custom URL…"
 # What SecretStore.backend_name() answers when there is no keyring to store a secret in.
 NO_KEYRING = "no keyring available"
+APIS = {API_PROCESS_SECRET: "Per-process secret (Process API)", API_V1: "Workspace API key (Control Room API v1)"}
+FOLLOW_OTHERS = "Show runs started elsewhere too (schedules, colleagues, e-mail)"
 
-# A profile the core accepts: checking one field at a time against it gives each field its own
+# Profiles the core accepts: checking one field at a time against one gives each field its own
 # message from Profile.validated(), instead of only the first problem of the whole profile.
-_SOUND = Profile("profile", REGIONS["eu1"], "workspace", "process")
+_SOUND = {API_PROCESS_SECRET: Profile("profile", REGIONS["eu1"], "workspace", "process"),
+          API_V1: Profile("profile", V1_CLOUD, "workspace", "process", api=API_V1)}
 
 
-# --- checks shared with the curl import dialog ----------------------------------------------------
+# --- checks shared with the curl import and workspace dialogs ---------------------------------------
 
 
-def field_problem(**fields: str) -> str | None:
-    """What Profile.validated() says about these fields alone, or None when they are fine."""
+def field_problem(api: str = API_PROCESS_SECRET, **fields: str) -> str | None:
+    """What Profile.validated() says about these fields alone (of a profile of `api`), or None when
+    they are fine."""
     try:
-        replace(_SOUND, **fields).validated()
+        replace(_SOUND[api], **fields).validated()
     except ProfileError as error:
         return error.message
     return None
 
 
-def name_problem(store: ProfileStore, name: str, own_id: str | None = None) -> str | None:
+def name_problem(store: ProfileStore, name: str, own_id: str | None = None, api: str = API_PROCESS_SECRET
+                 ) -> str | None:
     """The core's message for an invalid name, or one taken (in any case) or sharing its environment
     variable with another profile (`own_id` excluded)."""
     try:
-        clean = replace(_SOUND, name=name).validated().name
-        store.check_name(clean, own_id)  # the store's own rule and words, as add/update will say
+        clean = replace(_SOUND[api], name=name).validated().name
+        store.check_name(clean, own_id, api)  # the store's own rule and words, as add/update will say
     except ProfileError as error:
         return error.message
     return None
 
 
-def url_problem(base_url: str) -> str | None:
-    try:
-        check_base_url(base_url)
-    except InvalidTarget as error:
-        return error.message
-    return None
+def url_problem(base_url: str, api: str = API_PROCESS_SECRET) -> str | None:
+    return field_problem(api, base_url=base_url)
 
 
 # --- small widgets shared with the curl import dialog ---------------------------------------------
@@ -165,18 +175,22 @@ def form_label(text: str, buddy: QWidget) -> QLabel:
 class ProfileDialog(QDialog):
     """`profile` None adds; a profile edits it (same id), or with duplicate=True copies it (new id).
 
-    `secret_state` and `backend_name` are what the caller already read off the GUI thread; without
-    them the secret hint is less specific and the backend is looked up here.
+    `secret_state`, `states` (the secret states of the listed profiles, by id: a workspace key's
+    state is that of the workspace's profiles) and `backend_name` are what the caller already read
+    off the GUI thread; without them the secret hint is less specific and the backend is looked up
+    here.
     """
 
     def __init__(self, store: ProfileStore, secrets: SecretStore, profile: Profile | None = None,
                  parent: QWidget | None = None, *, duplicate: bool = False,
-                 secret_state: SecretState | None = None, backend_name: str | None = None) -> None:
+                 secret_state: SecretState | None = None, backend_name: str | None = None,
+                 states: Mapping[str, SecretState] | None = None) -> None:
         super().__init__(parent)
         self._store = store
         self._source = profile
         self._editing = profile is not None and not duplicate
         self._secret_state = secret_state
+        self._states = dict(states or {})
         self._backend_name = backend_name if backend_name is not None else secrets.backend_name()
         self._touched: set[QWidget] = set()
         if profile is None:
@@ -201,6 +215,13 @@ class ProfileDialog(QDialog):
 
     def _build(self) -> None:
         self.name_edit = self._line_edit("profileName", "Name", "For example: Invoices (nightly)")
+        self.api_combo = QComboBox()
+        self.api_combo.setObjectName("profileApi")
+        self.api_combo.setAccessibleName("API")
+        self.api_combo.setToolTip("How the app reaches the process: with its own secret, or with an API key of its "
+                                  "workspace, which also lists runs started elsewhere")
+        for api, text in APIS.items():
+            self.api_combo.addItem(text, api)
         self.region_combo = QComboBox()
         self.region_combo.setObjectName("profileRegion")
         self.region_combo.setAccessibleName("Region")
@@ -229,6 +250,13 @@ class ProfileDialog(QDialog):
         self.mode_combo.addItem("Query string", True)
         self.query_warning = warning_label(QUERY_WARNING, "profileQueryWarning")
 
+        self.follow_check = QCheckBox(FOLLOW_OTHERS)
+        self.follow_check.setObjectName("profileFollowOthers")
+        self.follow_check.setAccessibleName("Show runs started elsewhere")
+        self.follow_check.setToolTip("Runs of this process started by a schedule, a colleague, e-mail or another "
+                                     "system come onto the board and into the history")
+        self.follow_check.setChecked(True)
+
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setObjectName("profileNotes")
         self.notes_edit.setAccessibleName("Notes")
@@ -246,19 +274,25 @@ class ProfileDialog(QDialog):
         secret_row.addWidget(self.secret_edit, 1)
         secret_row.addWidget(self.show_secret)
 
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
         form.setVerticalSpacing(10)
         form.addRow(form_label("&Name", self.name_edit), stacked(self.name_edit, self.problem_labels[self.name_edit]))
+        form.addRow(form_label("&API", self.api_combo), self.api_combo)
+        self._region_row = form.rowCount()
         form.addRow(form_label("&Region", self.region_combo), self.region_combo)
         form.addRow(form_label("Base &URL", self.url_edit), stacked(self.url_edit, self.problem_labels[self.url_edit]))
         form.addRow(form_label("&Workspace ID", self.workspace_edit),
                     stacked(self.workspace_edit, self.problem_labels[self.workspace_edit]))
         form.addRow(form_label("&Process ID", self.process_edit),
                     stacked(self.process_edit, self.problem_labels[self.process_edit]))
-        form.addRow(form_label("&Secret", self.secret_edit), stacked(secret_row, self.secret_hint))
+        self.secret_label = form_label("&Secret", self.secret_edit)
+        form.addRow(self.secret_label, stacked(secret_row, self.secret_hint))
+        self._mode_row = form.rowCount()
         form.addRow(form_label("Send secret &in", self.mode_combo), stacked(self.mode_combo, self.query_warning))
+        self._follow_row = form.rowCount()
+        form.addRow(form_label("Ot&her runs", self.follow_check), self.follow_check)
         form.addRow(form_label("N&otes", self.notes_edit), self.notes_edit)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -277,17 +311,57 @@ class ProfileDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _fill(self, profile: Profile | None, duplicate: bool) -> None:
-        self._select_region(profile.base_url if profile else REGIONS["eu1"])
+        self.api_combo.setCurrentIndex(self.api_combo.findData(profile.api if profile else API_PROCESS_SECRET))
+        if profile is not None and profile.uses_key:
+            self._select_region(REGIONS["eu1"])  # where a switch back to a per-process secret starts
+            self.url_edit.setText(profile.base_url)
+        else:
+            self._select_region(profile.base_url if profile else REGIONS["eu1"])
         if profile is not None:
             self.name_edit.setText(self._copy_name(profile.name) if duplicate else profile.name)
             self.workspace_edit.setText(profile.workspace_id)
             self.process_edit.setText(profile.process_id)
             self.mode_combo.setCurrentIndex(1 if profile.secret_in_query else 0)
+            self.follow_check.setChecked(profile.follow_others)
             self.notes_edit.setPlainText(profile.notes)
             # Loaded values are shown with their problems at once; empty new fields wait to be typed in.
             self._touched.update(self.problem_labels)
+        self._show_api()
         self._describe_secret()
         self._update_mode()
+
+    @property
+    def api(self) -> str:
+        return str(self.api_combo.currentData())
+
+    def _show_api(self) -> None:
+        """Show the rows of the chosen API: a workspace key has no region list, no query-string mode,
+        and the choice of following runs started elsewhere."""
+        v1 = self.api == API_V1
+        self.form.setRowVisible(self._region_row, not v1)
+        self.form.setRowVisible(self._mode_row, not v1)
+        self.form.setRowVisible(self._follow_row, v1)
+        self.url_edit.setEnabled(v1 or self.region_combo.currentData() is None)
+        self.secret_label.setText("API &key" if v1 else "&Secret")
+        self.secret_edit.setAccessibleName("Workspace API key" if v1 else "Process API secret")
+        what = "key" if v1 else "secret"
+        self.show_secret.setAccessibleName(f"Show {what}")
+        self.show_secret.setToolTip(f"Show the {what} while typing it")
+
+    def _api_changed(self, _index: int) -> None:
+        if self.api == API_V1:
+            url = self.url_edit.text().strip()
+            if not url or region_of(url) or not is_v1_root(url):
+                self.url_edit.setText(V1_CLOUD)  # where most workspaces are; a tenant edits the host
+        else:
+            self._select_region(REGIONS["eu1"])
+        self._show_api()
+        self._describe_secret()
+        self._validate()
+        # Rows came or went: the dialog takes the height it needs now, neither more nor less.
+        self.resize(self.width(), self.layout().totalHeightForWidth(self.width())
+                    if self.layout().hasHeightForWidth() else self.sizeHint().height())
+        fit_height(self)
 
     def _select_region(self, base_url: str) -> None:
         key = region_of(base_url)
@@ -305,7 +379,9 @@ class ProfileDialog(QDialog):
     def _connect(self) -> None:
         for field in self.problem_labels:
             field.textChanged.connect(lambda _text, f=field: self._changed(f))
-        self.name_edit.textChanged.connect(lambda _text: self._describe_secret())
+        for field in (self.name_edit, self.workspace_edit, self.url_edit):
+            field.textChanged.connect(lambda _text: self._describe_secret())
+        self.api_combo.currentIndexChanged.connect(self._api_changed)
         self.region_combo.currentIndexChanged.connect(self._region_changed)
         self.show_secret.toggled.connect(self._toggle_secret)
         self.mode_combo.currentIndexChanged.connect(lambda _index: self._update_mode())
@@ -333,13 +409,31 @@ class ProfileDialog(QDialog):
     def _toggle_secret(self, shown: bool) -> None:
         self.secret_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
         self.show_secret.setText("Hide" if shown else "Show")
-        self.show_secret.setAccessibleName("Hide secret" if shown else "Show secret")
+        what = "key" if self.api == API_V1 else "secret"
+        self.show_secret.setAccessibleName(f"Hide {what}" if shown else f"Show {what}")
 
     def _update_mode(self) -> None:
-        self.query_warning.setVisible(bool(self.mode_combo.currentData()))
+        self.query_warning.setVisible(self.api != API_V1 and bool(self.mode_combo.currentData()))
         fit_height(self)
 
+    def workspace_profiles(self) -> list[Profile]:
+        """The other profiles that share the workspace key this profile would use (not itself)."""
+        own = self._source.id if self._editing and self._source else None
+        return [p for p in self._of_workspace() if p.id != own]
+
+    def _of_workspace(self) -> list[Profile]:
+        url, workspace = self._base_url(), self.workspace_edit.text()
+        if field_problem(API_V1, base_url=url) or field_problem(API_V1, workspace_id=workspace):
+            return []
+        return self._store.profiles_of_workspace(url, workspace)
+
+    def _in_workspace(self, profile: Profile) -> bool:
+        return any(p.id == profile.id for p in self._of_workspace())
+
     def _describe_secret(self) -> None:
+        if self.api == API_V1:
+            self._describe_key()
+            return
         state, source = self._secret_state, self._source
         if self._backend_name == NO_KEYRING:
             name = self.name_edit.text()
@@ -365,13 +459,48 @@ class ProfileDialog(QDialog):
         self.secret_edit.setPlaceholderText(placeholder)
         self.secret_hint.setText(hint)
 
+    def _describe_key(self) -> None:
+        """The key field of a profile of API v1: one key per workspace, so it says how many profiles
+        share it, and what a key typed here does to them."""
+        others = self.workspace_profiles()
+        own = self._source if self._editing and self._source and self._source.uses_key else None
+        if own is not None and not self._in_workspace(own):
+            own = None  # moved to another workspace: its key says nothing about this one
+        known = [self._states[p.id] for p in ([own] if own else []) + others if p.id in self._states]
+        state = (self._secret_state if own is not None and self._secret_state is not None
+                 else next((s for s in known if s is SecretState.STORED), known[0] if known else None))
+        if self._backend_name == NO_KEYRING:
+            name = self.name_edit.text()
+            variable = env_var_for(name, API_V1) if name.strip() else KEY_ENV_PREFIX + "<NAME>"
+            hint = ("No keyring is available, so a key typed here cannot be saved. "
+                    + (f"Start a Secret Service, or set {variable}." if variable else
+                       "Start a Secret Service: a name without a letter A-Z or a digit has no environment "
+                       "variable to read the key from."))
+        elif others:
+            hint = (f"The workspace's key, used by {len(others) + 1} profiles of this workspace: a key typed here "
+                    "replaces it for all of them.")
+        else:
+            hint = (f"Stored once for the workspace in {self._backend_name}; its other profiles share it. Create one "
+                    "in Control Room under Workspace → API keys.")
+        if state is SecretState.FROM_ENVIRONMENT and own is not None:
+            placeholder = f"Read from {env_var_for(own.name, API_V1)} — leave empty to keep"
+        elif state is SecretState.STORED:
+            placeholder = "•••••• stored for this workspace — leave empty to keep"
+        elif state in (SecretState.MISSING, SecretState.UNAVAILABLE) or (state is None and not others and own is None):
+            placeholder = "Paste one of the workspace's API keys"
+        else:  # locked, failed or not read yet: a key may be stored, so empty must keep it
+            placeholder = "Leave empty to keep the workspace's key"
+        self.secret_edit.setPlaceholderText(placeholder)
+        self.secret_hint.setText(hint)
+
     def _field_problems(self) -> dict[QWidget, str | None]:
         own_id = self._source.id if self._editing and self._source else None
+        api = self.api
         return {
-            self.name_edit: name_problem(self._store, self.name_edit.text(), own_id),
-            self.url_edit: url_problem(self._base_url()),
-            self.workspace_edit: field_problem(workspace_id=self.workspace_edit.text()),
-            self.process_edit: field_problem(process_id=self.process_edit.text()),
+            self.name_edit: name_problem(self._store, self.name_edit.text(), own_id, api),
+            self.url_edit: url_problem(self._base_url(), api),
+            self.workspace_edit: field_problem(api, workspace_id=self.workspace_edit.text()),
+            self.process_edit: field_problem(api, process_id=self.process_edit.text()),
         }
 
     def _validate(self) -> None:
@@ -383,18 +512,21 @@ class ProfileDialog(QDialog):
 
     def _base_url(self) -> str:
         url = self.region_combo.currentData()
-        return self.url_edit.text() if url is None else url
+        return self.url_edit.text() if url is None or self.api == API_V1 else url
 
     # --- results ------------------------------------------------------------------------------
 
     def result_profile(self) -> Profile:
         """The profile as entered, validated: the same id when editing, a new one otherwise."""
+        v1 = self.api == API_V1
         fields = {
             "name": self.name_edit.text(),
+            "api": self.api,
             "base_url": self._base_url(),
             "workspace_id": self.workspace_edit.text(),
             "process_id": self.process_edit.text(),
-            "secret_in_query": bool(self.mode_combo.currentData()),
+            "secret_in_query": not v1 and bool(self.mode_combo.currentData()),
+            "follow_others": self.follow_check.isChecked(),
             "notes": self.notes_edit.toPlainText().strip(),
         }
         if self._source is None:
@@ -406,5 +538,6 @@ class ProfileDialog(QDialog):
         return profile.validated()
 
     def entered_secret(self) -> str | None:
-        """The secret typed in, or None to keep the stored one (a duplicate: copy the original's)."""
+        """The secret (or workspace key) typed in, or None to keep the stored one (a duplicate of a
+        per-process secret profile: copy the original's)."""
         return self.secret_edit.text().strip() or None

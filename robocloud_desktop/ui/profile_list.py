@@ -1,4 +1,5 @@
-"""The profile list: filter, add / edit / duplicate / delete / import, and each profile's secret state.
+"""The profile list: filter, add (by hand, from a workspace's processes, from curl) / edit / duplicate /
+delete, and each profile's secret state.
 
 Keyring reads and every save run on the Background pool: a keyring may block on an unlock prompt.
 The widgets change only when the answers come back on the GUI thread.
@@ -18,13 +19,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListView,
+    QMenu,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from robocloud_desktop.core.profiles import Profile, ProfileError, ProfileStore, Removal, SecretRemoval
+from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, ProfileStore, Removal, SecretRemoval
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
+from robocloud_desktop.core.workspaces import workspace_key_name
 from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
 from robocloud_desktop.ui.workers import Background, SerialJobs
 
@@ -32,6 +35,7 @@ if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner w
     from PySide6.QtWidgets import QDialog
 
     from robocloud_desktop.ui.profile_dialog import ProfileDialog
+    from robocloud_desktop.ui.workspace_dialog import WorkspaceChoice
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +71,7 @@ class ProfileList(QWidget):
         self._current_id: str | None = None
         self._restoring = False
         self._dialog: QDialog | None = None
+        self._background = background
         self._keyring_jobs = SerialJobs(background)
         self._build()
         self._connect()
@@ -104,6 +109,9 @@ class ProfileList(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
 
         self.add_action = self._action("&Add…", "Add a profile", "addProfile")
+        self.workspace_action = self._action(
+            "From &workspace…", "Add a profile for each chosen process of a workspace, listed by name "
+            "(Control Room API v1, with a workspace API key)", "addFromWorkspace")
         self.edit_action = self._action("&Edit…", "Edit the selected profile (Enter, F2)", "editProfile",
                                         ["F2", "Return", "Enter"])
         self.duplicate_action = self._action("D&uplicate…", "Copy the selected profile into a new one",
@@ -119,6 +127,12 @@ class ProfileList(QWidget):
 
         theme = QIcon.ThemeIcon
         self.add_button = self._button(self.add_action, "Add profile", theme.ListAdd)
+        # Add by hand with a click; the arrow beside it offers the workspace's process list.
+        add_menu = QMenu(self.add_button)
+        add_menu.setObjectName("addMenu")
+        add_menu.addActions([self.add_action, self.workspace_action])
+        self.add_button.setMenu(add_menu)
+        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.import_button = self._button(self.import_action, "Import profile from curl", theme.EditPaste)
         self.edit_button = self._button(self.edit_action, "Edit profile", theme.DocumentProperties)
         self.duplicate_button = self._button(self.duplicate_action, "Duplicate profile", theme.EditCopy)
@@ -175,6 +189,7 @@ class ProfileList(QWidget):
         self.view.selectionModel().currentChanged.connect(self._view_current_changed)
         self.view.doubleClicked.connect(lambda _index: self.edit_profile())
         self.add_action.triggered.connect(self.add_profile)
+        self.workspace_action.triggered.connect(self.add_from_workspace)
         self.edit_action.triggered.connect(self.edit_profile)
         self.duplicate_action.triggered.connect(self.duplicate_profile)
         self.delete_action.triggered.connect(self.delete_profile)
@@ -244,11 +259,11 @@ class ProfileList(QWidget):
     def _refresh_states(self) -> None:
         self._state_generation += 1
         generation, secrets = self._state_generation, self._secrets
-        wanted = [(p.id, p.name) for p in self.model.profiles()]
+        wanted = self.model.profiles()
 
         def read() -> tuple[int, str, dict[str, SecretState]]:
             # One job reads them one after another: a locked keyring prompts once, not once per thread.
-            return generation, secrets.backend_name(), {pid: secrets.state(pid, name) for pid, name in wanted}
+            return generation, secrets.backend_name(), read_states(secrets, wanted)
 
         # Only the newest read matters: one still waiting in the queue is replaced.
         self._keyring_jobs.run(read, self._states_read, self._states_failed, kind="states")
@@ -336,7 +351,7 @@ class ProfileList(QWidget):
         from robocloud_desktop.ui.profile_dialog import ProfileDialog  # loaded when first needed
         state = self.model.state(profile.id) if profile else None
         return ProfileDialog(self._store, self._secrets, profile, self, duplicate=duplicate,
-                             secret_state=state, backend_name=self._backend_name)
+                             secret_state=state, backend_name=self._backend_name, states=self.model.states())
 
     def add_profile(self) -> None:
         dialog = self._profile_dialog(None)
@@ -354,10 +369,25 @@ class ProfileList(QWidget):
         if original is None:
             return
         dialog = self._profile_dialog(original, duplicate=True)
-        copy_secret = self.model.state(original.id) is SecretState.STORED
+        # A workspace key is the workspace's already: only a per-process secret is copied.
+        copy_secret = not original.uses_key and self.model.state(original.id) is SecretState.STORED
         self._open_to_save(
             dialog, lambda: (dialog.result_profile(), dialog.entered_secret()),
             lambda profile, secret: _duplicate(self._store, self._secrets, original, profile, secret, copy_secret))
+
+    def add_from_workspace(self) -> None:
+        from robocloud_desktop.ui.workspace_dialog import WorkspaceDialog  # loaded when first needed
+
+        dialog = WorkspaceDialog(self._store, self._secrets, self._background, self,
+                                 backend_name=self._backend_name)
+        store = self._store
+
+        def accepted() -> None:
+            choice = dialog.choice()
+            self._save_many(lambda: _add_from_workspace(store, choice))
+
+        dialog.accepted.connect(accepted)
+        self._open(dialog)
 
     def import_from_curl(self) -> None:
         from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog  # loaded when first needed
@@ -373,7 +403,7 @@ class ProfileList(QWidget):
 
         box = QMessageBox(QMessageBox.Icon.Warning, "Delete profile", f"Delete the profile “{profile.name}”?",
                           QMessageBox.StandardButton.NoButton, self)
-        box.setInformativeText("Its Process API secret is removed from the keyring too. This cannot be undone.")
+        box.setInformativeText(deletion_note(profile, self.model.sharing(profile)))
         delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
         delete.setObjectName("confirmDelete")
         delete.setAccessibleName(f"Delete {profile.name}")
@@ -406,6 +436,10 @@ class ProfileList(QWidget):
     def _save(self, job: Callable[[], Profile | None]) -> None:
         self._keyring_jobs.run(job, self._saved, self._save_failed)
 
+    def _save_many(self, job: Callable[[], list[Profile]]) -> None:
+        """Save several profiles in one job; the first of them is selected once they are listed."""
+        self._keyring_jobs.run(job, lambda added: self._saved(added[0] if added else None), self._save_failed)
+
     def _saved(self, profile: Profile | None) -> None:
         if not self._alive():
             return
@@ -422,7 +456,7 @@ class ProfileList(QWidget):
 
     def _clean_secrets(self) -> None:
         """Delete keyring entries left by earlier removals, if there are any, once the keyring works."""
-        if self._store.secrets_to_delete():
+        if self._store.secrets_to_delete() or self._store.keys_to_delete():
             self._keyring_jobs.run(self._store.clean_secrets, lambda _cleaning: None,
                                    lambda error: log.info("cleaning secrets failed: %s", type(error).__name__),
                                    kind="clean")
@@ -442,11 +476,48 @@ class ProfileList(QWidget):
 # --- the jobs: plain data in, run on the Background pool ----------------------------------------
 
 
+def read_states(secrets: SecretStore, profiles: list[Profile]) -> dict[str, SecretState]:
+    """Each profile's secret state; a workspace key is read once for all the workspace's profiles."""
+    keys: dict[str, SecretState] = {}
+    states: dict[str, SecretState] = {}
+    for profile in profiles:
+        if not profile.uses_key:
+            states[profile.id] = secrets.state(profile.id, profile.name)
+        elif secrets.from_environment(profile.name, API_V1):
+            states[profile.id] = SecretState.FROM_ENVIRONMENT
+        else:
+            name = workspace_key_name(profile.base_url, profile.workspace_id)
+            if name not in keys:
+                keys[name] = secrets.key_state(profile.base_url, profile.workspace_id, profile.name)
+            states[profile.id] = keys[name]
+    return states
+
+
 def _duplicate(store: ProfileStore, secrets: SecretStore, original: Profile, profile: Profile,
                secret: str | None, copy_secret: bool) -> Profile:
-    if secret is None and copy_secret:
+    if secret is None and copy_secret and not profile.uses_key:
         secret = secrets.get(original.id, original.name)
     return store.add(profile, secret)
+
+
+def _add_from_workspace(store: ProfileStore, choice: WorkspaceChoice) -> list[Profile]:
+    """The profiles the workspace dialog planned, named against the profiles as they are now."""
+    from robocloud_desktop.core.workspace_profiles import plan_profiles
+
+    plan = plan_profiles(store.profiles(), choice.base_url, choice.workspace_id, choice.processes,
+                         follow_others=choice.follow_others)
+    return store.add_of_workspace(plan.new, choice.key)
+
+
+def deletion_note(profile: Profile, sharing: int) -> str:
+    """What deleting the profile does to its secret, for the confirmation."""
+    if not profile.uses_key:
+        return "Its Process API secret is removed from the keyring too. This cannot be undone."
+    if sharing > 1:
+        others = "the other profile" if sharing == 2 else f"the {sharing - 1} other profiles"
+        return f"The workspace's API key stays in the keyring for {others} of the workspace."
+    return ("The workspace's API key is removed from the keyring too, as no other profile uses it. This cannot be "
+            "undone.")
 
 
 def _remove(store: ProfileStore, profile: Profile) -> Removal:
@@ -457,8 +528,11 @@ def _remove(store: ProfileStore, profile: Profile) -> Removal:
 def removal_note(removal: Removal) -> str:
     """What the user hears when a deleted profile's keyring entry is still there."""
     name = removal.profile.name
+    what = "its workspace's API key" if removal.profile.uses_key else "its secret"
     if removal.no_keyring:
-        return (f"The profile “{name}” was deleted. No keyring is available, so its secret (if it had one) could "
+        stored = "if one was stored" if removal.profile.uses_key else "if it had one"
+        return (f"The profile “{name}” was deleted. No keyring is available, so {what} ({stored}) could "
                 "not be deleted; that happens by itself once a keyring is there.")
-    return (f"The profile “{name}” was deleted, but its keyring entry could not be deleted: {removal.reason} "
+    entry = "its workspace's API key" if removal.profile.uses_key else "its keyring entry"
+    return (f"The profile “{name}” was deleted, but {entry} could not be deleted: {removal.reason} "
             "It will be deleted when the app starts with a working keyring, or on your next profile change.")

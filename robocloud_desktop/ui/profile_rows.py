@@ -8,9 +8,10 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QObject, QPersistent
 from PySide6.QtGui import QFont, QFontMetrics, QIcon, QPainter, QPalette
 from PySide6.QtWidgets import QListView, QStyledItemDelegate, QStyleOptionViewItem
 
-from robocloud_desktop.core.profiles import Profile
+from robocloud_desktop.core.profiles import API_V1, Profile
 from robocloud_desktop.core.regions import region_label
 from robocloud_desktop.core.secrets import SecretState, env_var_for, or_set_variable
+from robocloud_desktop.core.workspaces import V1_CLOUD, workspace_key_name
 from robocloud_desktop.ui.empty_text import ShowsEmptyText
 from robocloud_desktop.ui.look import icon
 
@@ -24,14 +25,28 @@ _Index = QModelIndex | QPersistentModelIndex
 
 
 def subtitle(profile: Profile) -> str:
+    """The quiet second line: where the process is (its region, or "API v1" and a tenant's host) and
+    its id, short enough for a narrow panel."""
     pid = profile.process_id
     short = pid if len(pid) <= 12 else pid[:8] + "…"
+    if profile.uses_key:
+        if workspace_key_name(profile.base_url, "") == workspace_key_name(V1_CLOUD, ""):
+            return f"API v1 · process {short}"
+        # A single-sign-on tenant by its subdomain ("acme"), any other host whole.
+        host = region_label(profile.base_url).removesuffix(".robocorp.com")
+        return f"API v1 · {host} · process {short}"
     return f"{region_label(profile.base_url)} · process {short}"
 
 
-def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) -> str:
+def api_words(profile: Profile) -> str:
+    return "Control Room API v1, workspace API key" if profile.uses_key else "Process API, per-process secret"
+
+
+def secret_tooltip(profile: Profile, state: SecretState | None, backend: str, sharing: int = 1) -> str:
     if state is None:
         return "Checking the keyring…"
+    if profile.uses_key:
+        return key_tooltip(profile, state, backend, sharing)
     return {
         SecretState.STORED: f"Secret stored in {backend}",
         SecretState.FROM_ENVIRONMENT: f"Secret from {env_var_for(profile.name)}",
@@ -40,6 +55,20 @@ def secret_tooltip(profile: Profile, state: SecretState | None, backend: str) ->
                             "keyring in your password manager), then press F5 to check again",
         SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet)"
                                  + or_set_variable(profile.name),
+        SecretState.ERROR: "The keyring could not be read; press F5 to try again",
+    }[state]
+
+
+def key_tooltip(profile: Profile, state: SecretState, backend: str, sharing: int) -> str:
+    shared = f", shared by the {sharing} profiles of this workspace" if sharing > 1 else ""
+    return {
+        SecretState.STORED: f"Workspace API key stored in {backend}{shared}",
+        SecretState.FROM_ENVIRONMENT: f"Workspace API key from {env_var_for(profile.name, API_V1)}",
+        SecretState.MISSING: "No API key stored for its workspace — edit the profile to add one",
+        SecretState.LOCKED: "Keyring locked: unlock it (log in to your desktop session, or unlock the login "
+                            "keyring in your password manager), then press F5 to check again",
+        SecretState.UNAVAILABLE: "No keyring available: start a Secret Service (GNOME Keyring or KWallet)"
+                                 + or_set_variable(profile.name, API_V1),
         SecretState.ERROR: "The keyring could not be read; press F5 to try again",
     }[state]
 
@@ -87,6 +116,16 @@ class ProfileModel(QAbstractListModel):
     def state(self, profile_id: str) -> SecretState | None:
         return self._states.get(profile_id)
 
+    def states(self) -> dict[str, SecretState]:
+        return dict(self._states)
+
+    def sharing(self, profile: Profile) -> int:
+        """How many listed profiles use this profile's workspace key (itself included)."""
+        if not profile.uses_key:
+            return 1
+        key = workspace_key_name(profile.base_url, profile.workspace_id)
+        return sum(1 for p in self._profiles if p.uses_key and workspace_key_name(p.base_url, p.workspace_id) == key)
+
     def profile_at(self, row: int) -> Profile | None:
         return self._profiles[row] if 0 <= row < len(self._profiles) else None
 
@@ -108,13 +147,15 @@ class ProfileModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DecorationRole:
             return secret_icon(state)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{profile.name}\n{profile.base_url}\nProcess {profile.process_id}\n" + secret_tooltip(
-                profile, state, self._backend)
+            return (f"{profile.name}\n{api_words(profile)}\n{profile.base_url}\nWorkspace {profile.workspace_id}\n"
+                    f"Process {profile.process_id}\n"
+                    + secret_tooltip(profile, state, self._backend, self.sharing(profile)))
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{profile.name}, {subtitle(profile)}, {secret_tooltip(profile, state, self._backend)}"
+            return (f"{profile.name}, {subtitle(profile)}, "
+                    f"{secret_tooltip(profile, state, self._backend, self.sharing(profile))}")
         if role == SearchRole:
-            return "\n".join((profile.name, profile.workspace_id, profile.process_id,
-                              region_label(profile.base_url), profile.base_url, profile.notes))
+            return "\n".join((profile.name, profile.workspace_id, profile.process_id, region_label(profile.base_url),
+                              profile.base_url, profile.notes, "API v1" if profile.uses_key else ""))
         return None
 
 
