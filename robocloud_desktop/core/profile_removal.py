@@ -53,7 +53,10 @@ def remove(store: ProfileStore, name: str) -> Removal:
     profile = store.get(name)
     secrets = store.secrets
     no_keyring: KeyringUnavailable | None = None
-    if secrets is not None:
+    # A workspace key other profiles use stays: the keyring need not work to remove one of them.
+    shared = profile.uses_key and uses_key([p for p in store.profiles() if p.id != profile.id],
+                                           profile.base_url, profile.workspace_id)
+    if secrets is not None and not shared:
         try:
             secrets.check_available(profile.name, profile.api)
         except KeyringUnavailable as error:

@@ -138,6 +138,16 @@ def test_removing_a_profile_keeps_the_key_while_another_profile_of_the_workspace
     assert "keys_to_delete" not in json.loads(store.path.read_text())
 
 
+def test_a_locked_keyring_does_not_stop_removing_a_profile_whose_key_others_use(store, secret_service):
+    store.add(v1("Invoices"), secret=KEY)
+    store.add(v1("Payroll", process_id="proc-2"))
+    with secret_service.locked():
+        removal = store.remove("Invoices")
+    assert removal.secret is SecretRemoval.SHARED
+    assert [p.name for p in ProfileStore(store.path).profiles()] == ["Payroll"]
+    assert keys(secret_service) == [(f"workspace-key:{CLOUD}|ws-1", KEY)]
+
+
 def test_removing_the_last_profile_without_a_stored_key_says_none_was_stored(store, secret_service):
     store.add(v1())
     assert store.remove("Invoices").secret is SecretRemoval.NONE_STORED
