@@ -1,4 +1,4 @@
-"""Typed errors of the Process API client.
+"""Typed errors of the Control Room clients (the per-process secret API and API v1).
 
 Each message says, in one or two sentences, what happened and what to do. Messages are built
 from sanitized parts only, so they never carry a secret.
@@ -32,6 +32,29 @@ class InvalidPayload(ProcessApiError):
 
 class SecretRejected(ProcessApiError):
     """401/403: the secret is missing, wrong or was regenerated."""
+
+
+# The permissions a Control Room API v1 key may carry, as Control Room names them.
+TRIGGER_PROCESSES = "Processes.trigger_processes"
+READ_RUNS = "Processes.read_runs"
+READ_PROCESSES = "Processes.read_processes"
+READ_WORK_ITEMS = "Processes.read_work_items"
+WRITE_WORK_ITEMS = "Processes.write_work_items"
+READ_RUN_OUTPUTS = "Processes.read_run_outputs"
+PERMISSIONS = (TRIGGER_PROCESSES, READ_RUNS, READ_PROCESSES, READ_WORK_ITEMS, WRITE_WORK_ITEMS, READ_RUN_OUTPUTS)
+
+
+class KeyRejected(SecretRejected):
+    """401 from Control Room API v1: the workspace API key is wrong, revoked or expired."""
+
+
+class PermissionMissing(SecretRejected):
+    """403 from Control Room API v1: the key lacks `permission` (e.g. Processes.read_runs), which
+    is granted to the key in Control Room (the workspace → API keys)."""
+
+    def __init__(self, message: str, *, status: int | None = 403, permission: str = "") -> None:
+        super().__init__(message, status=status)
+        self.permission = permission
 
 
 class NotFound(ProcessApiError):

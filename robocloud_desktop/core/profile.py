@@ -10,12 +10,9 @@ from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.json_text import JsonProblem, check_shape
 from robocloud_desktop.core.regions import region_of
 from robocloud_desktop.core.secrets import env_var_for
-from robocloud_desktop.core.target import Target, check_base_url, check_id
+from robocloud_desktop.core.target import API_PROCESS_SECRET, API_V1, APIS, Target, check_base_url, check_id
 from robocloud_desktop.core.workspaces import is_v1_root, v1_base_url
 
-API_PROCESS_SECRET = "process-secret"
-API_V1 = "v1"
-APIS = (API_PROCESS_SECRET, API_V1)
 MAX_NAME = 80
 MAX_RECENT_PAYLOADS = 10
 
@@ -83,7 +80,7 @@ class Profile:
         """Where this profile's process is; InvalidTarget naming the profile when a field read from
         the file cannot be used (an id that is a path step, plain http to a remote host...)."""
         try:
-            return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query)
+            return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query, api=self.api)
         except InvalidTarget as error:
             raise InvalidTarget(
                 f"The profile {self.name!r} cannot be used until it is edited: {clause(error.message)}"
