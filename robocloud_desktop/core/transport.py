@@ -42,6 +42,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 # An error answer is read for its message only: proxies' error pages are a few kilobytes.
 MAX_ERROR_BODY_BYTES = 64 * 1024
 _CONTENT_LENGTH = re.compile(r"\s*(\d{1,18})\s*")
+KEY_SCHEME = "RC-WSKEY"
 # Control Room's secrets are a few dozen characters; servers refuse headers of tens of kilobytes.
 MAX_SECRET_CHARS = 1024
 
@@ -121,21 +122,27 @@ class Transport:
             self._session.close()
 
     def send(self, method: str, target: Target, url: str, secret: str, body: bytes | None = None) -> Answer:
+        """One exchange with `url` on `target`'s host, carrying `secret` as the target's API wants it:
+        a workspace API key in `Authorization: RC-WSKEY`, a process secret in its own header or the
+        query string."""
+        what = "workspace API key" if target.uses_key else "process secret"
         if not _printable_ascii(secret):
             # requests would refuse it with the secret quoted in its message.
             raise SecretRejected(
-                "The process secret holds spaces at its ends, line breaks, or characters other than plain "
+                f"The {what} holds spaces at its ends, line breaks, or characters other than plain "
                 "letters, digits and punctuation, so it cannot be sent. Copy it from Control Room again and "
                 "store it again."
             )
         if len(secret) > MAX_SECRET_CHARS:
             raise SecretRejected(
-                f"The process secret is {len(secret):,} characters long, far longer than Control Room's. "
+                f"The {what} is {len(secret):,} characters long, far longer than Control Room's. "
                 "Copy it from Control Room again and store it again."
             )
         headers = {"Accept": "application/json"}
         params = None
-        if target.secret_in_query:
+        if target.uses_key:
+            headers["Authorization"] = f"{KEY_SCHEME} {secret}"
+        elif target.secret_in_query:
             params = {SECRET_HEADER: secret}
         else:
             headers[SECRET_HEADER] = secret
