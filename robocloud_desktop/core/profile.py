@@ -66,6 +66,9 @@ class Profile:
     api: str = API_PROCESS_SECRET
     # API v1 only: runs of the process started elsewhere (a schedule, a colleague...) come onto the board.
     follow_others: bool = True
+    # When the profile was added, or moved to another process (wall clock): runs of the process
+    # started elsewhere since then are the ones brought onto the board. None in files from before.
+    added_at: float | None = None
 
     @property
     def region(self) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -205,7 +206,11 @@ def profile_from_entry(data: Any, version: int = FORMAT_VERSION) -> Profile:
         follow_others = data.get("follow_others", True)
         if not isinstance(follow_others, bool):
             raise ValueError(f"{who} has {kind_of(follow_others)} as 'follow_others', where true or false belongs")
-        values.update(api=api, follow_others=follow_others)
+        added_at = data.get("added_at")
+        if added_at is not None and (isinstance(added_at, bool) or not isinstance(added_at, int | float)
+                                     or not math.isfinite(added_at)):
+            raise ValueError(f"{who} has {kind_of(added_at)} as 'added_at', where a time in seconds belongs")
+        values.update(api=api, follow_others=follow_others, added_at=None if added_at is None else float(added_at))
     return Profile(secret_in_query=secret_in_query, recent_payloads=tuple(recent), **values)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -181,6 +182,8 @@ class ProfileStore:
                 self._check_name_free(document.profiles, profile.name, None, profile.api)
                 if profile.id in taken:
                     profile = replace(profile, id=new_profile_id())
+                if profile.added_at is None:
+                    profile = replace(profile, added_at=time.time())
                 taken.add(profile.id)
                 document.profiles.append(profile)
                 added.append(profile)
@@ -214,7 +217,11 @@ class ProfileStore:
                 )
             self._check_name_free(profiles, profile.name, profile.id, profile.api)
             old = profiles[index]
-            profile = replace(profile, payload=old.payload, recent_payloads=old.recent_payloads)
+            # Moved to another process: runs found elsewhere are those started from now on.
+            moved = (profile.api, profile.base_url, profile.workspace_id, profile.process_id) != (
+                old.api, old.base_url, old.workspace_id, old.process_id)
+            profile = replace(profile, payload=old.payload, recent_payloads=old.recent_payloads,
+                              added_at=time.time() if moved or old.added_at is None else old.added_at)
             profiles[index] = profile
             if self.secrets is not None:
                 queue_unused(document, old)
