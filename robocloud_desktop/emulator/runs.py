@@ -1,4 +1,4 @@
-"""Run life model of the Process API emulator.
+"""Run life model of the Process API emulator, for both APIs.
 
 A run's state is computed from its start time whenever it is asked for, so a thousand
 runs cost a thousand small records and no timer threads.
@@ -6,15 +6,20 @@ runs cost a thousand small records and no timer threads.
 
 from __future__ import annotations
 
+import bisect
 import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-# Share of a run's duration spent in INI before it turns IP.
+# Share of a run's duration spent in INI (v1: `new`) before it turns IP (v1: `in_progress`).
 INI_SHARE = 0.2
+STARTED_BY = ("api", "user", "schedule", "email")
+V1_ENDED = frozenset({"completed", "unresolved"})
 
 
 @dataclass
@@ -25,26 +30,38 @@ class EmulatedProcess:
     process_id: str
     secret: str = field(repr=False)
     run_duration: float | None = None
+    name: str = ""
+    created_at: float = field(default_factory=time.time)
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """Where a run ends up once its duration has passed."""
+    """Where a run ends up once its duration has passed, in each API's words."""
 
     state: str = "COMPL"
     result: str = "OK"
     error_code: str = ""
+    v1_state: str = "completed"
 
 
 def outcome_for(payload: dict[str, Any]) -> Outcome:
     """Read the `simulate` key of a payload; anything unrecognised is an ordinary success."""
     simulate = payload.get("simulate")
     if simulate == "fail":
-        return Outcome("COMPL", "ERR", "EMULATED_FAILURE")
+        return Outcome("COMPL", "ERR", "EMULATED_FAILURE", "unresolved")
     if simulate == "pending":
-        return Outcome("PENDING", "ERR", "")
+        return Outcome("PENDING", "ERR", "", "unresolved")
     if isinstance(simulate, str) and simulate.startswith("state:"):
-        return Outcome(simulate.removeprefix("state:"), "", "")
+        raw = simulate.removeprefix("state:")
+        return Outcome(raw, "", "", raw)
+    return Outcome()
+
+
+def outcome_of(payloads: list[Any]) -> Outcome:
+    """The first work item that simulates something decides the run's end."""
+    for payload in payloads:
+        if isinstance(payload, dict) and (outcome := outcome_for(payload)) != Outcome():
+            return outcome
     return Outcome()
 
 
@@ -60,18 +77,34 @@ def duration_for(payload: dict[str, Any], default: float) -> float:
     return default
 
 
+def iso(seconds: float) -> str:
+    """Control Room's time format: UTC, milliseconds, "Z"."""
+    whole, millis = divmod(round(seconds * 1000), 1000)
+    return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{millis:03d}Z"
+
+
 @dataclass(frozen=True)
 class Run:
     id: str
     workspace_id: str
     process_id: str
     work_item_id: str
-    started: float
+    started: float  # monotonic: states are computed from it
     duration: float
     outcome: Outcome
+    created_ms: int = 0  # wall clock, for v1's times and its newest-first order
+    process_name: str = ""
+    started_by: str = "api"
+    user: tuple[str, str, str] | None = None
+    work_items: int = 1
+
+    @property
+    def order(self) -> tuple[int, str]:
+        """v1 lists runs newest first by created_at, then id; this is the ascending key."""
+        return self.created_ms, self.id
 
     def status(self, now: float | None = None) -> dict[str, Any]:
-        """The body of a GET answer for this run at monotonic time `now`."""
+        """The body of a per-process API GET answer for this run at monotonic time `now`."""
         elapsed = max(0.0, (time.monotonic() if now is None else now) - self.started)
         if elapsed >= self.duration:
             state, result, error_code = self.outcome.state, self.outcome.result, self.outcome.error_code
@@ -88,33 +121,105 @@ class Run:
             "workspaceId": self.workspace_id,
         }
 
+    def v1_state(self, now: float | None = None) -> str:
+        elapsed = max(0.0, (time.monotonic() if now is None else now) - self.started)
+        if elapsed >= self.duration:
+            return self.outcome.v1_state
+        return "new" if elapsed < self.duration * INI_SHARE else "in_progress"
+
+    def v1(self, now: float | None = None) -> dict[str, Any]:
+        """The ProcessRun of Control Room API v1. `duration` counts from started_at: null while
+        the run is new, the seconds so far while it runs, started_at to ended_at once it ended."""
+        now = time.monotonic() if now is None else now
+        elapsed = max(0.0, now - self.started)
+        state = self.v1_state(now)
+        queued = self.duration * INI_SHARE
+        created = self.created_ms / 1000
+        ended = state in V1_ENDED and elapsed >= self.duration
+        details = None
+        if self.user is not None:
+            details = dict(zip(("id", "first_name", "last_name"), self.user, strict=True))
+        return {
+            "id": self.id,
+            "state": state,
+            "created_at": iso(created),
+            "started_at": None if state == "new" else iso(created + queued),
+            "ended_at": iso(created + self.duration) if ended else None,
+            "process": {"id": self.process_id, "name": self.process_name},
+            "started_by": {"type": self.started_by, "details": details},
+            "duration": (None if state == "new"
+                         else round(self.duration - queued) if ended else int(elapsed - queued)),
+        }
+
 
 class RunStore:
-    """Thread-safe store of every run created, keyed by run id."""
+    """Thread-safe store of every run created: by id, and per workspace in v1's order, so a page
+    of a list is a slice found by bisection rather than a sort of everything."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
+        self._by_workspace: dict[str, list[Run]] = {}
 
-    def create(self, process: EmulatedProcess, payload: dict[str, Any], default_duration: float) -> Run:
-        base = process.run_duration if process.run_duration is not None else default_duration
+    def create(
+        self,
+        process: EmulatedProcess,
+        payloads: list[Any],
+        default_duration: float,
+        *,
+        started_by: str = "api",
+        user: tuple[str, str, str] | None = None,
+        duration: float | None = None,
+    ) -> Run:
+        if duration is None:
+            base = process.run_duration if process.run_duration is not None else default_duration
+            first = next((p for p in payloads if isinstance(p, dict)), {})
+            duration = duration_for(first, base)
         run = Run(
             id=str(uuid.uuid4()),
             workspace_id=process.workspace_id,
             process_id=process.process_id,
             work_item_id=str(uuid.uuid4()),
             started=time.monotonic(),
-            duration=duration_for(payload, base),
-            outcome=outcome_for(payload),
+            duration=duration,
+            outcome=outcome_of(payloads),
+            created_ms=round(time.time() * 1000),
+            process_name=process.name,
+            started_by=started_by,
+            user=user,
+            work_items=max(1, len(payloads)),
         )
         with self._lock:
             self._runs[run.id] = run
+            # Nearly always an append; a clock step backwards inserts where the order says.
+            bisect.insort(self._by_workspace.setdefault(run.workspace_id, []), run, key=_order)
         return run
 
     def get(self, run_id: str) -> Run | None:
         with self._lock:
             return self._runs.get(run_id)
 
+    def page(
+        self, workspace_id: str, before: tuple[int, str] | None, limit: int, keep: Callable[[Run], bool]
+    ) -> tuple[list[Run], bool]:
+        """Up to `limit` kept runs older than `before` (all when None), newest first, and whether
+        more kept runs follow."""
+        with self._lock:
+            runs = self._by_workspace.get(workspace_id, [])
+            index = len(runs) if before is None else bisect.bisect_left(runs, before, key=_order)
+            found: list[Run] = []
+            while index > 0:
+                index -= 1
+                if keep(runs[index]):
+                    if len(found) == limit:
+                        return found, True
+                    found.append(runs[index])
+        return found, False
+
     def __len__(self) -> int:
         with self._lock:
             return len(self._runs)
+
+
+def _order(run: Run) -> tuple[int, str]:
+    return run.order

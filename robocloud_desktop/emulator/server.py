@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hmac
 import json
+import math
 import secrets
 import socket
 import sys
@@ -15,6 +16,7 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,10 +25,13 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .runs import EmulatedProcess, RunStore
+from .answers import MAX_PAYLOAD, Answer, error, json_answer, too_large
+from .runs import STARTED_BY, EmulatedProcess, RunStore
+from .schedule import Scheduler
+from .v1 import PREFIX as V1_PREFIX
+from .v1 import V1Api, is_v1
 
 SECRET_NAME = "robocloud-process-secret"
-MAX_PAYLOAD = 100 * 1024
 # Oversized bodies up to this size are read before the 413 goes out: closing a socket with
 # unread data makes the client see a reset instead of the answer.
 READ_CAP = 16 * 1024 * 1024
@@ -38,6 +43,7 @@ _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABC
 _PREFIX = ("", "workspace-v1", "workspaces")
 # Lets a benchmark in another process count what its client sent; needs no secret (loopback tool).
 STATS_PATH = "/_emulator/stats"
+DEFAULT_USER = ("u-1", "Ada", "Lovelace")
 
 
 @dataclass(frozen=True)
@@ -113,26 +119,6 @@ class _PendingFault:
     remaining: int
 
 
-@dataclass(frozen=True)
-class _Answer:
-    status: int
-    body: bytes = b""
-    content_type: str = "application/json"
-    headers: tuple[tuple[str, str], ...] = ()
-
-
-def _json(status: int, obj: Any, headers: tuple[tuple[str, str], ...] = ()) -> _Answer:
-    return _Answer(status, json.dumps(obj).encode(), headers=headers)
-
-
-def _error(status: int, code: str, message: str, headers: tuple[tuple[str, str], ...] = ()) -> _Answer:
-    return _json(status, {"error": {"code": code, "message": message}}, headers)
-
-
-def _too_large(size: int) -> _Answer:
-    return _json(413, {"message": f"Payload too large: {size} bytes, the limit is {MAX_PAYLOAD} bytes"})
-
-
 def _phrase(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -140,15 +126,15 @@ def _phrase(status: int) -> str:
         return "Unknown"
 
 
-def _fault_answer(fault: Fault) -> _Answer:
+def _fault_answer(fault: Fault) -> Answer:
     if fault.kind == "html":
         text = (
             f"<html><head><title>{fault.status} {_phrase(fault.status)}</title></head><body>"
             f"<h1>{fault.status} {_phrase(fault.status)}</h1><hr><p>emulated proxy</p></body></html>"
         )
-        return _Answer(fault.status, text.encode(), "text/html; charset=utf-8")
+        return Answer(fault.status, text.encode(), "text/html; charset=utf-8")
     if fault.kind == "empty":
-        return _Answer(200)
+        return Answer(200)
     headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
     headers += fault.headers
     if fault.body is None:
@@ -156,20 +142,23 @@ def _fault_answer(fault: Fault) -> _Answer:
             code = HTTPStatus(fault.status).name
         except ValueError:
             code = f"HTTP_{fault.status}"
-        return _error(fault.status, code, f"Emulated {fault.status} {_phrase(fault.status)}", headers)
+        return error(fault.status, code, f"Emulated {fault.status} {_phrase(fault.status)}", headers)
     body = fault.body.encode() if isinstance(fault.body, str) else fault.body
     looks_json = body.lstrip()[:1] in (b"{", b"[", b'"')
     kind = "application/json" if looks_json else "text/plain; charset=utf-8"
-    return _Answer(fault.status, body, kind, headers)
+    return Answer(fault.status, body, kind, headers)
 
 
-def _truncated_answer(method: str) -> _Answer:
+def _truncated_answer(method: str, path: str) -> Answer:
     """A plausible 200 body of which only the first half will be sent."""
-    if method == "POST":
-        obj: dict[str, Any] = {"message": "OK", "processRunId": str(uuid.uuid4()), "workItemId": ""}
+    if is_v1(path):
+        obj: dict[str, Any] = {"started": True, "id": str(uuid.uuid4())} if method == "POST" else {
+            "id": str(uuid.uuid4()), "state": "in_progress", "duration": 1}
+    elif method == "POST":
+        obj = {"message": "OK", "processRunId": str(uuid.uuid4()), "workItemId": ""}
     else:
         obj = {"id": str(uuid.uuid4()), "result": "", "state": "IP", "errorCode": "", "duration": 1}
-    return _json(200, obj)
+    return json_answer(200, obj)
 
 
 def _route(path: str) -> tuple[str, str, str | None] | None:
@@ -185,7 +174,7 @@ def _route(path: str) -> tuple[str, str, str | None] | None:
 class _BodyError(Exception):
     """The body could not be read; `answer` None means the client went away mid-body."""
 
-    def __init__(self, answer: _Answer | None) -> None:
+    def __init__(self, answer: Answer | None) -> None:
         super().__init__()
         self.answer = answer
 
@@ -218,12 +207,22 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if method == "GET" and url.path == STATS_PATH:
             self._token = None  # left unrecorded, so asking does not change the answer
-            self._send(_json(200, emu.stats()))
+            self._send(json_answer(200, emu.stats()))
             return
-        header_secret = self.headers.get(SECRET_NAME)
-        query_secret = parse_qs(url.query, keep_blank_values=True).get(SECRET_NAME, [None])[0]
-        secret = header_secret if header_secret is not None else query_secret
-        via = "header" if header_secret is not None else "query" if query_secret is not None else None
+        authorization = self.headers.get("Authorization")
+        if is_v1(url.path):
+            via = "authorization" if authorization is not None else None
+
+            def dispatch() -> Answer:
+                return emu._v1.answer(method, url.path, url.query, authorization, body)
+        else:
+            header_secret = self.headers.get(SECRET_NAME)
+            query_secret = parse_qs(url.query, keep_blank_values=True).get(SECRET_NAME, [None])[0]
+            secret = header_secret if header_secret is not None else query_secret
+            via = "header" if header_secret is not None else "query" if query_secret is not None else None
+
+            def dispatch() -> Answer:
+                return emu._dispatch(method, url.path, secret, body)
         body_error: _BodyError | None = None
         body = b""
         try:
@@ -238,18 +237,17 @@ class _Handler(BaseHTTPRequestHandler):
         if emu.latency > 0:
             time.sleep(emu.latency)
         if body_error is None:
-            self._answer(method, url.path, secret, body, fault)
+            self._answer(method, url.path, dispatch, fault)
         elif body_error.answer is not None:
             self._send(body_error.answer)
 
-    def _answer(self, method: str, path: str, secret: str | None, body: bytes, fault: Fault | None) -> None:
+    def _answer(self, method: str, path: str, dispatch: Callable[[], Answer], fault: Fault | None) -> None:
         """Send the answer, or misbehave as the fault says."""
-        emu = self.server.emulator
         kind = fault.kind if fault else None
         if fault is not None and kind == "delay":
             time.sleep(fault.seconds)
         if kind in (None, "delay", "drop_after_create"):
-            answer = emu._dispatch(method, path, secret, body)
+            answer = dispatch()
             if kind == "drop_after_create":
                 self._drop()
             else:
@@ -257,11 +255,11 @@ class _Handler(BaseHTTPRequestHandler):
         elif kind == "drop":
             self._drop()
         elif kind == "truncated":
-            answer = _truncated_answer(method)
+            answer = _truncated_answer(method, path)
             self._send(answer, cut=len(answer.body) // 2)
         elif kind == "trickle":
             assert fault is not None
-            self._trickle(emu._dispatch(method, path, secret, body), fault)
+            self._trickle(dispatch(), fault)
         elif kind == "raw":
             assert fault is not None and fault.body
             with contextlib.suppress(OSError):
@@ -283,10 +281,10 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0:
             self.close_connection = True
-            raise _BodyError(_error(400, "INVALID_REQUEST", "Invalid Content-Length"))
+            raise _BodyError(error(400, "INVALID_REQUEST", "Invalid Content-Length"))
         if length > READ_CAP:
             self.close_connection = True
-            raise _BodyError(_too_large(length))
+            raise _BodyError(too_large(length))
         body = self.rfile.read(length)
         if len(body) < length:
             self.close_connection = True
@@ -301,20 +299,20 @@ class _Handler(BaseHTTPRequestHandler):
                 size = int(self.rfile.readline(1024).split(b";")[0].strip(), 16)
             except ValueError:
                 self.close_connection = True
-                raise _BodyError(_error(400, "INVALID_REQUEST", "Invalid chunked body")) from None
+                raise _BodyError(error(400, "INVALID_REQUEST", "Invalid chunked body")) from None
             if size == 0:
                 break
             total += size
             if total > READ_CAP:
                 self.close_connection = True
-                raise _BodyError(_too_large(total))
+                raise _BodyError(too_large(total))
             chunks.append(self.rfile.read(size))
             self.rfile.readline(1024)
         while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
             pass  # trailers carry nothing the emulator uses
         return b"".join(chunks)
 
-    def _head(self, answer: _Answer) -> bytes:
+    def _head(self, answer: Answer) -> bytes:
         """Status line and headers; the answer's own headers replace the defaults of the same name."""
         own = {name.lower() for name, _ in answer.headers}
         defaults = [("Server", self.server_version), ("Date", self.date_time_string()),
@@ -330,7 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
             lines.append("Connection: keep-alive")
         return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
-    def _send(self, answer: _Answer, cut: int | None = None) -> None:
+    def _send(self, answer: Answer, cut: int | None = None) -> None:
         """Write status line, headers and body in one write: separate writes on a keep-alive
         socket stall ~40 ms per answer (Nagle + delayed ACK)."""
         body = b"" if self.command == "HEAD" else answer.body
@@ -347,7 +345,7 @@ class _Handler(BaseHTTPRequestHandler):
         if cut is not None:
             self._drop()
 
-    def _trickle(self, answer: _Answer, fault: Fault) -> None:
+    def _trickle(self, answer: Answer, fault: Fault) -> None:
         """Send the answer a byte at a time from `fault.where` on, until it is out or the client
         (or the emulator stopping) closes the connection."""
         self.close_connection = True  # a client that gave up must not find the rest on its next request
@@ -420,6 +418,7 @@ class Emulator:
 
     Checks run in this order: method and path (405 / 404), process (404 whatever the secret),
     secret (401), then run id (404) or payload (413, 400). So a 413 or 400 needs the right secret.
+    Control Room API v1 is served under `v1_base_url`, with workspace keys (see `v1.py`).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, run_duration: float = 2.0) -> None:
@@ -439,7 +438,12 @@ class Emulator:
         self._runs = RunStore()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._v1 = V1Api(self)
+        self._scheduler = Scheduler(lambda process, started_by: self.start_run(process, started_by=started_by))
+        # Off: a 403 says only that a permission is missing, and the client infers which from the route.
+        self.name_permission_in_403 = True
         self.default_process = self.add_process()
+        self.default_key = self.add_key()
 
     # -- life -------------------------------------------------------------------------------
 
@@ -461,6 +465,7 @@ class Emulator:
         with self._life_lock:
             server, thread = self._server, self._thread
             self._server = self._thread = None
+        self._scheduler.stop()
         if server is None or thread is None:
             return
         server.shutdown()
@@ -486,6 +491,10 @@ class Emulator:
             f"http://[{host}]:{server.server_port}" if ":" in host else f"http://{host}:{server.server_port}"
         )
 
+    @property
+    def v1_base_url(self) -> str:
+        return self.base_url + V1_PREFIX
+
     # -- setup ------------------------------------------------------------------------------
 
     def add_process(
@@ -494,17 +503,75 @@ class Emulator:
         process_id: str | None = None,
         secret: str | None = None,
         run_duration: float | None = None,
+        name: str | None = None,
     ) -> EmulatedProcess:
-        """Add a process; the same ids again replace the old one (how tests rotate a secret)."""
-        process = EmulatedProcess(
-            workspace_id=workspace_id or str(uuid.uuid4()),
-            process_id=process_id or str(uuid.uuid4()),
-            secret=secret if secret is not None else secrets.token_urlsafe(32),
-            run_duration=run_duration,
-        )
+        """Add a process; the same ids again replace the old one (how tests rotate a secret), which
+        keeps its name unless given another."""
+        workspace_id = workspace_id or str(uuid.uuid4())
+        process_id = process_id or str(uuid.uuid4())
         with self._lock:
-            self._processes[(process.workspace_id, process.process_id)] = process
+            old = self._processes.get((workspace_id, process_id))
+            if name is None:
+                name = old.name if old is not None else f"Process {len(self._processes) + 1}"
+            process = EmulatedProcess(
+                workspace_id=workspace_id,
+                process_id=process_id,
+                secret=secret if secret is not None else secrets.token_urlsafe(32),
+                run_duration=run_duration,
+                name=name,
+            )
+            self._processes[(workspace_id, process_id)] = process
+        self._v1.know_workspace(workspace_id)
         return process
+
+    def add_key(self, workspace_id: str | None = None, permissions: Iterable[str] | None = None) -> str:
+        """A new Control Room API v1 key for the workspace (default: the default process's), with
+        `permissions` (default: all six)."""
+        workspace_id = workspace_id or self.default_process.workspace_id
+        self._v1.know_workspace(workspace_id)
+        return self._v1.keys.add(workspace_id, permissions)
+
+    def revoke_key(self, key: str) -> None:
+        self._v1.keys.revoke(key)
+
+    def queue_input(self, process: EmulatedProcess, payload: Any) -> None:
+        """A work item waiting in the process's input queue, for a v1 trigger `with_inputs`."""
+        self._v1.queue_input(process, payload)
+
+    def start_run(
+        self,
+        process: EmulatedProcess,
+        *,
+        started_by: str = "schedule",
+        user: tuple[str, str, str] | None = None,
+        payloads: list[Any] | None = None,
+        duration: float | None = None,
+    ) -> str:
+        """Start a run as Control Room does without either API (a schedule, a user, an email) and
+        return its id. A user's run names `user` (id, first name, last name)."""
+        if started_by not in STARTED_BY:
+            raise ValueError(f"started_by must be one of {STARTED_BY}, not {started_by!r}")
+        if started_by == "user":
+            user = user or DEFAULT_USER
+        elif user is not None:
+            raise ValueError("only a run started by a user names one")
+        if duration is not None and not (math.isfinite(duration) and duration >= 0):
+            raise ValueError("duration must be a finite number of seconds >= 0")
+        run = self._runs.create(process, payloads if payloads is not None else [{}], self.run_duration,
+                                started_by=started_by, user=user, duration=duration)
+        return run.id
+
+    def schedule(self, process: EmulatedProcess, every: float, started_by: str = "schedule") -> None:
+        """Start a run of `process` every `every` seconds, the first after `every`, until
+        `unschedule` or `stop()`."""
+        if not (math.isfinite(every) and every > 0):
+            raise ValueError("every must be a finite number of seconds > 0")
+        if started_by not in STARTED_BY or started_by == "user":
+            raise ValueError(f"a schedule starts runs as one of api, schedule or email, not {started_by!r}")
+        self._scheduler.add(process, every, started_by)
+
+    def unschedule(self, process: EmulatedProcess) -> None:
+        self._scheduler.remove(process)
 
     def inject(self, fault: Fault) -> None:
         with self._lock:
@@ -579,46 +646,54 @@ class Emulator:
             if generation == self._generation and status:
                 self._records[index] = replace(self._records[index], status=status)
 
-    def _dispatch(self, method: str, path: str, secret: str | None, body: bytes) -> _Answer:
+    def _process(self, workspace_id: str, process_id: str) -> EmulatedProcess | None:
+        with self._lock:
+            return self._processes.get((workspace_id, process_id))
+
+    def _processes_in(self, workspace_id: str) -> list[EmulatedProcess]:
+        with self._lock:
+            return [p for p in self._processes.values() if p.workspace_id == workspace_id]
+
+    def _dispatch(self, method: str, path: str, secret: str | None, body: bytes) -> Answer:
         if method not in ("GET", "POST"):
-            return _error(405, "METHOD_NOT_ALLOWED", f"{method} is not supported", (("Allow", "GET, POST"),))
+            return error(405, "METHOD_NOT_ALLOWED", f"{method} is not supported", (("Allow", "GET, POST"),))
         route = _route(path)
         if route is None:
-            return _error(404, "NOT_FOUND", "No such endpoint")
+            return error(404, "NOT_FOUND", "No such endpoint")
         workspace_id, process_id, run_id = route
         allowed = "POST" if run_id is None else "GET"
         if method != allowed:
-            return _error(405, "METHOD_NOT_ALLOWED", f"Use {allowed} on this path", (("Allow", allowed),))
+            return error(405, "METHOD_NOT_ALLOWED", f"Use {allowed} on this path", (("Allow", allowed),))
         with self._lock:
             process = self._processes.get((workspace_id, process_id))
         # A secret is scoped to its process, so for an unknown process there is nothing to check
         # it against: 404 whatever the secret. For a known one the secret comes before anything
         # else (run ids, payload checks), so nothing about the process shows without it.
         if process is None:
-            return _error(404, "NOT_FOUND", "Process not found")
+            return error(404, "NOT_FOUND", "Process not found")
         if secret is None or not hmac.compare_digest(secret.encode(), process.secret.encode()):
-            return _error(401, "UNAUTHORIZED", "Invalid or missing process secret")
+            return error(401, "UNAUTHORIZED", "Invalid or missing process secret")
         if run_id is None:
             return self._trigger(process, body)
         run = self._runs.get(run_id)
         if run is None or (run.workspace_id, run.process_id) != (workspace_id, process_id):
-            return _error(404, "NOT_FOUND", "Process run not found")
-        return _json(200, run.status())
+            return error(404, "NOT_FOUND", "Process run not found")
+        return json_answer(200, run.status())
 
-    def _trigger(self, process: EmulatedProcess, body: bytes) -> _Answer:
+    def _trigger(self, process: EmulatedProcess, body: bytes) -> Answer:
         if len(body) > MAX_PAYLOAD:
-            return _too_large(len(body))
+            return too_large(len(body))
         if not body.strip():
             payload: Any = {}
         else:
             try:
                 payload = json.loads(body)
             except (ValueError, RecursionError):
-                return _error(400, "INVALID_PAYLOAD", "Payload is not valid JSON")
+                return error(400, "INVALID_PAYLOAD", "Payload is not valid JSON")
             if not isinstance(payload, dict):
-                return _error(400, "INVALID_PAYLOAD", "Payload must be a JSON object")
-        run = self._runs.create(process, payload, self.run_duration)
-        return _json(
+                return error(400, "INVALID_PAYLOAD", "Payload must be a JSON object")
+        run = self._runs.create(process, [payload], self.run_duration)
+        return json_answer(
             200,
             {
                 "message": "OK",
