@@ -8,6 +8,10 @@ import threading
 
 from robocloud_desktop.cli.common import EXIT_OK, SECRET_ENV, Context, UsageError
 
+API_KEY_ENV = "ROBOCLOUD_API_KEY"
+# What a key for looking on needs: the runs and the processes, nothing that starts or changes anything.
+READ_ONLY = ("Processes.read_runs", "Processes.read_processes")
+
 
 def _port(text: str) -> int:
     """argparse type: a TCP port, or 0 for a free one."""
@@ -34,6 +38,9 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                           help="seconds an emulated run takes (default 5)")
     emulator.add_argument("--latency", type=_seconds, default=0.0, metavar="S",
                           help="seconds added before every answer, like a real network round trip (default 0)")
+    emulator.add_argument("--schedule", type=_seconds, default=0.0, metavar="S",
+                          help="start a run of the first process every S seconds, as a Control Room schedule "
+                               "does (default 0: off)")
     emulator.set_defaults(handler=run)
 
 
@@ -48,17 +55,34 @@ def run(ctx: Context) -> int:
         raise UsageError(f"The emulator cannot listen on 127.0.0.1 port {ctx.args.port}: "
                          f"{error.strerror or error}. Pick another --port, or leave it out for a free one.") from None
     process = emulator.default_process
+    second = emulator.add_process(process.workspace_id)
+    read_only = emulator.add_key(permissions=READ_ONLY)
+    schedule = getattr(ctx.args, "schedule", 0.0)
+    if schedule > 0:
+        emulator.schedule(process, every=schedule)
     where = (f"--base-url {emulator.base_url} --workspace {process.workspace_id} "
              f"--process {process.process_id}")
+    where_v1 = (f"--api v1 --base-url {emulator.v1_base_url} --workspace {process.workspace_id} "
+                f"--process {process.process_id}")
     ctx.print("\n".join([
         "Process API emulator running (Ctrl+C to stop).",
+        "Per-process secret API:",
         f"  base URL:     {emulator.base_url}",
         f"  workspace id: {process.workspace_id}",
         f"  process id:   {process.process_id}",
         f"  secret:       {process.secret}",
+        "Control Room API v1:",
+        f"  base URL:     {emulator.v1_base_url}",
+        f"  workspace id: {process.workspace_id}",
+        *(f"  process:      {p.process_id}  {p.name}" for p in (process, second)),
+        f"  API key:      {emulator.default_key}",
+        f"  read-only key: {read_only}  ({', '.join(READ_ONLY)})",
+        *([f"  schedule:     a run of {process.name} every {schedule:g} s"] if schedule > 0 else []),
         "Try:",
         f"  export {SECRET_ENV}='{process.secret}'",
         f"  robocloud-desktop trigger {where} --payload '{{\"a\": 1}}'",
+        f"  export {API_KEY_ENV}='{emulator.default_key}'",
+        f"  robocloud-desktop trigger {where_v1} --payload '{{\"a\": 1}}'",
     ]))
     ctx.out.flush()
     try:
