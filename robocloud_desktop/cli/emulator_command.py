@@ -66,7 +66,6 @@ def run(ctx: Context) -> int:
                 f"--process {process.process_id}")
     ctx.print("\n".join([
         "Process API emulator running (Ctrl+C to stop).",
-        "Per-process secret API:",
         f"  base URL:     {emulator.base_url}",
         f"  workspace id: {process.workspace_id}",
         f"  process id:   {process.process_id}",
