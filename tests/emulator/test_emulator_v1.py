@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -425,6 +427,19 @@ def test_a_simulated_raw_state_is_the_final_state(emu, http) -> None:
     run_id = ok(trigger(http, emu, {"type": "with_payloads", "payloads": [
         {"simulate": "state:stopping", "simulate_duration": 0}]}))["id"]
     assert run_of(http, emu, run_id)["state"] == "stopping"
+
+
+def test_created_at_is_never_later_than_the_moment_the_run_was_created(emu, http) -> None:
+    # Clients compare created_at with a moment of their own ("runs started since I looked"): a time
+    # rounded up would put a run started just before that moment after it.
+    latest = []
+    for _ in range(200):
+        run_id = emu.start_run(emu.default_process)
+        latest.append((run_id, time.time()))
+    runs = {r["id"]: r for p in all_pages(http, f"{ws_url(emu)}/process-runs", emu.default_key) for r in p["data"]}
+    for run_id, after in latest:
+        created = datetime.strptime(runs[run_id]["created_at"], "%Y-%m-%dT%H:%M:%S.%f%z").timestamp()
+        assert created <= after
 
 
 # -- runs started elsewhere -----------------------------------------------------------------
