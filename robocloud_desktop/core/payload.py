@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal, overload
 
 from robocloud_desktop.core.errors import InvalidPayload
 from robocloud_desktop.core.json_text import JsonProblem, check_shape, load_json
@@ -17,8 +17,17 @@ _JSON_KINDS = {list: "an array", str: "a string", int: "a number", float: "a num
                type(None): "null"}
 
 
-def parse_payload(text: str) -> dict[str, Any]:
-    """Parse payload text into a JSON object, or raise InvalidPayload naming line and column."""
+@overload
+def parse_payload(text: str, *, allow_array: Literal[False] = False) -> dict[str, Any]: ...
+@overload
+def parse_payload(text: str, *, allow_array: bool) -> dict[str, Any] | list[Any]: ...
+
+
+def parse_payload(text: str, *, allow_array: bool = False) -> dict[str, Any] | list[Any]:
+    """Parse payload text into a JSON object, or raise InvalidPayload naming line and column.
+
+    With `allow_array` (Control Room API v1), a JSON array is taken too: one run with one work item
+    per element. It must hold at least one."""
     if not text.strip():
         return {}
     try:
@@ -27,11 +36,20 @@ def parse_payload(text: str) -> dict[str, Any]:
         if problem.line is not None:
             raise InvalidPayload(f"The payload is not valid JSON: {problem.message}. Fix it and try again.") from None
         raise InvalidPayload(f"The payload cannot be sent: {problem.message}.") from None
+    if isinstance(value, list) and allow_array:
+        if not value:
+            raise InvalidPayload("The payload is an empty array, which holds no work item to send. Give at least "
+                                 "one element, or {} for one empty work item.")
+        return value
+    if isinstance(value, list):
+        raise InvalidPayload(
+            "The payload must be a JSON object ({...}), not an array. Wrap the values in an object; a profile "
+            "with a workspace API key (Control Room API v1) takes an array, as one work item per element."
+        )
     if not isinstance(value, dict):
         kind = _JSON_KINDS.get(type(value), "value")
-        raise InvalidPayload(
-            f"The payload must be a JSON object ({{...}}), not {kind}. Wrap the values in an object."
-        )
+        what = "an object ({...}), or an array of work items" if allow_array else "a JSON object ({...})"
+        raise InvalidPayload(f"The payload must be {what}, not {kind}. Wrap the values in an object.")
     return value
 
 
