@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_RUN_FAILED, EXIT_USAGE, EXIT_REJECTED, EXIT_NETWORK, EXIT_TIMEOUT = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130  # what shells report for a command ended by Ctrl+C
 SECRET_ENV = "ROBOCLOUD_PROCESS_SECRET"
+KEY_ENV = "ROBOCLOUD_API_KEY"  # the workspace API key of commands given a v1 target without a profile
 
 
 class UsageError(Exception):
@@ -155,14 +156,20 @@ class Context:
         print(f"robocloud-desktop: {text}", file=self.err)
 
     def secret_from_stdin(self) -> str:
+        return self._first_line_of_stdin("--secret-stdin", "secret")
+
+    def key_from_stdin(self) -> str:
+        return self._first_line_of_stdin("--api-key-stdin", "API key")
+
+    def _first_line_of_stdin(self, flag: str, what: str) -> str:
         line = self.stdin.readline(MAX_SECRET_CHARS + 1)
         if len(line.rstrip("\r\n")) > MAX_SECRET_CHARS:
             raise UsageError(f"The first line of stdin is longer than {MAX_SECRET_CHARS:,} characters, which no "
-                             "Control Room secret is. Pipe in only the secret.")
+                             f"Control Room {what} is. Pipe in only the {what}.")
         secret = line.strip()
         if not secret:
-            raise UsageError("--secret-stdin was given but stdin held no secret. Pipe the secret in.")
-        return check_secret(secret, "on stdin")
+            raise UsageError(f"{flag} was given but stdin held no {what}. Pipe the {what} in.")
+        return check_secret(secret, "on stdin", what)
 
     def secret_from_env(self) -> str:
         secret = os.environ.get(SECRET_ENV, "").strip()
@@ -173,20 +180,29 @@ class Context:
             )
         return check_secret(secret, f"in {SECRET_ENV}")
 
+    def key_from_env(self) -> str:
+        key = os.environ.get(KEY_ENV, "").strip()
+        if not key:
+            raise UsageError(
+                f"No workspace API key. Set {KEY_ENV} or pipe it in with --api-key-stdin "
+                "(never pass it as an argument: arguments show up in process lists and shell history)."
+            )
+        return check_secret(key, f"in {KEY_ENV}", "API key")
+
 
 # Control Room's secrets and keys are a few dozen characters; room for far longer ones.
 MAX_SECRET_CHARS = 4096
 
 
-def check_secret(secret: str, where: str) -> str:
-    """The secret, or UsageError when it cannot be one: it travels in an HTTP header (or a URL), where
-    only visible ASCII can go. The message never shows the secret."""
+def check_secret(secret: str, where: str, what: str = "secret") -> str:
+    """The secret (or API key: `what`), or UsageError when it cannot be one: it travels in an HTTP
+    header (or a URL), where only visible ASCII can go. The message never shows the secret."""
     if len(secret) > MAX_SECRET_CHARS:
-        raise UsageError(f"The secret {where} is longer than {MAX_SECRET_CHARS:,} characters, which no Control "
-                         "Room secret is. Check that it is the secret.")
+        raise UsageError(f"The {what} {where} is longer than {MAX_SECRET_CHARS:,} characters, which no Control "
+                         f"Room {what} is. Check that it is the {what}.")
     if not all("!" <= ch <= "~" for ch in secret):
-        raise UsageError(f"The secret {where} contains spaces, control characters or characters outside ASCII, "
-                         "which a Control Room secret cannot have. Copy it from Control Room again.")
+        raise UsageError(f"The {what} {where} contains spaces, control characters or characters outside ASCII, "
+                         f"which a Control Room {what} cannot have. Copy it from Control Room again.")
     return secret
 
 
