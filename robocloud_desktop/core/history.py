@@ -383,14 +383,14 @@ class RunHistory:
 
     # --- writing ------------------------------------------------------------------------------
 
-    def record_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
+    def record_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | list[Any] | str, *,
                        profile_id: str = "", profile_name: str = "") -> RunRecord:
         record = self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
                                  keep_payload=self.keep_payloads)
         self.save(record, insert=True)
         return record
 
-    def remember_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *,
+    def remember_trigger(self, run: TriggeredRun, target: Target, payload: dict[str, Any] | list[Any] | str, *,
                          profile_id: str = "", profile_name: str = "") -> tuple[RunRecord, str]:
         """record_trigger that never fails: the run has started, which matters more than our own
         file. Returns the record and a warning ('' when it was saved)."""
@@ -402,8 +402,8 @@ class RunHistory:
             return record, f"The run started, but it is not in the run history: {error.message}"
 
     @staticmethod
-    def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | str, *, profile_id: str = "",
-                   profile_name: str = "", keep_payload: bool = True) -> RunRecord:
+    def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | list[Any] | str, *,
+                   profile_id: str = "", profile_name: str = "", keep_payload: bool = True) -> RunRecord:
         """The record of a run just triggered, not yet saved."""
         text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
         return RunRecord(
@@ -411,7 +411,7 @@ class RunHistory:
             workspace_id=target.workspace_id, process_id=target.process_id,
             secret_in_query=target.secret_in_query, work_item_id=run.work_item_id,
             payload=text if keep_payload else None, payload_sha256=payload_hash(text),
-            triggered_at=time.time(),
+            triggered_at=time.time(), api=target.api,
         )
 
     @staticmethod
@@ -427,6 +427,10 @@ class RunHistory:
             duration=status.duration, last_checked=now, last_error="",
             ended_at=record.ended_at or (now if status.outcome.is_ended else None),
             finished=finished, last_answer=answer,
+            # Control Room's own times, where its answers carry them (v1's do).
+            created_at=status.created_at if status.created_at is not None else record.created_at,
+            started_at=status.started_at if status.started_at is not None else record.started_at,
+            server_ended_at=status.ended_at if status.ended_at is not None else record.server_ended_at,
         )
 
     @staticmethod

@@ -29,10 +29,12 @@ from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
 from robocloud_desktop.core.history import RunHistory
+from robocloud_desktop.core.list_following import ListFollowing
 from robocloud_desktop.core.models import TERMINAL_STATES, Outcome
 from robocloud_desktop.core.records import HistoryError, RunRecord
 from robocloud_desktop.core.retry import NO_RETRY
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
+from robocloud_desktop.core.target import API_V1
 
 if TYPE_CHECKING:  # the client pulls in requests; the window starts faster without it
     from robocloud_desktop.core.api import ProcessApiClient
@@ -57,6 +59,7 @@ class PollPlan:
     intervals: tuple[tuple[float, float], ...] = ((0, 2.0), (120, 5.0), (900, 15.0), (3600, 60.0))
     unknown_interval: float = 60.0  # a state code we do not know: keep looking, slowly
     pending_interval: float = 300.0  # PENDING has ended for waiters but may still turn into COMPL
+    discover_interval: float = 15.0  # a v1 process's list, read for runs started elsewhere
     error_backoff: float = 2.0
     error_backoff_max: float = 120.0
     give_up_after: float = 7 * 24 * 3600.0
@@ -96,7 +99,10 @@ SecretLookup = Callable[[RunRecord], str]
 Listener = Callable[[RunUpdate], None]
 
 
-class RunMonitor:
+class RunMonitor(ListFollowing):
+    """Follows runs: a per-process-secret run by asking about it, a v1 run through its process's run
+    list (list_following.py)."""
+
     def __init__(
         self,
         client: ProcessApiClient,
@@ -123,8 +129,9 @@ class RunMonitor:
         self._host_blocked_until: dict[str, float] = {}
         self._host_failures: dict[str, int] = {}
         self._not_found: dict[str, int] = {}
-        self._secrets: dict[str, str] = {}
-        self._jobs: queue.SimpleQueue[RunRecord | None] = queue.SimpleQueue()
+        self._secrets: dict[tuple[str, str], str] = {}
+        self._jobs: queue.SimpleQueue[str | None] = queue.SimpleQueue()  # a run id or a process key
+        self._due: dict[str, float] = {}  # when each process's list is next read
         self._threads: list[threading.Thread] = []
         self._stopping = False
         self._on_network: set[int | None] = set()  # worker threads busy with a request
@@ -133,6 +140,7 @@ class RunMonitor:
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # this follower, in the history's poll leases
         self._leases: dict[str, float] = {}  # run id -> wall-clock end of the lease this follower holds
         self._forced: set[str] = set()  # runs the user asked about: polled once whoever holds the lease
+        self._init_list_following()
 
     # --- public ---------------------------------------------------------------------------------
 
@@ -170,12 +178,16 @@ class RunMonitor:
 
     def track(self, record: RunRecord, *, delay: float | None = None) -> None:
         """Follow `record` (usually just triggered) until it ends."""
+        wait = self.plan.first_delay if delay is None else delay
         with self._cond:
             if self._stopping:
                 return
             self._runs[record.run_id] = record
             self._forgotten.discard(record.run_id)
-            self._push(record.run_id, time.monotonic() + (self.plan.first_delay if delay is None else delay))
+            if record.api == API_V1:
+                self._track_listed(record, wait)
+            else:
+                self._push(record.run_id, time.monotonic() + wait)
 
     def forget(self, run_ids: Iterable[str]) -> None:
         """Stop following these runs (the user removed them); a poll already out is not reported."""
@@ -186,6 +198,7 @@ class RunMonitor:
                 self._ticket.pop(run_id, None)
                 self._not_found.pop(run_id, None)
                 self._leases.pop(run_id, None)
+                self._untrack_listed(run_id)
                 if run_id in self._busy:
                     self._forgotten.add(run_id)
 
@@ -197,9 +210,18 @@ class RunMonitor:
         with self._cond:
             now = time.monotonic()
             for run_id in run_ids:
-                if run_id in self._runs and run_id not in self._busy:
-                    self._forced.add(run_id)
-                    self._push(run_id, now)
+                record = self._runs.get(run_id)
+                if record is None:
+                    continue
+                # A v1 run is looked at through its process's list, unless it is asked about alone.
+                key = run_id
+                if record.api == API_V1 and run_id not in self._solo:
+                    key = next((w.key for w in self._processes.values() if run_id in w.runs), run_id)
+                if key not in self._busy:
+                    self._forced.add(key)
+                    if key in self._processes:
+                        self._due[key] = now
+                    self._push(key, now)
                     moved += 1
         return moved
 
@@ -247,39 +269,65 @@ class RunMonitor:
             while not self._stopping:
                 now = time.monotonic()
                 if self._heap and self._heap[0][0] <= now and len(self._busy) < self._workers:
-                    _, ticket, run_id = heapq.heappop(self._heap)
-                    record = self._runs.get(run_id)
-                    if record is None or self._ticket.get(run_id) != ticket or run_id in self._busy:
+                    _, ticket, key = heapq.heappop(self._heap)
+                    watch = self._processes.get(key)
+                    record = self._runs.get(key)
+                    target = watch.target if watch is not None else record.target() if record is not None else None
+                    if target is None or self._ticket.get(key) != ticket or key in self._busy:
                         continue
-                    blocked = self._host_blocked_until.get(record.target().host, 0.0)
+                    blocked = self._host_blocked_until.get(target.host, 0.0)
                     if blocked > now:
-                        self._push(run_id, blocked + random.uniform(0, 1.0))
+                        self._push(key, blocked + random.uniform(0, 1.0))
                         continue
-                    self._busy.add(run_id)
-                    self._jobs.put(record)
+                    self._busy.add(key)
+                    self._jobs.put(key)
                     continue
                 wait = self._heap[0][0] - now if self._heap and len(self._busy) < self._workers else None
                 self._cond.wait(wait)
 
     def _work_loop(self) -> None:
         while True:
-            record = self._jobs.get()
-            if record is None:
+            key = self._jobs.get()
+            if key is None:
                 return
             me = threading.get_ident()
             self._on_network.add(me)
             try:
-                self._poll(record)
+                if key in self._processes:
+                    self._poll_process(key)
+                else:
+                    record = self._runs.get(key)
+                    if record is None:  # forgotten meanwhile
+                        with self._cond:
+                            self._busy.discard(key)
+                            self._forgotten.discard(key)
+                            self._cond.notify_all()
+                    else:
+                        self._poll(record)
             except Exception:  # a bug in one poll must not kill the worker and strand every run
-                log.exception("polling run %s failed", record.run_id)
-                self._finish(record, record, self.plan.unknown_interval)
+                log.exception("polling %s failed", key)
+                self._recover(key)
             finally:
                 self._on_network.discard(me)
+
+    def _recover(self, key: str) -> None:
+        """After a bug in a poll: look again later, slowly."""
+        watch = self._processes.get(key)
+        if watch is not None:
+            self._process_done(key, watch, self.plan.unknown_interval)
+            return
+        record = self._runs.get(key)
+        if record is not None:
+            self._finish(record, record, self.plan.unknown_interval)
+        else:
+            with self._cond:
+                self._busy.discard(key)
+                self._cond.notify_all()
 
     # --- one poll -------------------------------------------------------------------------------
 
     def _poll(self, record: RunRecord) -> None:
-        if not self._polls_itself(record):
+        if not self._polls_itself(record.run_id):
             self._read_from_history(record)
             return
         host = record.target().host
@@ -312,10 +360,10 @@ class RunMonitor:
             return self.plan.unknown_interval
         return self.plan.interval_for(time.time() - record.triggered_at)
 
-    def _polls_itself(self, record: RunRecord) -> bool:
-        """Whether this follower asks Control Room about the run now, rather than reading what another
-        follower wrote. Without a history to agree through, it does: twice is better than never."""
-        run_id = record.run_id
+    def _polls_itself(self, run_id: str) -> bool:
+        """Whether this follower asks Control Room about the run (or the process's list: `run_id` is then
+        its key) now, rather than reading what another follower wrote. Without a history to agree
+        through, it does: twice is better than never."""
         with self._cond:
             forced = run_id in self._forced
             self._forced.discard(run_id)
@@ -362,7 +410,7 @@ class RunMonitor:
         plan = self.plan
         if isinstance(error, SecretRejected):
             with self._cond:
-                self._secrets.pop(record.profile_id, None)  # the user may store a new one meanwhile
+                self._forget_secret(record)
             self._failed(record, error.message, plan.unknown_interval, needs_user=True)
             return
         if isinstance(error, NotFound):
@@ -375,15 +423,19 @@ class RunMonitor:
             # hiccup) is over in seconds, and a user waiting on the run should hear it is gone.
             self._failed(record, error.message, plan.backoff(count), finished=gone, gone=gone)
             return
-        # Rate limits and server or network trouble concern the whole host: every run there waits.
+        self._failed(record, error.message, self._back_off(host, error))
+
+    def _back_off(self, host: str, error: ProcessApiError) -> float:
+        """Rate limits and server or network trouble concern the whole host: every run there waits.
+        Returns how long."""
         with self._cond:
             failures = self._host_failures[host] = self._host_failures.get(host, 0) + 1
-            wait = plan.backoff(failures)
+            wait = self.plan.backoff(failures)
             if isinstance(error, RateLimited) and error.retry_after is not None:
                 wait = max(error.retry_after, 0.0)
             until = time.monotonic() + wait
             self._host_blocked_until[host] = max(self._host_blocked_until.get(host, 0.0), until)
-        self._failed(record, error.message, wait)
+        return wait
 
     def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False,
                 gone: bool = False, needs_user: bool = False) -> None:
@@ -411,24 +463,33 @@ class RunMonitor:
                 self._runs.pop(run_id, None)
                 self._ticket.pop(run_id, None)
                 self._leases.pop(run_id, None)
+                self._untrack_listed(run_id)
             else:
                 self._runs[run_id] = updated
                 self._push(run_id, time.monotonic() + next_in)
             self._cond.notify_all()
         if updated is not previous:
-            update = RunUpdate(updated, previous, unsaved, needs_user)
-            for listener in self._listeners:
-                try:
-                    listener(update)
-                except Exception:
-                    log.exception("a run listener failed")
+            self._tell(previous, updated, unsaved, needs_user=needs_user)
+
+    def _tell(self, previous: RunRecord, updated: RunRecord, unsaved: str, *, needs_user: bool = False) -> None:
+        update = RunUpdate(updated, previous, unsaved, needs_user)
+        for listener in self._listeners:
+            try:
+                listener(update)
+            except Exception:
+                log.exception("a run listener failed")
 
     def _secret(self, record: RunRecord) -> str:
+        """The run's secret (or workspace key), asked for once per profile and API."""
         with self._cond:
-            cached = self._secrets.get(record.profile_id)
+            cached = self._secrets.get((record.profile_id, record.api))
         if cached is not None:
             return cached
         secret = self._secret_for(record)
         with self._cond:
-            self._secrets[record.profile_id] = secret
+            self._secrets[(record.profile_id, record.api)] = secret
         return secret
+
+    def _forget_secret(self, record: RunRecord) -> None:
+        """Rejected: asked for again next time (the user may store a new one meanwhile). Under the lock."""
+        self._secrets.pop((record.profile_id, record.api), None)

@@ -67,7 +67,7 @@ class RunRecord:
         return self.outcome.is_ended
 
     def target(self) -> Target:
-        return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query)
+        return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query, api=self.api)
 
 
 class HistoryError(Exception):
