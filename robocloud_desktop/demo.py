@@ -13,7 +13,7 @@ from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
 from robocloud_desktop.core.paths import AppPaths, app_paths
-from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.profiles import API_V1, Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Emulator
 
@@ -46,11 +46,20 @@ class MemoryKeyring(KeyringBackend):
             raise PasswordDeleteError("not found")
 
 
+# Per-process secret profiles (the Process API), each on a process of its own.
 DEMO_PROFILES = (
     ("Invoice processing", '{\n  "invoice_id": "INV-2041",\n  "amount": 1250.5,\n  "currency": "EUR"\n}'),
     ("Payroll sync", '{\n  "month": "2026-11",\n  "simulate_duration": 8\n}'),
     ("Supplier onboarding (fails)", '{\n  "supplier": "ACME Oy",\n  "simulate": "fail"\n}'),
 )
+
+# Workspace API key profiles (Control Room API v1): one key for the workspace, shared by both. The
+# first process also runs on a schedule, so runs started elsewhere come onto the board by themselves.
+DEMO_V1_PROFILES = (
+    ("Monthly reports", '{\n  "report": "sales",\n  "month": "2026-11"\n}'),
+    ("Order intake", '[\n  {"order": "PO-1001"},\n  {"order": "PO-1002"},\n  {"order": "PO-1003"}\n]'),
+)
+SCHEDULE_EVERY = 12.0  # seconds between the demo schedule's runs
 
 
 @dataclass
@@ -65,7 +74,7 @@ class Demo:
         shutil.rmtree(self.home, ignore_errors=True)
 
 
-def start_demo(run_duration: float = 4.0) -> Demo:
+def start_demo(run_duration: float = 4.0, schedule_every: float = SCHEDULE_EVERY) -> Demo:
     emulator = Emulator(run_duration=run_duration).start()
     home = Path(tempfile.mkdtemp(prefix="robocloud-demo-"))
     paths = app_paths(home)
@@ -76,4 +85,16 @@ def start_demo(run_duration: float = 4.0) -> Demo:
         process = emulator.default_process if index == 0 else emulator.add_process()
         store.add(Profile(name, emulator.base_url, process.workspace_id, process.process_id, payload=payload,
                           notes="Demo profile on the built-in emulator."), secret=process.secret)
+    workspace = emulator.default_process.workspace_id
+    v1_profiles = []
+    for index, (name, payload) in enumerate(DEMO_V1_PROFILES):
+        process = emulator.add_process(workspace_id=workspace, name=name)
+        if index == 0:
+            emulator.schedule(process, every=schedule_every)
+        v1_profiles.append(Profile(
+            f"{name} (API v1)", emulator.v1_base_url, workspace, process.process_id, payload=payload, api=API_V1,
+            notes="Demo profile on the built-in emulator, with the workspace's API key."
+            + (" Its process also runs on a schedule: those runs come onto the board by themselves." if index == 0
+               else " An array payload starts one run with one work item per element.")))
+    store.add_of_workspace(v1_profiles, emulator.default_key)
     return Demo(emulator, paths, secrets, home)

@@ -25,9 +25,9 @@ def main() -> None:
     dark = len(sys.argv) > 3 and sys.argv[3] == "dark"
     app = make_application()
     apply_theme(app, Qt.ColorScheme.Dark if dark else Qt.ColorScheme.Light)
-    demo = start_demo(run_duration=1.5)
+    demo = start_demo(run_duration=1.5, schedule_every=4.0)
     window = create_window(demo.paths, demo.secrets, demo=True,
-                           plan=PollPlan(first_delay=0.2, intervals=((0, 0.5),)))
+                           plan=PollPlan(first_delay=0.2, intervals=((0, 0.5),), discover_interval=0.5))
     window.resize(width, height)
     window.show()
 
@@ -39,7 +39,8 @@ def main() -> None:
 
     spin(1)
     profiles = window.services.profiles.profiles()
-    # A board with every kind of row: runs that completed, failed, and are still running.
+    # A board with every kind of row: runs that completed, failed, and are still running, started
+    # here and by the demo's schedule.
     for profile in profiles:
         window.profile_list.select_profile(profile.id)
         spin(0.3)

@@ -27,7 +27,7 @@ def icon(name: str) -> QIcon:
 
 
 OUTCOME_ICONS = {
-    Outcome.QUEUED: "queued", Outcome.RUNNING: "running", Outcome.SUCCEEDED: "succeeded",
+    Outcome.QUEUED: "queued", Outcome.RUNNING: "running", Outcome.STOPPING: "running", Outcome.SUCCEEDED: "succeeded",
     Outcome.FAILED: "failed", Outcome.NEEDS_ATTENTION: "attention", Outcome.COMPLETED_UNKNOWN: "unknown",
     Outcome.UNKNOWN: "unknown", Outcome.GONE: "unknown",
 }
@@ -36,6 +36,7 @@ OUTCOME_ICONS = {
 _OUTCOME_COLOURS = {
     Outcome.QUEUED: ("#5f6670", "#a9b0ba"),
     Outcome.RUNNING: ("#1f63c6", "#7fb2ff"),
+    Outcome.STOPPING: ("#1f63c6", "#7fb2ff"),  # still running, on its way to an end
     Outcome.SUCCEEDED: ("#1e7b3c", "#6fd08f"),
     Outcome.FAILED: ("#b3261e", "#ff8a80"),
     Outcome.NEEDS_ATTENTION: ("#a85a00", "#ffb74d"),

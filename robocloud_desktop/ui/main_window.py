@@ -349,6 +349,7 @@ class MainWindow(QMainWindow):
             monitor.add_listener(self.bridge.on_update)  # the bridge only queues: safe from any thread
             monitor.start(resume=False)
             monitor.resume()  # a history that cannot be read says so; runs triggered now are followed anyway
+            services.watch_processes()  # runs of API v1 profiles' processes started elsewhere
 
         def go_on() -> None:
             self.background.release()
@@ -456,15 +457,18 @@ class MainWindow(QMainWindow):
         if profile is None:
             self.profile_title.setText("No profile selected")
             self.profile_target.setText(NO_PROFILE_HINT)
+            self.editor.set_accepts_arrays(False)
             self.editor.set_text("{}")
             self.editor.set_recent([])
         else:
             self.profile_title.setText(profile.name)
             where = (profile.region or "").upper() or profile.base_url
-            mode = " · secret in URL query" if profile.secret_in_query else ""
+            mode = (" · Control Room API v1" if profile.uses_key
+                    else " · secret in URL query" if profile.secret_in_query else "")
             self.profile_target.setText(
                 f"{where} · workspace {profile.workspace_id} · process {profile.process_id}{mode}")
             self.profile_target.setToolTip(profile.base_url)
+            self.editor.set_accepts_arrays(profile.uses_key)
             self.editor.set_text(self.payloads.text_for(profile))
             self.editor.set_recent(list(profile.recent_payloads))
         self.trigger_message.clear()
@@ -475,10 +479,12 @@ class MainWindow(QMainWindow):
         profile = self.profile_list.current_profile()
         if profile is not None and self._shown_profile is not None and profile.id == self._shown_profile.id:
             self._shown_profile = profile
+            self.editor.set_accepts_arrays(profile.uses_key)  # its API may have been changed
             self.editor.set_recent(list(profile.recent_payloads))
             self.profile_title.setText(profile.name)
         self._update_trigger_button()
         self._update_reuse_action(self.run_details.record)
+        self.background.run(lambda: self.services.watch_processes(if_watching=True))
 
     # --- trigger ----------------------------------------------------------------------------------
 
@@ -492,7 +498,9 @@ class MainWindow(QMainWindow):
         elif not self.editor.is_valid():
             reason = f"Fix the payload first: {self.editor.reason()}"
         elif self.profile_list.secret_state(profile.id) is SecretState.MISSING:
-            reason = "No secret is stored for this profile. Edit the profile and enter its secret."
+            reason = ("No API key is stored for this profile's workspace. Edit the profile and enter the key."
+                      if profile.uses_key else
+                      "No secret is stored for this profile. Edit the profile and enter its secret.")
         self.trigger_button.setEnabled(not reason)
         self.trigger_button.setToolTip(reason or f"Start a run of {profile.name} with this payload (Ctrl+Enter)")
 
@@ -511,9 +519,13 @@ class MainWindow(QMainWindow):
         job = TriggerJob(self.services, profile, payload, self.editor.text())
         self.background.run(job, self._triggered, self._trigger_failed)
 
-    def _triggered(self, result: tuple[RunRecord, str]) -> None:
+    def _triggered(self, result: tuple[RunRecord | None, str]) -> None:
         record, warning = result
         self._triggering = False
+        if record is None:  # Control Room answered that it started nothing: no run, no error
+            self._say(warning, None)
+            self._update_trigger_button()
+            return
         self.run_model.upsert([record])
         self.services.monitor.track(record)
         self._select_runs([record.run_id])

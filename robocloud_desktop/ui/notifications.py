@@ -66,6 +66,10 @@ class Notifier(QObject):
     def run_ended(self, record: RunRecord) -> None:
         if not self.enabled:
             return
+        if record.started_by and record.outcome is Outcome.SUCCEEDED:
+            # Started elsewhere (a schedule every few minutes, a colleague): its success is on the
+            # board; only a run that went wrong is worth interrupting for.
+            return
         if self._quiet.isActive():
             self._held.append(record)
             return
@@ -112,4 +116,4 @@ class Notifier(QObject):
 
 # The outcome whose icon a summary of several runs gets: the one most in need of a look.
 _SEVERITY = [Outcome.FAILED, Outcome.NEEDS_ATTENTION, Outcome.GONE, Outcome.COMPLETED_UNKNOWN, Outcome.UNKNOWN,
-             Outcome.SUCCEEDED, Outcome.RUNNING, Outcome.QUEUED]
+             Outcome.SUCCEEDED, Outcome.STOPPING, Outcome.RUNNING, Outcome.QUEUED]

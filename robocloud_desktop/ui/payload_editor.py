@@ -60,7 +60,7 @@ _PLACE = re.compile(r"(?P<what>[^:]+?)(?: at)? at line (?P<line>\d+), column (?P
 class Verdict:
     """Core's verdict on one text, with what the widget shows for it."""
 
-    payload: dict[str, Any] | None
+    payload: dict[str, Any] | list[Any] | None
     reason: str = ""  # core's full message; "" when valid
     status: str = ""  # the one-line status
     place: tuple[int, int] | None = None  # (line, column), 1-based as core names them
@@ -70,9 +70,10 @@ class Verdict:
         return self.payload is not None
 
 
-def judge(text: str) -> Verdict:
+def judge(text: str, *, allow_array: bool = False) -> Verdict:
+    """`allow_array`: the profile takes a JSON array as one run with a work item per element (API v1)."""
     try:
-        payload = parse_payload(text)
+        payload = parse_payload(text, allow_array=allow_array)
         size = len(encode_payload(payload))
     except InvalidPayload as error:
         reason = str(error)
@@ -86,6 +87,9 @@ def judge(text: str) -> Verdict:
         return Verdict(None, reason, f"Line {line}, column {column}: {found['what'].strip()}", (line, column))
     if not text.strip():
         return Verdict(payload, status="Empty payload · sends {}")
+    if isinstance(payload, list):
+        items = "1 work item" if len(payload) == 1 else f"{len(payload)} work items"
+        return Verdict(payload, status=f"Valid JSON array · {items} · {_size(size)}")
     return Verdict(payload, status=f"Valid JSON object · {_size(size)}")
 
 
@@ -170,6 +174,7 @@ class PayloadEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.validation_delay_ms = 250
+        self._allow_array = False
         self._verdict = judge("")
         self._quiet = False  # set while the text changes for reasons other than the user
         self._timer = QTimer(self)
@@ -224,7 +229,8 @@ class PayloadEditor(QWidget):
         editor = CodeEdit(self)
         editor.setObjectName("payloadEditor")
         editor.setAccessibleName("Work-item payload (JSON)")
-        editor.setToolTip("The JSON object sent as the run's work-item payload. Empty sends {}.\n"
+        editor.setToolTip("The JSON object sent as the run's work-item payload. Empty sends {}. With a workspace API "
+                          "key, an array starts one run with one work item per element.\n"
                           "Tab indents by two spaces; Ctrl+Tab and Shift+Tab leave the editor.")
         editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
@@ -270,14 +276,21 @@ class PayloadEditor(QWidget):
         self._flush()
         return self._verdict.reason
 
-    def payload(self) -> dict[str, Any] | None:
+    def payload(self) -> dict[str, Any] | list[Any] | None:
         self._flush()
         return self._verdict.payload
+
+    def set_accepts_arrays(self, accepts: bool) -> None:
+        """Whether a JSON array is a payload (one work item per element), as it is for a profile with a
+        workspace API key; the text is judged again."""
+        if accepts != self._allow_array:
+            self._allow_array = accepts
+            self.validate_now()
 
     def validate_now(self) -> None:
         self._timer.stop()
         before = self._verdict
-        self._verdict = judge(self.text())
+        self._verdict = judge(self.text(), allow_array=self._allow_array)
         self._show(self._verdict)
         if (before.valid, before.reason) != (self._verdict.valid, self._verdict.reason):
             self.validityChanged.emit(self._verdict.valid, self._verdict.reason)

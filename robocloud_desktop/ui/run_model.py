@@ -53,7 +53,7 @@ _HEADERS: tuple[tuple[str, str], ...] = (
     ("Result", "The raw result Control Room reported (OK, ERR, TERMINATED, TIMEOUT, ...)"),
     ("Error code", "The raw error code Control Room reported, if any"),
     ("Duration", "How long the run took, or has taken so far, as Control Room reports it"),
-    ("Started", "When this computer started the run (local time)"),
+    ("Started", "When the run was started, here or elsewhere (local time)"),
     ("Last checked", "When the app last asked Control Room about the run (local time)"),
     ("Started by", "Who or what started the run: here (this computer), a schedule, a person, an e-mail, "
                    "or another API client"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from robocloud_desktop.core.errors import ProcessApiError
 from robocloud_desktop.core.paths import AppPaths
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
@@ -19,7 +20,9 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.api import ProcessApiClient
     from robocloud_desktop.core.history import RunHistory
     from robocloud_desktop.core.monitor import PollPlan, RunMonitor
+    from robocloud_desktop.core.profile import Profile
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.core.target import Target
 
 # Enough threads to keep 500 runs polled every 2 s over real round trips of tens of ms.
 MONITOR_WORKERS = 16
@@ -38,6 +41,7 @@ class Services:
         self._client: ProcessApiClient | None = None
         self._monitor: RunMonitor | None = None
         self._lock = threading.RLock()  # the monitor is made with the history, under the same lock
+        self._watched: set[Target] | None = None  # v1 processes whose runs from elsewhere are looked for
 
     @classmethod
     def create(cls, paths: AppPaths, secrets: SecretStore | None = None, *, keep_payloads: bool = True,
@@ -99,6 +103,36 @@ class Services:
             for record in records:
                 if not record.finished:
                     monitor.track(record)
+
+    def watch_processes(self, *, if_watching: bool = False) -> None:
+        """Have the monitor look for runs started elsewhere of each API v1 profile that wants them
+        (since the profile was added), and stop looking for the others. From a worker thread: the
+        monitor is made here if need be. `if_watching`: only when this has been done before (the
+        profiles changed; before the monitor starts there is nothing to change)."""
+        import time
+
+        with self._lock:
+            if if_watching and self._watched is None:
+                return
+            self._update_watches(self.monitor, time.time())
+
+    def _update_watches(self, monitor: RunMonitor, now: float) -> None:
+        wanted: dict[Target, Profile] = {}
+        for profile in self.profiles.profiles():
+            if not profile.uses_key:
+                continue
+            try:
+                target = profile.target()
+            except ProcessApiError:
+                continue  # a profile that cannot be used until edited: it says so where it is shown
+            if profile.follow_others:
+                wanted[target] = profile
+        for target in (self._watched or set()) - wanted.keys():
+            monitor.unwatch_process(target)
+        for target, profile in wanted.items():
+            since = profile.added_at if profile.added_at is not None else now
+            monitor.watch_process(target, profile_id=profile.id, profile_name=profile.name, since=since)
+        self._watched = set(wanted)
 
     def _monitor_if_made(self) -> RunMonitor | None:
         with self._lock:

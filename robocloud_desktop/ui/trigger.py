@@ -11,18 +11,25 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
 
 
-class TriggerJob:
-    """Callable for Background.run; returns (record, warning) where warning is '' when all went well."""
+NOTHING_STARTED = ("Control Room started no run: it had no work items waiting for the process. Nothing was "
+                   "sent twice; trigger again with a payload to start one.")
 
-    def __init__(self, services: Services, profile: Profile, payload: dict[str, Any], text: str) -> None:
+
+class TriggerJob:
+    """Callable for Background.run; returns (record, warning) where warning is '' when all went well,
+    or (None, why) when Control Room answered that it started no run."""
+
+    def __init__(self, services: Services, profile: Profile, payload: dict[str, Any] | list[Any], text: str) -> None:
         self.services, self.profile, self.payload, self.text = services, profile, payload, text
 
-    def __call__(self) -> tuple[RunRecord, str]:
+    def __call__(self) -> tuple[RunRecord | None, str]:
         services, profile = self.services, self.profile
         history = services.history  # opened before sending: a run the app could not follow is not started
-        secret = services.secrets.get(profile.id, profile.name)
+        secret = services.secrets.credential_for(profile)  # the process secret, or the workspace's key
         target = profile.target()
         run = services.client.trigger(target, secret, self.payload)
+        if not run.started:
+            return None, NOTHING_STARTED
         # From here on the run exists: problems with our own files are warnings, never errors.
         record, warning = history.remember_trigger(run, target, self.payload, profile_id=profile.id,
                                                             profile_name=profile.name)

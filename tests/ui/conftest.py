@@ -13,7 +13,8 @@ from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.app import create_window
 from robocloud_desktop.ui.main_window import MainWindow
 
-FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1, error_backoff=0.1)
+FAST = PollPlan(first_delay=0.1, intervals=((0, 0.3),), unknown_interval=1, pending_interval=1, error_backoff=0.1,
+                discover_interval=0.3)
 
 
 @pytest.fixture
