@@ -605,6 +605,12 @@ class Emulator:
     def runs_created(self) -> int:
         return len(self._runs)
 
+    def work_items_of(self, run_id: str) -> int:
+        """How many work items a run was started with (an array payload gives one per element); 0 for
+        a run it does not know."""
+        run = self._runs.get(run_id)
+        return run.work_items if run is not None else 0
+
     def stats(self) -> dict[str, Any]:
         """Requests received by method since start (`clear_requests` does not reset it), runs created."""
         with self._lock:

@@ -146,7 +146,7 @@ def test_an_array_payload_is_one_run_with_a_work_item_per_element(secret_service
     assert "3 work items" in done.stdout
     run_id = done.stdout.split()[2]
     assert emulator.runs_created == 1
-    assert emulator._runs.get(run_id).work_items == 3  # the emulator's item count has no route of its own yet
+    assert emulator.work_items_of(run_id) == 3
 
     empty = run(app_home, "trigger", "Invoices", "--payload", "[]")
     assert empty.returncode == 2 and "empty array" in empty.stderr
