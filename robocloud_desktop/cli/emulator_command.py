@@ -31,6 +31,13 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _process_count(text: str) -> int:
+    """argparse type: how many processes the workspace has, 1 to 100."""
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes from 1 to 100")
+    return int(text)
+
+
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     emulator = commands.add_parser("emulator", help="run the local Process API emulator")
     emulator.add_argument("--port", type=_port, default=0, help="port on 127.0.0.1 (default: a free one)")
@@ -41,6 +48,8 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     emulator.add_argument("--schedule", type=_seconds, default=0.0, metavar="S",
                           help="start a run of the first process every S seconds, as a Control Room schedule "
                                "does (default 0: off)")
+    emulator.add_argument("--processes", type=_process_count, default=2, metavar="N",
+                          help="processes in the workspace, each printed with its id (default 2)")
     emulator.set_defaults(handler=run)
 
 
@@ -48,16 +57,16 @@ def run(ctx: Context) -> int:
     from robocloud_desktop.emulator import Emulator
 
     emulator = Emulator(port=ctx.args.port, run_duration=ctx.args.run_duration)
-    emulator.latency = getattr(ctx.args, "latency", 0.0)
+    emulator.latency = ctx.args.latency
     try:
         emulator.start()
     except OSError as error:
         raise UsageError(f"The emulator cannot listen on 127.0.0.1 port {ctx.args.port}: "
                          f"{error.strerror or error}. Pick another --port, or leave it out for a free one.") from None
     process = emulator.default_process
-    second = emulator.add_process(process.workspace_id)
+    processes = [process, *(emulator.add_process(process.workspace_id) for _ in range(ctx.args.processes - 1))]
     read_only = emulator.add_key(permissions=READ_ONLY)
-    schedule = getattr(ctx.args, "schedule", 0.0)
+    schedule = ctx.args.schedule
     if schedule > 0:
         emulator.schedule(process, every=schedule)
     where = (f"--base-url {emulator.base_url} --workspace {process.workspace_id} "
@@ -73,7 +82,7 @@ def run(ctx: Context) -> int:
         "Control Room API v1:",
         f"  base URL:     {emulator.v1_base_url}",
         f"  workspace id: {process.workspace_id}",
-        *(f"  process:      {p.process_id}  {p.name}" for p in (process, second)),
+        *(f"  process:      {p.process_id}  {p.name}" for p in processes),
         f"  API key:      {emulator.default_key}",
         f"  read-only key: {read_only}  ({', '.join(READ_ONLY)})",
         *([f"  schedule:     a run of {process.name} every {schedule:g} s"] if schedule > 0 else []),

@@ -112,6 +112,21 @@ def test_schedule_starts_runs_of_the_first_process_by_itself():
         assert {run["started_by"]["type"] for run in found} == {"schedule"}
 
 
+def test_processes_gives_the_workspace_that_many_each_printed():
+    with running_emulator("--processes", "5") as printed, requests.Session() as http:
+        workspace = re.search(r"workspace id: (\S+)", printed["text"])[1]
+        url = f"{printed['base URL']}/workspaces/{workspace}/processes"
+        listed = http.get(url, headers={"Authorization": f"RC-WSKEY {printed['API key']}"}, timeout=10).json()["data"]
+        assert len(listed) == 5
+        assert all(f"process:      {p['id']}  {p['name']}" in printed["text"] for p in listed)
+
+
+@pytest.mark.parametrize("count", ["0", "101", "two"])
+def test_processes_is_refused_out_of_range(count):
+    done = run_cli("emulator", "--processes", count)
+    assert done.returncode == 2 and "from 1 to 100" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_schedule_is_refused_out_of_range():
     done = run_cli("emulator", "--schedule", "-1")
     assert done.returncode == 2 and "from 0 to 86400" in done.stderr and "Traceback" not in done.stderr
