@@ -1,12 +1,18 @@
 """Follow many runs to their end with RunMonitor and measure what it costs.
 
-Triggers N runs on the Process API emulator (run in a subprocess, so that the memory and CPU
-measured are the monitor's alone), follows them all with one RunMonitor backed by a real SQLite
-history, and prints: runs ended, status requests against the ideal, lag from a run's end to the
-monitor's callback, peak RSS, idle CPU after everything ended, and how long stop() took. Each
-figure comes with a baseline measured in the same run, because the machines are noisy.
+Triggers N runs on the emulator (run in a subprocess, so that the memory and CPU measured are the
+monitor's alone), follows them all with one RunMonitor backed by a real SQLite history, and prints:
+runs ended, status requests against the ideal, lag from a run's end to the monitor's callback, peak
+RSS, idle CPU after everything ended, and how long stop() took. Each figure comes with a baseline
+measured in the same run, because the machines are noisy.
+
+With the per-process secret API each run is asked about on its own, so the ideal is one GET per run
+per interval. With `--api v1` the runs are spread over `--processes` processes of one workspace and
+followed through each process's run list: the requests are set against that same one-GET-per-run
+figure, which is what following them one by one would cost.
 
     .venv/bin/python benchmarks/monitor_scale.py --runs 1000
+    .venv/bin/python benchmarks/monitor_scale.py --api v1 --runs 1000 --processes 5
 """
 
 from __future__ import annotations
@@ -23,13 +29,13 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from robocloud_desktop.core.api import ProcessApiClient
 from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.monitor import PollPlan, RunMonitor, RunUpdate
 from robocloud_desktop.core.records import RunRecord
-from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.target import API_PROCESS_SECRET, API_V1, Target
 
 # ru_maxrss is a high-water mark, so this is the most the imports alone ever needed.
 IMPORTED_RSS_KB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -39,7 +45,10 @@ PAYLOAD = {"benchmark": "monitor_scale"}
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--api", choices=(API_PROCESS_SECRET, API_V1), default=API_PROCESS_SECRET,
+                        help="the per-process secret API (one GET per run), or Control Room API v1 (run lists)")
     parser.add_argument("--runs", type=int, default=1000, help="runs to trigger and follow")
+    parser.add_argument("--processes", type=int, default=5, help="with --api v1: processes the runs are spread over")
     parser.add_argument("--run-duration", type=float, default=10.0, metavar="S", help="seconds each run takes")
     parser.add_argument("--interval", type=float, default=2.0, metavar="S", help="poll interval")
     parser.add_argument("--first-delay", type=float, default=1.0, metavar="S", help="first poll after trigger")
@@ -47,27 +56,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--trigger-threads", type=int, default=8, help="threads triggering the runs")
     parser.add_argument("--idle", type=float, default=10.0, metavar="S", help="idle window for the CPU figure")
     args = parser.parse_args(argv)
-    if args.runs < 1 or args.workers < 1 or args.trigger_threads < 1:
-        parser.error("--runs, --workers and --trigger-threads must be at least 1")
+    if args.runs < 1 or args.workers < 1 or args.trigger_threads < 1 or not 1 <= args.processes <= 100:
+        parser.error("--runs, --workers and --trigger-threads must be at least 1, --processes 1 to 100")
     if args.run_duration < 0 or args.interval <= 0 or args.first_delay < 0 or args.idle <= 0:
         parser.error("durations must be >= 0, and --interval and --idle > 0")
     return args
 
 
 class EmulatorProcess:
-    """`robocloud-desktop emulator` in a child process; the secret is kept, never shown."""
+    """`robocloud-desktop emulator` in a child process; its secret and key are kept, never shown."""
 
-    FIELDS: ClassVar[dict[str, str]] = {
-        "base URL:": "base_url", "workspace id:": "workspace_id", "process id:": "process_id", "secret:": "secret",
-    }
-
-    def __init__(self, run_duration: float) -> None:
+    def __init__(self, run_duration: float, processes: int) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "robocloud_desktop", "emulator", "--port", "0",
-             "--run-duration", str(run_duration)],
+             "--run-duration", str(run_duration), "--processes", str(processes)],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
         )
-        self.values: dict[str, str] = {}
+        self.values: dict[str, str] = {}  # "label" for the per-process API, "v1 label" for API v1
+        self.v1_processes: list[str] = []
         try:
             self._read_banner()
         except BaseException:
@@ -80,29 +86,34 @@ class EmulatorProcess:
         # hanging the benchmark on readline.
         watchdog = threading.Timer(30.0, self.proc.kill)
         watchdog.start()
+        section = ""
         try:
             for line in self.proc.stdout:
-                text = line.strip()
-                for label, name in self.FIELDS.items():
-                    if text.startswith(label):
-                        self.values[name] = text.removeprefix(label).strip()
-                if len(self.values) == len(self.FIELDS):
+                if line.startswith("Try:"):
                     return
+                if not line.startswith(" "):
+                    section = "v1 " if line.startswith("Control Room API v1") else ""
+                    continue
+                label, _, value = line.strip().partition(":")
+                if section and label == "process":
+                    self.v1_processes.append(value.split()[0])
+                else:
+                    self.values[section + label] = value.strip()
         finally:
             watchdog.cancel()
-        missing = sorted(set(self.FIELDS.values()) - set(self.values))
-        raise RuntimeError(f"the emulator exited (code {self.proc.poll()}) before printing {missing}")
+        raise RuntimeError(f"the emulator exited (code {self.proc.poll()}) before printing its banner")
 
-    @property
-    def target(self) -> Target:
-        return Target(self.values["base_url"], self.values["workspace_id"], self.values["process_id"])
+    def targets(self, api: str) -> list[Target]:
+        if api == API_V1:
+            return [Target(self.values["v1 base URL"], self.values["v1 workspace id"], process, api=API_V1)
+                    for process in self.v1_processes]
+        return [Target(self.values["base URL"], self.values["workspace id"], self.values["process id"])]
 
-    @property
-    def secret(self) -> str:
-        return self.values["secret"]
+    def credential(self, api: str) -> str:
+        return self.values["v1 API key"] if api == API_V1 else self.values["secret"]
 
     def stats(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"{self.values['base_url']}/_emulator/stats", timeout=10) as answer:
+        with urllib.request.urlopen(f"{self.values['base URL']}/_emulator/stats", timeout=10) as answer:
             return json.load(answer)
 
     def close(self) -> None:
@@ -157,9 +168,9 @@ def main(argv: list[str] | None = None) -> int:
                 if len(ended_at) >= n:
                     all_ended.set()
 
-    emulator = EmulatorProcess(duration)
+    emulator = EmulatorProcess(duration, args.processes)
     try:
-        target, secret = emulator.target, emulator.secret
+        targets, secret = emulator.targets(args.api), emulator.credential(args.api)
         with tempfile.TemporaryDirectory(prefix="monitor-scale-") as tmp:
             history = RunHistory(Path(tmp) / "history.sqlite3")
             client = ProcessApiClient(pool_size=args.workers + args.trigger_threads)
@@ -169,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             monitor.start(resume=False)
             stop_seconds = math.nan
             try:
-                def trigger_one(_: int) -> None:
+                def trigger_one(index: int) -> None:
+                    target = targets[index % len(targets)]
                     # Before the POST: the server creates the run later, so a lag measured from
                     # here plus the duration can only come out too high, never too low.
                     t_start = time.monotonic()
@@ -218,12 +230,17 @@ def main(argv: list[str] | None = None) -> int:
     gets = after_runs["requests"]["GET"]
     ideal = n * ideal_polls(duration, args.first_delay, interval)
     bound = interval + 1.0
-    print(f"monitor_scale: {n} runs of {duration:g} s, poll every {interval:g} s after {args.first_delay:g} s, "
-          f"{args.workers} workers")
+    spread = f" over {len(targets)} processes (API v1, run lists)" if args.api == API_V1 else ""
+    print(f"monitor_scale: {n} runs of {duration:g} s{spread}, poll every {interval:g} s after "
+          f"{args.first_delay:g} s, {args.workers} workers")
     print(f"  triggered          {after_runs['runs']} runs in {trigger_seconds:.2f} s "
           f"({len(trigger_errors)} trigger errors)")
     print(f"  runs ended         {ended} / {n}   (still tracked: {tracked_after})")
-    print(f"  status requests    {gets}   ideal {ideal}   ratio {gets / ideal:.3f}   (target <= 1.1)")
+    if args.api == API_V1:
+        print(f"  status requests    {gets}   one GET per run would need {ideal}   ratio {gets / ideal:.3f}   "
+              f"(target <= 0.1: they grow with processes, not runs)")
+    else:
+        print(f"  status requests    {gets}   ideal {ideal}   ratio {gets / ideal:.3f}   (target <= 1.1)")
     if lags:
         print(f"  end -> callback    p50 {percentile(lags, 0.5):.2f} s   p99 {percentile(lags, 0.99):.2f} s   "
               f"max {max(lags):.2f} s   bound {bound:g} s   (target p99 <= bound)")
