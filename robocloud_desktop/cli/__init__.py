@@ -1,7 +1,8 @@
 """Command-line front end over the core.
 
 Exit codes: 0 success; 1 the run finished with a failed result; 2 bad usage or bad input;
-3 secret rejected or not found; 4 network or server error, or outcome unknown; 5 timed out waiting.
+3 secret or key rejected (or lacking a permission), or not found; 4 network or server error, or
+outcome unknown; 5 timed out waiting.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="robocloud-desktop",
         description="Trigger Robocorp Control Room processes and follow their runs.",
         epilog="Exit codes: 0 success; 1 the run failed; 2 bad usage or input; "
-        "3 secret rejected or not found; 4 network or server error, or outcome unknown; 5 timed out; "
+        "3 secret or key rejected, or not found; 4 network or server error, or outcome unknown; 5 timed out; "
         "130 interrupted (Ctrl+C).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
