@@ -9,7 +9,6 @@ from typing import Any
 
 from robocloud_desktop.cli.common import (
     EXIT_OK,
-    MAX_SECRET_CHARS,
     Context,
     UsageError,
     add_config_dir,
@@ -158,27 +157,12 @@ def _add_v1(ctx: Context) -> int:
     if args.secret_in_query:
         raise UsageError("A profile of Control Room API v1 sends its key in a header; --secret-in-query is only for "
                          "per-process secrets.")
-    key = key_from_stdin(ctx) if args.api_key_stdin else None
+    key = ctx.key_from_stdin() if args.api_key_stdin else None
     profile = Profile(args.name, args.base_url if args.base_url is not None else V1_CLOUD, args.workspace,
                       args.process, notes=args.notes, api=API_V1, follow_others=args.follow_others)
     profile = ctx.profiles.add(profile, key)
     _say_saved(ctx, profile, key is not None)
     return EXIT_OK
-
-
-def key_from_stdin(ctx: Context) -> str:
-    """The workspace API key on the first line of stdin; UsageError when it cannot be one. Never shown."""
-    line = ctx.stdin.readline(MAX_SECRET_CHARS + 1)
-    key = line.strip()
-    if len(line.rstrip("\r\n")) > MAX_SECRET_CHARS:
-        raise UsageError(f"The first line of stdin is longer than {MAX_SECRET_CHARS:,} characters, which no "
-                         "Control Room API key is. Pipe in only the key.")
-    if not key:
-        raise UsageError("--api-key-stdin was given but stdin held no key. Pipe the workspace's API key in.")
-    if not all("!" <= ch <= "~" for ch in key):
-        raise UsageError("The API key on stdin contains spaces, control characters or characters outside ASCII, "
-                         "which a Control Room API key cannot have. Copy it from Control Room again.")
-    return key
 
 
 def add_from_workspace_command(ctx: Context) -> int:
@@ -393,7 +377,7 @@ def set_secret_command(ctx: Context) -> int:
         if not args.api_key_stdin:
             raise UsageError(f"The profile {profile.name!r} uses its workspace's API key (Control Room API v1), not "
                              "a process secret: give the key with --api-key-stdin.")
-        key = key_from_stdin(ctx)
+        key = ctx.key_from_stdin()
         ctx.secrets.set_key(profile.base_url, profile.workspace_id, key, profile.name)
         sharing = ctx.profiles.profiles_of_workspace(profile.base_url, profile.workspace_id)
         users = ("the profile " + repr(profile.name) if len(sharing) == 1 else

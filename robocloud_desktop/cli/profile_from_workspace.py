@@ -6,7 +6,6 @@ import os
 from typing import Any
 
 from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError
-from robocloud_desktop.cli.profile_commands import key_from_stdin
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.secrets import PLAIN_KEY_ENV, SecretState
 from robocloud_desktop.core.target import check_id
@@ -60,7 +59,7 @@ def add_from_workspace(ctx: Context) -> int:
 def _key(ctx: Context, base_url: str, workspace_id: str) -> tuple[str, bool]:
     """The key to list the processes with, and whether the profiles are to keep it (it came on stdin)."""
     if ctx.args.api_key_stdin:
-        return key_from_stdin(ctx), True
+        return ctx.key_from_stdin(), True
     plain = os.environ.get(PLAIN_KEY_ENV, "").strip()
     if plain:
         if not all("!" <= ch <= "~" for ch in plain):
