@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.errors import ProcessApiError, SecretRejected
@@ -240,7 +241,8 @@ class ListFollowing:
                     with self._cond:
                         self._runs[run_id] = record
                         watch.runs.add(run_id)
-                    self._tell(record, record, "")
+                    # Told as new, as the follower that found it told it: listeners add it to what they show.
+                    self._tell(replace(record, state="", result="", error_code=""), record, "")
         self._process_done(watch.key, watch)
 
     def _process_failed(self, watch: ProcessWatch, tracked: dict[str, RunRecord], message: str, retry_in: float,

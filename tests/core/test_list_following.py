@@ -147,3 +147,30 @@ def test_a_process_not_watched_brings_in_nothing_from_elsewhere(client, history,
     finally:
         monitor.stop()
     assert history.get(other) is None
+
+
+def test_two_followers_on_one_history_bring_a_run_from_elsewhere_in_once_and_both_show_it(
+        client, key, v1, emulator, process, tmp_path):
+    # A window and `watch` on the same computer: one reads the list, the other what it wrote.
+    since = time.time()
+    histories = [RunHistory(tmp_path / "history.sqlite3") for _ in range(2)]
+    recorders = [Recorder(), Recorder()]
+    monitors = [make_monitor(client, h, key, r) for h, r in zip(histories, recorders, strict=True)]
+    try:
+        for monitor in monitors:
+            monitor.watch_process(v1, profile_id="p1", profile_name="Reports", since=since)
+        found = emulator.start_run(process, started_by="schedule", duration=1.0)
+        for recorder in recorders:
+            wait_for(lambda r=recorder: any(u.record.run_id == found and u.record.is_ended for u in r.updates))
+    finally:
+        for monitor in monitors:
+            monitor.stop()
+        for history in histories:
+            history.close()
+    history = RunHistory(tmp_path / "history.sqlite3")
+    try:
+        assert [r.run_id for r in history.recent(limit=1000)].count(found) == 1
+    finally:
+        history.close()
+    for recorder in recorders:
+        assert len([u for u in recorder.updates if u.record.run_id == found and u.previous.state == ""]) == 1
