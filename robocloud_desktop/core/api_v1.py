@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import unicodedata
-from datetime import UTC, datetime
 from typing import Any
 
 from robocloud_desktop.core.answers import duration_seconds, plain_token, shown_code, snippet
@@ -22,8 +20,12 @@ from robocloud_desktop.core.client_base import MAYBE_STARTED, BaseClient
 from robocloud_desktop.core.errors import (
     PERMISSIONS,
     READ_PROCESSES,
+    READ_RUN_OUTPUTS,
     READ_RUNS,
+    READ_WORK_ITEMS,
     TRIGGER_PROCESSES,
+    WRITE_WORK_ITEMS,
+    ActionRefused,
     InvalidPayload,
     KeyRejected,
     NotFound,
@@ -34,7 +36,9 @@ from robocloud_desktop.core.errors import (
 from robocloud_desktop.core.json_text import JsonProblem, check_shape
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, check_size
 from robocloud_desktop.core.retry import RetryPolicy
+from robocloud_desktop.core.run_story import RunStory
 from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.text_values import epoch_seconds, shown_text
 from robocloud_desktop.core.transport import Answer
 
 log = logging.getLogger(__name__)
@@ -43,14 +47,12 @@ log = logging.getLogger(__name__)
 MAX_PAGE = 100
 # A list that still says "more" after this many pages is a server going round in circles.
 MAX_PAGES = 10_000
-NAME_CHARS = 200
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
 _STARTED_BY = {"schedule": "schedule", "api": "API", "email": "e-mail"}
 # Where the permission a route needs is named when a 403 does not say: Control Room's own table.
 _GRANT = "Grant it to the key in Control Room (the workspace's API keys), or use a key that has it."
 
 
-class ControlRoomClient(BaseClient):
+class ControlRoomClient(RunStory, BaseClient):
     """Talks to Control Room API v1 over one keep-alive session. Holds no key: it is passed per
     call. Answers come back with the key masked wherever the server may have echoed it."""
 
@@ -186,7 +188,8 @@ class ControlRoomClient(BaseClient):
     ) -> None:
         status = answer.status
         said_part = f": {said}" if said else ""
-        maybe_started = " Check Control Room before triggering again." if method == "POST" else ""
+        action = action_of(method, url)
+        maybe_started = " Check Control Room before triggering again." if action == "trigger" else ""
         if status == 401:
             raise KeyRejected(
                 f"Control Room rejected the workspace API key (HTTP 401){said_part}. The key is wrong, revoked "
@@ -199,8 +202,16 @@ class ControlRoomClient(BaseClient):
                 f"The workspace API key lacks the permission {permission} (HTTP 403){said_part}. {_GRANT}",
                 permission=permission,
             )
+        if action in ("stop", "batch") and status in (400, 409, 422):
+            refused = ("stop the run: it has already ended, or is stopping" if action == "stop" and status == 409
+                       else "stop the run" if action == "stop" else "change these work items")
+            raise ActionRefused(
+                f"Control Room would not {refused} (HTTP {status}){said_part}. Refresh the run to see where it "
+                "stands.", status=status, server_message=said)
         if status == 404:
-            what = "workspace, process or run" if method == "GET" else "workspace or process"
+            what = {"trigger": "workspace or process", "stop": "run", "batch": "work item"}.get(action) or (
+                "run, step run or work item" if "/step-runs" in url or "/work-items" in url
+                else "workspace, process or run")
             raise NotFound(
                 f"Control Room does not know this {what} (HTTP 404){said_part}. Check the ids against Control "
                 "Room, and that the base URL is the API root (such as https://cloud.robocorp.com/api/v1).",
@@ -279,31 +290,6 @@ def started_by(value: Any) -> tuple[str, str]:
     return kind, _STARTED_BY.get(kind, kind)
 
 
-def shown_text(value: Any) -> str:
-    """A name as the app may show it: text without control or invisible characters (those that
-    part words made spaces), on one line, cut to a readable length; '' when it is not text."""
-    if not isinstance(value, str):
-        return ""
-    kept = "".join(" " if ch.isspace() else ch for ch in value[: NAME_CHARS * 4]
-                   if ch.isspace() or unicodedata.category(ch) not in _HIDDEN_CATEGORIES)
-    text = " ".join(kept.split())
-    return text if len(text) <= NAME_CHARS else text[: NAME_CHARS - 1].rstrip() + "…"
-
-
-def epoch_seconds(value: Any) -> float | None:
-    """An ISO 8601 time from Control Room (`2026-12-04T19:04:13.123Z`) as epoch seconds; None when
-    absent or unreadable. A time without a zone is taken as UTC, as Control Room writes its times."""
-    if not isinstance(value, str) or not 10 <= len(value) <= 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 def permission_named(message: str) -> str | None:
     """The permission a 403's message names (`Processes.read_runs`, or just `read_runs`), if any."""
     folded = message.casefold()
@@ -319,10 +305,26 @@ def permission_named(message: str) -> str | None:
 def permission_for(method: str, url: str) -> str:
     """The permission Control Room's table gives the route of `url`."""
     path = url.split("?", 1)[0].rstrip("/")
-    if method == "POST" and path.endswith("/process-runs"):
-        return TRIGGER_PROCESSES
-    if "/process-runs" in path:
-        return READ_RUNS
+    if method == "POST":
+        return WRITE_WORK_ITEMS if path.endswith("/work-items/batch") else TRIGGER_PROCESSES  # trigger, stop
+    if "/console-messages" in path or "/artifacts" in path:
+        return READ_RUN_OUTPUTS
+    if "/work-items" in path or path.endswith("/outputs"):
+        return READ_WORK_ITEMS
+    if path.endswith("/step-runs"):
+        return READ_PROCESSES  # the list of a run's step runs, as Control Room's table has it
     if path.endswith("/processes"):
         return READ_PROCESSES
     return READ_RUNS
+
+
+def action_of(method: str, url: str) -> str:
+    """What a request does, in the words of an error message: 'trigger', 'stop', 'batch' or 'read'."""
+    path = url.split("?", 1)[0].rstrip("/")
+    if method != "POST":
+        return "read"
+    if path.endswith("/stop"):
+        return "stop"
+    if path.endswith("/work-items/batch"):
+        return "batch"
+    return "trigger"

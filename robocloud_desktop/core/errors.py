@@ -69,6 +69,20 @@ class PayloadRejected(ProcessApiError):
         self.server_message = server_message
 
 
+class ActionRefused(ProcessApiError):
+    """400/409 to a stop, retry or mark-done: the run or its work items are not in a state that allows
+    it (the run already ended, the items are not failed). `server_message` says why."""
+
+    def __init__(self, message: str, *, status: int | None = None, server_message: str = "") -> None:
+        super().__init__(message, status=status)
+        self.server_message = server_message
+
+
+class DownloadFailed(ProcessApiError):
+    """An artifact could not be downloaded: the link expired, the storage host failed, the name would
+    leave the chosen folder, or the file could not be written. No partial file is left under its name."""
+
+
 # The longest wait a Retry-After can impose on the app: a server asking for more (an hour, a date
 # next year) gets its requests limited by this, and the message says so.
 MAX_RETRY_AFTER = 600.0

@@ -151,10 +151,15 @@ def _redact_all(value: Any, secrets: tuple[str | None, ...]) -> Any:
     return value
 
 
+# A presigned download link carries its signature in the query string: what the HTTP stack logs of
+# any URL keeps its path and drops its query.
+_ANY_QUERY = re.compile(r"\?[^\s\"']+")
+
+
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = redact(message)
+        cleaned = _ANY_QUERY.sub("?" + MASK, redact(message))
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

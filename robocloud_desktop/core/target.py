@@ -178,7 +178,48 @@ class Target:
             query.append(("process_id", check_id(process_id, "process id")))
         if state is not None:
             query.append(("state", check_id(state, "state")))
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit must be a whole number above 0, not {limit!r}")
-        query.append(("limit", str(limit)))
+        query.append(("limit", _limit(limit)))
         return f"{self.v1_workspace_url()}/process-runs?{urlencode(query)}"
+
+    # --- a run's story (Control Room API v1) ---------------------------------------------------------
+
+    def v1_step_runs_url(self, run_id: str, *, limit: int = 100) -> str:
+        query = urlencode([("process_run_id", check_id(run_id, "run id")), ("limit", _limit(limit))])
+        return f"{self.v1_workspace_url()}/step-runs?{query}"
+
+    def v1_step_run_url(self, step_run_id: str) -> str:
+        return f"{self.v1_workspace_url()}/step-runs/{quote(check_id(step_run_id, 'step run id'), safe='')}"
+
+    def v1_console_url(self, step_run_id: str, *, limit: int = 100) -> str:
+        return f"{self.v1_step_run_url(step_run_id)}/console-messages?{urlencode([('limit', _limit(limit))])}"
+
+    def v1_artifacts_url(self, step_run_id: str) -> str:
+        return f"{self.v1_step_run_url(step_run_id)}/artifacts"
+
+    def v1_artifact_url(self, step_run_id: str, artifact_id: str) -> str:
+        return f"{self.v1_artifacts_url(step_run_id)}/{quote(check_id(artifact_id, 'artifact id'), safe='')}"
+
+    def v1_work_items_url(self, run_id: str, *, state: str | None = None, limit: int = 100) -> str:
+        query = [("process_run_id", check_id(run_id, "run id"))]
+        if state is not None:
+            query.append(("state", check_id(state, "state")))
+        query.append(("limit", _limit(limit)))
+        return f"{self.v1_workspace_url()}/work-items?{urlencode(query)}"
+
+    def v1_work_item_url(self, item_id: str) -> str:
+        return f"{self.v1_workspace_url()}/work-items/{quote(check_id(item_id, 'work item id'), safe='')}"
+
+    def v1_batch_url(self) -> str:
+        return f"{self.v1_workspace_url()}/work-items/batch"
+
+    def v1_outputs_url(self, run_id: str, *, limit: int = 100) -> str:
+        return f"{self.v1_run_url(run_id)}/outputs?{urlencode([('limit', _limit(limit))])}"
+
+    def v1_stop_url(self, run_id: str) -> str:
+        return f"{self.v1_run_url(run_id)}/stop"
+
+
+def _limit(limit: int) -> str:
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"limit must be a whole number above 0, not {limit!r}")
+    return str(limit)
