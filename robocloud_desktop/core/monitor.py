@@ -24,7 +24,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.errors import NotFound, ProcessApiError, RateLimited, SecretRejected
@@ -59,6 +59,7 @@ class PollPlan:
     intervals: tuple[tuple[float, float], ...] = ((0, 2.0), (120, 5.0), (900, 15.0), (3600, 60.0))
     unknown_interval: float = 60.0  # a state code we do not know: keep looking, slowly
     pending_interval: float = 300.0  # PENDING has ended for waiters but may still turn into COMPL
+    hurry_for: float = 120.0  # how long a run the user acted on is followed at the quickest pace
     discover_interval: float = 15.0  # a v1 process's list, read for runs started elsewhere
     error_backoff: float = 2.0
     error_backoff_max: float = 120.0
@@ -140,6 +141,7 @@ class RunMonitor(ListFollowing):
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"  # this follower, in the history's poll leases
         self._leases: dict[str, float] = {}  # run id -> wall-clock end of the lease this follower holds
         self._forced: set[str] = set()  # runs the user asked about: polled once whoever holds the lease
+        self._hurried: dict[str, float] = {}  # run id -> monotonic time until which it is followed closely
         self._init_list_following()
 
     # --- public ---------------------------------------------------------------------------------
@@ -224,6 +226,21 @@ class RunMonitor(ListFollowing):
                     self._push(key, now)
                     moved += 1
         return moved
+
+    def hurry(self, records: Iterable[RunRecord], *, for_seconds: float | None = None) -> None:
+        """Follow these runs at the quickest pace for a while, and look at them now: the user acted on
+        them (stopped a run, retried its work items), so they are about to move, however old they
+        are or whatever state they were left in. Runs that had stopped being followed are followed
+        again."""
+        until = time.monotonic() + (self.plan.hurry_for if for_seconds is None else for_seconds)
+        records = list(records)
+        with self._cond:
+            for record in records:
+                self._hurried[record.run_id] = until
+        for record in records:
+            if record.run_id not in self._runs:
+                self.track(replace(record, finished=False), delay=0)
+        self.check_now(record.run_id for record in records)
 
     @property
     def tracked(self) -> int:
@@ -353,6 +370,11 @@ class RunMonitor(ListFollowing):
         self._finish(record, updated, next_in, self._save(updated, next_in))
 
     def _interval_for(self, record: RunRecord) -> float:
+        hurried = self._hurried.get(record.run_id)
+        if hurried is not None:
+            if time.monotonic() < hurried:
+                return self.plan.intervals[0][1]
+            self._hurried.pop(record.run_id, None)
         outcome = record.outcome
         if outcome is Outcome.NEEDS_ATTENTION:
             return self.plan.pending_interval

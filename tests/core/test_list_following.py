@@ -174,3 +174,19 @@ def test_two_followers_on_one_history_bring_a_run_from_elsewhere_in_once_and_bot
         history.close()
     for recorder in recorders:
         assert len([u for u in recorder.updates if u.record.run_id == found and u.previous.state == ""]) == 1
+
+
+def test_a_run_the_user_acted_on_is_followed_closely_again_however_old_its_state(client, history, key, v1, emulator):
+    # A run that needs attention is looked at every few minutes, until the user retries its items.
+    plan = replace(PLAN, pending_interval=3600.0, discover_interval=3600.0)
+    monitor = RunMonitor(client, history, lambda _: key, plan=plan, workers=2)
+    monitor.start(resume=False)
+    try:
+        record = trigger(client, history, v1, key, {"simulate": "fail"})
+        monitor.track(record)
+        wait_for(lambda: history.get(record.run_id).outcome is Outcome.NEEDS_ATTENTION)
+        reads = list_reads(emulator)  # from here nothing is due for an hour
+        monitor.hurry([history.get(record.run_id)], for_seconds=2.0)
+        wait_for(lambda: list_reads(emulator) >= reads + 3)  # at the quickest pace, not hourly
+    finally:
+        monitor.stop()
