@@ -2,5 +2,6 @@
 
 from .runs import EmulatedProcess
 from .server import Emulator, Fault, RecordedRequest
+from .storage import StorageRequest
 
-__all__ = ["EmulatedProcess", "Emulator", "Fault", "RecordedRequest"]
+__all__ = ["EmulatedProcess", "Emulator", "Fault", "RecordedRequest", "StorageRequest"]

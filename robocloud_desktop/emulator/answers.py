@@ -27,3 +27,12 @@ def error(status: int, code: str, message: str, headers: tuple[tuple[str, str], 
 
 def too_large(size: int) -> Answer:
     return json_answer(413, {"message": f"Payload too large: {size} bytes, the limit is {MAX_PAYLOAD} bytes"})
+
+
+def bad_request(message: str) -> Answer:
+    """v1's 400: the request names what exists, but its parameters or body are wrong."""
+    return error(400, "invalid_request", message)
+
+
+def not_found(message: str) -> Answer:
+    return error(404, "not_found", message)

@@ -97,6 +97,11 @@ class Run:
     started_by: str = "api"
     user: tuple[str, str, str] | None = None
     work_items: int = 1
+    # v1's story of the run (see story.py): one id per work item (the first is `work_item_id`), one
+    # per step run, and each item's payload, kept out of the repr as payloads stay out of logs.
+    item_ids: tuple[str, ...] = ()
+    step_run_ids: tuple[str, ...] = ()
+    payloads: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @property
     def order(self) -> tuple[int, str]:
@@ -152,14 +157,20 @@ class Run:
         }
 
 
+STEP_RUNS = 2  # every run has two steps (story.py names them)
+
+
 class RunStore:
     """Thread-safe store of every run created: by id, and per workspace in v1's order, so a page
-    of a list is a slice found by bisection rather than a sort of everything."""
+    of a list is a slice found by bisection rather than a sort of everything. Work items and step
+    runs are found by their own ids too."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runs: dict[str, Run] = {}
         self._by_workspace: dict[str, list[Run]] = {}
+        self._items: dict[str, tuple[Run, int]] = {}
+        self._step_runs: dict[str, tuple[Run, int]] = {}
 
     def create(
         self,
@@ -175,11 +186,13 @@ class RunStore:
             base = process.run_duration if process.run_duration is not None else default_duration
             first = next((p for p in payloads if isinstance(p, dict)), {})
             duration = duration_for(first, base)
+        items = tuple(payloads) if payloads else ({},)
+        item_ids = tuple(str(uuid.uuid4()) for _ in items)
         run = Run(
             id=str(uuid.uuid4()),
             workspace_id=process.workspace_id,
             process_id=process.process_id,
-            work_item_id=str(uuid.uuid4()),
+            work_item_id=item_ids[0],
             started=time.monotonic(),
             duration=duration,
             outcome=outcome_of(payloads),
@@ -188,10 +201,15 @@ class RunStore:
             process_name=process.name,
             started_by=started_by,
             user=user,
-            work_items=max(1, len(payloads)),
+            work_items=len(items),
+            item_ids=item_ids,
+            step_run_ids=tuple(str(uuid.uuid4()) for _ in range(STEP_RUNS)),
+            payloads=items,
         )
         with self._lock:
             self._runs[run.id] = run
+            self._items.update((item_id, (run, index)) for index, item_id in enumerate(item_ids))
+            self._step_runs.update((step_id, (run, index)) for index, step_id in enumerate(run.step_run_ids))
             # Nearly always an append; a clock step backwards inserts where the order says.
             bisect.insort(self._by_workspace.setdefault(run.workspace_id, []), run, key=_order)
         return run
@@ -199,6 +217,21 @@ class RunStore:
     def get(self, run_id: str) -> Run | None:
         with self._lock:
             return self._runs.get(run_id)
+
+    def item(self, item_id: str) -> tuple[Run, int] | None:
+        """The run a work item belongs to and the item's place in it."""
+        with self._lock:
+            return self._items.get(item_id)
+
+    def step_run(self, step_run_id: str) -> tuple[Run, int] | None:
+        """The run a step run belongs to and which of its steps it is (0 first)."""
+        with self._lock:
+            return self._step_runs.get(step_run_id)
+
+    def in_workspace(self, workspace_id: str) -> list[Run]:
+        """The workspace's runs, oldest first (a copy)."""
+        with self._lock:
+            return list(self._by_workspace.get(workspace_id, []))
 
     def page(
         self, workspace_id: str, before: tuple[int, str] | None, limit: int, keep: Callable[[Run], bool]

@@ -28,6 +28,8 @@ from urllib.parse import parse_qs, urlsplit
 from .answers import MAX_PAYLOAD, Answer, error, json_answer, too_large
 from .runs import STARTED_BY, EmulatedProcess, RunStore
 from .schedule import Scheduler
+from .storage import Storage, StorageRequest
+from .story import StoryBook
 from .v1 import PREFIX as V1_PREFIX
 from .v1 import V1Api, is_v1
 
@@ -36,7 +38,9 @@ SECRET_NAME = "robocloud-process-secret"
 # unread data makes the client see a reset instead of the answer.
 READ_CAP = 16 * 1024 * 1024
 FAULT_KINDS = frozenset({"status", "html", "drop", "drop_after_create", "empty", "truncated", "delay", "trickle",
-                         "raw"})
+                         "raw", "storage_cut"})
+# Faults the storage server takes (the API never does): the API's faults stay queued for the API.
+STORAGE_FAULTS = frozenset({"storage_cut"})
 # Where a trickled answer starts to come a byte at a time: the status line, the headers, or the body.
 TRICKLE_PARTS = ("status", "headers", "body")
 _HEADER_NAME = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -62,6 +66,8 @@ class Fault:
       trickle     answer as usual (a trigger starts its run), but a byte at a time with `seconds`
                   between bytes from `where` on: the "status" line, the "headers" or the "body"
       raw         send `body` as the whole answer, status line and headers included, then close
+      storage_cut on the storage server, not the API: a download that stops after `cut_after`
+                  bytes of its body (half when None) and the connection is closed
 
     `body` and `headers` stay out of the repr: tests put echoed secrets in them.
     """
@@ -75,6 +81,7 @@ class Fault:
     seconds: float = 0.0
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     where: str = "body"
+    cut_after: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -93,6 +100,8 @@ class Fault:
                 raise ValueError("a header value must be printable Latin-1 text on one line")
         if self.where not in TRICKLE_PARTS:
             raise ValueError(f"where must be one of {TRICKLE_PARTS}, not {self.where!r}")
+        if self.cut_after is not None and self.cut_after < 0:
+            raise ValueError("cut_after must be a number of bytes >= 0")
         if self.kind == "raw" and not self.body:
             raise ValueError("a raw fault needs the answer to send as its body")
         if self.method is not None:
@@ -439,6 +448,14 @@ class Emulator:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._v1 = V1Api(self)
+        self._stories = StoryBook()
+        self._storage = Storage(self._storage_cut)
+        # Seconds a presigned artifact URL stays valid (rounded down to a whole second of expiry).
+        self.presign_ttl = 60.0
+        # Longest a stopped run stays `stopping` (it is also at most half the time it had left).
+        self.stop_seconds = 0.5
+        # How long a retried work item takes: pending for a third of it, then in progress, then done.
+        self.retry_seconds = 0.3
         self._scheduler = Scheduler(lambda process, started_by: self.start_run(process, started_by=started_by))
         # Off: a 403 says only that a permission is missing, and the client infers which from the route.
         self.name_permission_in_403 = True
@@ -459,6 +476,7 @@ class Emulator:
                 )
                 self._server = server
                 self._thread.start()
+                self._storage.start()
         return self
 
     def stop(self) -> None:
@@ -466,6 +484,7 @@ class Emulator:
             server, thread = self._server, self._thread
             self._server = self._thread = None
         self._scheduler.stop()
+        self._storage.stop()
         if server is None or thread is None:
             return
         server.shutdown()
@@ -494,6 +513,11 @@ class Emulator:
     @property
     def v1_base_url(self) -> str:
         return self.base_url + V1_PREFIX
+
+    @property
+    def storage_base_url(self) -> str:
+        """Where artifacts are downloaded from: `http://localhost:<port>`, another host than the API's."""
+        return self._storage.base_url
 
     # -- setup ------------------------------------------------------------------------------
 
@@ -611,6 +635,62 @@ class Emulator:
         run = self._runs.get(run_id)
         return run.work_items if run is not None else 0
 
+    # -- a v1 run's story (see story.py) ----------------------------------------------------------
+
+    def run_state(self, run_id: str) -> str | None:
+        """A run's v1 state as the API answers it now, stops and work item changes included;
+        None for a run it does not know."""
+        run = self._runs.get(run_id)
+        return None if run is None else self._stories.story(run).state()
+
+    def step_runs_of(self, run_id: str) -> list[dict[str, Any]]:
+        """A run's step runs ("Producer", then "Consumer") as the API answers them now; [] for a
+        run it does not know."""
+        run = self._runs.get(run_id)
+        if run is None:
+            return []
+        story = self._stories.story(run)
+        return [story.step_dict(step) for step in range(len(run.step_run_ids))]
+
+    def work_item_states(self, run_id: str) -> dict[str, str]:
+        """Work item id -> state (new, pending, in_progress, failed, done) of a run, in its order,
+        deleted items left out; {} for a run it does not know."""
+        run = self._runs.get(run_id)
+        if run is None:
+            return {}
+        return {run.item_ids[index]: state.state for index, state in self._stories.story(run).items()}
+
+    def stop_run(self, run_id: str, *, terminate: bool = False, remaining_done: bool = False,
+                 reason: str = "") -> bool:
+        """Stop a run as a person does in Control Room (or terminate it); False when it had already
+        ended. Raises KeyError for a run it does not know."""
+        run = self._runs.get(run_id)
+        if run is None:
+            raise KeyError(run_id)
+        return self._stories.stop(run, terminate=terminate, remaining_done=remaining_done, reason=reason,
+                                  cap=self.stop_seconds)
+
+    def artifact_content(self, step_run_id: str, name: str) -> bytes:
+        """The bytes storage serves for a step run's artifact `name` ("log.html" or "output.xml").
+        Raises KeyError when the step run is unknown or has not started (it has no artifacts yet)."""
+        found = self._runs.step_run(step_run_id)
+        if found is None:
+            raise KeyError(step_run_id)
+        artifacts = self._stories.story(found[0]).artifacts(found[1])
+        artifact = next((a for a in artifacts if a.name == name), None)
+        if artifact is None:
+            raise KeyError(name)
+        return artifact.content()
+
+    @property
+    def storage_requests(self) -> list[StorageRequest]:
+        """Requests the storage server got, in order: method, path (never the query, so never the
+        signature), whether an Authorization header came along and its scheme, the status."""
+        return self._storage.requests
+
+    def clear_storage_requests(self) -> None:
+        self._storage.clear_requests()
+
     def stats(self) -> dict[str, Any]:
         """Requests received by method since start (`clear_requests` does not reset it), runs created."""
         with self._lock:
@@ -624,15 +704,22 @@ class Emulator:
 
     # -- used by the handler ----------------------------------------------------------------
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, storage: bool = False) -> Fault | None:
         with self._lock:
             for pending in self._faults:
-                if pending.fault.method in (None, method):
+                if (pending.fault.kind in STORAGE_FAULTS) == storage and pending.fault.method in (None, method):
                     pending.remaining -= 1
                     if pending.remaining == 0:
                         self._faults.remove(pending)
                     return pending.fault
         return None
+
+    def _storage_cut(self, size: int) -> int | None:
+        """After how many bytes a download of `size` bytes is cut, when a storage_cut fault is queued."""
+        fault = self._take_fault("GET", storage=True)
+        if fault is None:
+            return None
+        return size // 2 if fault.cut_after is None else min(fault.cut_after, size)
 
     def _record(
         self, method: str, path: str, via: str | None, fault: str | None, port: int, agent: str
@@ -711,4 +798,4 @@ class Emulator:
         )
 
 
-__all__ = ["Emulator", "Fault", "RecordedRequest"]
+__all__ = ["Emulator", "Fault", "RecordedRequest", "StorageRequest"]

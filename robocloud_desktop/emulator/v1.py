@@ -7,92 +7,60 @@ what the route names (404) and its parameters or body (400, 413).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlencode
 
-from .answers import MAX_PAYLOAD, Answer, error, json_answer
+from .answers import MAX_PAYLOAD, Answer, bad_request, error, json_answer, not_found
 from .keys import PERMISSIONS, KeyProblem, KeyRing
+from .paging import asked_of, bad_cursor, next_url, page, params_of, read_run_cursor, run_cursor
 from .runs import EmulatedProcess, Run, iso
+from .story import RunStory
+from .v1_story import StoryRoute, StoryRoutes
 
 if TYPE_CHECKING:
     from .server import Emulator
 
 PREFIX = "/api/v1"
-MAX_LIMIT = 100
-TRIGGER, READ_RUNS, READ_PROCESSES = PERMISSIONS[0], PERMISSIONS[1], PERMISSIONS[2]
+TRIGGER, READ_RUNS, READ_PROCESSES, READ_WORK_ITEMS, WRITE_WORK_ITEMS, READ_RUN_OUTPUTS = PERMISSIONS
+ANY = "*"
+# (path after the workspace, "*" for an id), route name, method, permission. First match wins.
+ROUTES: tuple[tuple[tuple[str, ...], str, str, str | None], ...] = (
+    ((), "workspace", "GET", None),
+    (("processes",), "processes", "GET", READ_PROCESSES),
+    (("processes", ANY, "process-runs"), "trigger", "POST", TRIGGER),
+    (("process-runs",), "runs", "GET", READ_RUNS),
+    (("process-runs", ANY), "run", "GET", READ_RUNS),
+    (("process-runs", ANY, "stop"), "stop", "POST", TRIGGER),
+    (("process-runs", ANY, "outputs"), "outputs", "GET", READ_WORK_ITEMS),
+    (("step-runs",), "step_runs", "GET", READ_PROCESSES),
+    (("step-runs", ANY), "step_run", "GET", READ_RUNS),
+    (("step-runs", ANY, "console-messages"), "console", "GET", READ_RUN_OUTPUTS),
+    (("step-runs", ANY, "artifacts"), "artifacts", "GET", READ_RUN_OUTPUTS),
+    (("step-runs", ANY, "artifacts", ANY), "artifact", "GET", READ_RUN_OUTPUTS),
+    (("work-items",), "work_items", "GET", READ_WORK_ITEMS),
+    (("work-items", "batch"), "batch", "POST", WRITE_WORK_ITEMS),
+    (("work-items", ANY), "work_item", "GET", READ_WORK_ITEMS),
+)
 
 
 def is_v1(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-@dataclass(frozen=True)
-class _Route:
-    name: str
-    method: str
-    permission: str | None
-    workspace_id: str
-    item: str = ""  # the process id of a trigger, the run id of one run
-
-
-def _route(path: str) -> _Route | None:
+def _route(path: str) -> StoryRoute | None:
     parts = path.rstrip("/").split("/")
     if parts[:4] != ["", "api", "v1", "workspaces"] or len(parts) < 5 or not all(parts[4:]):
         return None
     ws, rest = parts[4], parts[5:]
-    if not rest:
-        return _Route("workspace", "GET", None, ws)
-    if rest == ["processes"]:
-        return _Route("processes", "GET", READ_PROCESSES, ws)
-    if len(rest) == 3 and rest[0] == "processes" and rest[2] == "process-runs":
-        return _Route("trigger", "POST", TRIGGER, ws, rest[1])
-    if rest == ["process-runs"]:
-        return _Route("runs", "GET", READ_RUNS, ws)
-    if len(rest) == 2 and rest[0] == "process-runs":
-        return _Route("run", "GET", READ_RUNS, ws, rest[1])
+    for pattern, name, method, permission in ROUTES:
+        if len(pattern) == len(rest) and all(p in (ANY, r) for p, r in zip(pattern, rest, strict=True)):
+            ids = tuple(r for p, r in zip(pattern, rest, strict=True) if p == ANY)
+            return StoryRoute(name, method, permission, ws, ids)
     return None
-
-
-def _bad(message: str) -> Answer:
-    return error(400, "invalid_request", message)
-
-
-def _not_found(message: str) -> Answer:
-    return error(404, "not_found", message)
-
-
-def _encode_cursor(run: Run) -> str:
-    raw = f"{run.created_ms}.{run.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode_cursor(text: str) -> tuple[int, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    millis, _, run_id = raw.partition(".")
-    if not (millis.isascii() and millis.isdigit() and len(millis) < 16 and run_id):
-        return None
-    return int(millis), run_id
-
-
-def _limit(text: str) -> int | None:
-    """A whole number from 1 up, capped at MAX_LIMIT; None when it is not one."""
-    if not (text.isascii() and text.isdigit()):
-        return None
-    if len(text) > 6:  # int() refuses very long digit strings; anything this long is over the cap
-        return MAX_LIMIT
-    value = int(text)
-    return min(value, MAX_LIMIT) if value >= 1 else None
 
 
 def _serialized_size(payload: Any) -> int:
@@ -100,7 +68,7 @@ def _serialized_size(payload: Any) -> int:
     return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
 
 
-class V1Api:
+class V1Api(StoryRoutes):
     """Keys, queued inputs and the answers of Control Room API v1, over the emulator's processes and runs."""
 
     def __init__(self, emulator: Emulator) -> None:
@@ -128,7 +96,7 @@ class V1Api:
     def answer(self, method: str, path: str, query: str, authorization: str | None, body: bytes) -> Answer:
         route = _route(path)
         if route is None:
-            return _not_found("No such endpoint")
+            return not_found("No such endpoint")
         if method != route.method:
             return error(405, "method_not_allowed", f"Use {route.method} on this path", (("Allow", route.method),))
         try:
@@ -140,74 +108,75 @@ class V1Api:
         if route.permission is not None and route.permission not in grant.permissions:
             named = f" {route.permission}" if self._emu.name_permission_in_403 else " this route needs"
             return error(403, "forbidden", f"The API key lacks the permission{named}")
-        handler: Callable[[_Route, str, bytes], Answer] = getattr(self, f"_{route.name}")
+        handler: Callable[[StoryRoute, str, bytes], Answer] = getattr(self, f"_{route.name}")
         return handler(route, query, body)
 
-    def _workspace(self, route: _Route, query: str, body: bytes) -> Answer:
+    def _workspace(self, route: StoryRoute, query: str, body: bytes) -> Answer:
         with self._lock:
             name = self._workspace_names.get(route.workspace_id, "Workspace")
         return json_answer(200, {"id": route.workspace_id, "name": name, "organization": self._organization})
 
-    def _processes(self, route: _Route, query: str, body: bytes) -> Answer:
+    def _processes(self, route: StoryRoute, query: str, body: bytes) -> Answer:
         data = [{"id": p.process_id, "name": p.name, "created_at": iso(p.created_at)}
                 for p in self._emu._processes_in(route.workspace_id)]
         return json_answer(200, {"data": data})
 
-    def _run(self, route: _Route, query: str, body: bytes) -> Answer:
+    def _run(self, route: StoryRoute, query: str, body: bytes) -> Answer:
         run = self._emu._runs.get(route.item)
         if run is None or run.workspace_id != route.workspace_id:
-            return _not_found("Process run not found")
-        return json_answer(200, run.v1())
+            return not_found("Process run not found")
+        return json_answer(200, self._emu._stories.story(run).process_run())
 
-    def _runs(self, route: _Route, query: str, body: bytes) -> Answer:
-        params = {name: values[0] for name, values in parse_qs(query, keep_blank_values=True).items()}
-        limit = MAX_LIMIT
-        if "limit" in params:
-            parsed = _limit(params["limit"])
-            if parsed is None:
-                return _bad(f"limit must be a whole number from 1 (at most {MAX_LIMIT} are given per page)")
-            limit = parsed
+    def _runs(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+        params = params_of(query)
+        asked = asked_of(params)
+        if isinstance(asked, Answer):
+            return asked
         before = None
-        if "cursor" in params:
-            before = _decode_cursor(params["cursor"])
+        if asked.cursor is not None:
+            before = read_run_cursor(asked.cursor)
             if before is None:
-                return _bad("The cursor is not one this server gave; start again without it")
+                return bad_cursor()
         process_id, state = params.get("process_id") or None, params.get("state") or None
         now = time.monotonic()
+        controls = self._emu._stories.controls()  # runs something was done to: their state is the story's
+
+        def state_of(run: Run) -> str:
+            control = controls.get(run.id)
+            return run.v1_state(now) if control is None else RunStory(run, control, now).state()
 
         def keep(run: Run) -> bool:
-            return ((process_id is None or run.process_id == process_id)
-                    and (state is None or run.v1_state(now) == state))
+            return (process_id is None or run.process_id == process_id) and (state is None or state_of(run) == state)
 
-        runs, has_more = self._emu._runs.page(route.workspace_id, before, limit, keep)
+        runs, has_more = self._emu._runs.page(route.workspace_id, before, asked.limit, keep)
         following = None
         if has_more:
-            asked = [("limit", str(limit))]
-            asked += [(name, value) for name, value in (("process_id", process_id), ("state", state)) if value]
-            asked.append(("cursor", _encode_cursor(runs[-1])))
-            following = f"{self._emu.v1_base_url}/workspaces/{route.workspace_id}/process-runs?{urlencode(asked)}"
-        return json_answer(200, {"next": following, "has_more": has_more, "data": [r.v1(now) for r in runs]})
+            following = next_url(f"{self._emu.v1_base_url}/workspaces/{route.workspace_id}/process-runs",
+                                 asked.limit, (("process_id", process_id), ("state", state)),
+                                 run_cursor(runs[-1].created_ms, runs[-1].id))
+        data = [RunStory(r, controls[r.id], now).process_run() if r.id in controls else r.v1(now) for r in runs]
+        return json_answer(200, page(data, following))
 
-    def _trigger(self, route: _Route, query: str, body: bytes) -> Answer:
+    def _trigger(self, route: StoryRoute, query: str, body: bytes) -> Answer:
         process = self._emu._process(route.workspace_id, route.item)
         if process is None:
-            return _not_found("Process not found")
+            return not_found("Process not found")
         if not body.strip():
             request: Any = {}
         else:
             try:
                 request = json.loads(body)
             except (ValueError, RecursionError):
-                return _bad("The body is not valid JSON")
+                return bad_request("The body is not valid JSON")
         if not isinstance(request, dict):
-            return _bad("The body must be a JSON object")
+            return bad_request("The body must be a JSON object")
         kind = request.get("type")
         if kind is None and not request:
             payloads: list[Any] = [{}]
         elif kind == "with_payloads":
             given = request.get("payloads")
             if not isinstance(given, list) or not given:
-                return _bad("with_payloads needs payloads: a non-empty array, one work item payload each")
+                return bad_request("with_payloads needs payloads: a non-empty array, one work item payload each")
             payloads = given
             for number, payload in enumerate(payloads, 1):
                 size = _serialized_size(payload)
@@ -219,8 +188,8 @@ class V1Api:
             if not payloads:
                 return json_answer(200, {"started": False})
         elif kind == "with_work_item_ids":
-            return _bad("with_work_item_ids is not emulated")
+            return bad_request("with_work_item_ids is not emulated")
         else:
-            return _bad('The body must be {}, or have "type": with_payloads, with_inputs or with_work_item_ids')
+            return bad_request('The body must be {}, or have "type": with_payloads, with_inputs or with_work_item_ids')
         run = self._emu._runs.create(process, payloads, self._emu.run_duration)
         return json_answer(200, {"started": True, "id": run.id})

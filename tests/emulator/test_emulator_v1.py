@@ -158,8 +158,9 @@ def test_triggering_an_unknown_process_or_another_workspaces_is_404(emu, http) -
     assert emu.runs_created == 0
 
 
-@pytest.mark.parametrize("rest", ["/process-runs/r/stop", "/work-items", "/step-runs", "/processes/p", "/nothing"])
-def test_routes_not_emulated_yet_are_404(emu, http, rest) -> None:
+@pytest.mark.parametrize("rest", ["/process-runs/r/nothing", "/work-items/w/x", "/step-runs/s/artifacts/a/b",
+                                  "/processes/p", "/nothing"])
+def test_paths_that_are_no_route_are_404(emu, http, rest) -> None:
     error_of(get(http, ws_url(emu) + rest, emu.default_key), 404, "not_found")
 
 
