@@ -1,8 +1,10 @@
 """Control Room API v1 of the emulator: routes under /api/v1, workspace keys, paged run lists.
+The routes of a run's story (step runs, work items, stop, outputs) are answered in v1_story.py.
 
 Checks run in this order: path (404) and method (405), key (401, also for a key of another
 workspace, so nothing shows whether a workspace exists), the route's permission (403), then
-what the route names (404) and its parameters or body (400, 413).
+what the route names (404), its parameters or body (400, 413), and whether it can be done now
+(409: stopping a run that has ended).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from .keys import PERMISSIONS, KeyProblem, KeyRing
 from .paging import asked_of, bad_cursor, next_url, page, params_of, read_run_cursor, run_cursor
 from .runs import EmulatedProcess, Run, iso
 from .story import RunStory
-from .v1_story import StoryRoute, StoryRoutes
+from .v1_story import StoryRoutes, V1Route
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -51,7 +53,7 @@ def is_v1(path: str) -> bool:
     return path == PREFIX or path.startswith(PREFIX + "/")
 
 
-def _route(path: str) -> StoryRoute | None:
+def _route(path: str) -> V1Route | None:
     parts = path.rstrip("/").split("/")
     if parts[:4] != ["", "api", "v1", "workspaces"] or len(parts) < 5 or not all(parts[4:]):
         return None
@@ -59,7 +61,7 @@ def _route(path: str) -> StoryRoute | None:
     for pattern, name, method, permission in ROUTES:
         if len(pattern) == len(rest) and all(p in (ANY, r) for p, r in zip(pattern, rest, strict=True)):
             ids = tuple(r for p, r in zip(pattern, rest, strict=True) if p == ANY)
-            return StoryRoute(name, method, permission, ws, ids)
+            return V1Route(name, method, permission, ws, ids)
     return None
 
 
@@ -108,26 +110,26 @@ class V1Api(StoryRoutes):
         if route.permission is not None and route.permission not in grant.permissions:
             named = f" {route.permission}" if self._emu.name_permission_in_403 else " this route needs"
             return error(403, "forbidden", f"The API key lacks the permission{named}")
-        handler: Callable[[StoryRoute, str, bytes], Answer] = getattr(self, f"_{route.name}")
+        handler: Callable[[V1Route, str, bytes], Answer] = getattr(self, f"_{route.name}")
         return handler(route, query, body)
 
-    def _workspace(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _workspace(self, route: V1Route, query: str, body: bytes) -> Answer:
         with self._lock:
             name = self._workspace_names.get(route.workspace_id, "Workspace")
         return json_answer(200, {"id": route.workspace_id, "name": name, "organization": self._organization})
 
-    def _processes(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _processes(self, route: V1Route, query: str, body: bytes) -> Answer:
         data = [{"id": p.process_id, "name": p.name, "created_at": iso(p.created_at)}
                 for p in self._emu._processes_in(route.workspace_id)]
         return json_answer(200, {"data": data})
 
-    def _run(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _run(self, route: V1Route, query: str, body: bytes) -> Answer:
         run = self._emu._runs.get(route.item)
         if run is None or run.workspace_id != route.workspace_id:
             return not_found("Process run not found")
         return json_answer(200, self._emu._stories.story(run).process_run())
 
-    def _runs(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _runs(self, route: V1Route, query: str, body: bytes) -> Answer:
         params = params_of(query)
         asked = asked_of(params)
         if isinstance(asked, Answer):
@@ -157,7 +159,7 @@ class V1Api(StoryRoutes):
         data = [RunStory(r, controls[r.id], now).process_run() if r.id in controls else r.v1(now) for r in runs]
         return json_answer(200, page(data, following))
 
-    def _trigger(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _trigger(self, route: V1Route, query: str, body: bytes) -> Answer:
         process = self._emu._process(route.workspace_id, route.item)
         if process is None:
             return not_found("Process not found")

@@ -37,7 +37,7 @@ MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
-class StoryRoute:
+class V1Route:
     """What the router found: the workspace, and the ids in the path (run, step run, artifact...)."""
 
     name: str
@@ -69,20 +69,20 @@ class StoryRoutes:
 
     # -- shared -------------------------------------------------------------------------------
 
-    def _ws_url(self, route: StoryRoute) -> str:
+    def _ws_url(self, route: V1Route) -> str:
         return f"{self._emu.v1_base_url}/workspaces/{route.workspace_id}"
 
-    def _run_of(self, route: StoryRoute, run_id: str) -> Run | None:
+    def _run_of(self, route: V1Route, run_id: str) -> Run | None:
         run = self._emu._runs.get(run_id)
         return run if run is not None and run.workspace_id == route.workspace_id else None
 
-    def _step_of(self, route: StoryRoute) -> tuple[RunStory, int] | None:
+    def _step_of(self, route: V1Route) -> tuple[RunStory, int] | None:
         found = self._emu._runs.step_run(route.item)
         if found is None or found[0].workspace_id != route.workspace_id:
             return None
         return self._emu._stories.story(found[0]), found[1]
 
-    def _listed(self, route: StoryRoute, path: str, query: str, data: list[Any],
+    def _listed(self, route: V1Route, path: str, query: str, data: list[Any],
                 filters: tuple[tuple[str, str | None], ...] = ()) -> Answer:
         """A page of a list read by position; `data` is the whole list."""
         asked = asked_of(params_of(query))
@@ -99,7 +99,7 @@ class StoryRoutes:
 
     # -- step runs ----------------------------------------------------------------------------
 
-    def _step_runs(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _step_runs(self, route: V1Route, query: str, body: bytes) -> Answer:
         run_id = params_of(query).get("process_run_id")
         if not run_id:
             return bad_request("process_run_id is required: the id of the process run whose step runs to list")
@@ -110,14 +110,14 @@ class StoryRoutes:
         data = [story.step_dict(step) for step in range(len(run.step_run_ids))]
         return self._listed(route, "step-runs", query, data, (("process_run_id", run_id),))
 
-    def _step_run(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _step_run(self, route: V1Route, query: str, body: bytes) -> Answer:
         found = self._step_of(route)
         if found is None:
             return not_found("Step run not found")
         story, step = found
         return json_answer(200, story.step_dict(step))
 
-    def _console(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _console(self, route: V1Route, query: str, body: bytes) -> Answer:
         found = self._step_of(route)
         if found is None:
             return not_found("Step run not found")
@@ -135,7 +135,7 @@ class StoryRoutes:
                                  (), offset_cursor(end))
         return json_answer(200, page(story.console(step, start, end - start), following))
 
-    def _artifacts(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _artifacts(self, route: V1Route, query: str, body: bytes) -> Answer:
         found = self._step_of(route)
         if found is None:
             return not_found("Step run not found")
@@ -143,7 +143,7 @@ class StoryRoutes:
         data = [{"id": a.id, "name": a.name, "size": a.size} for a in story.artifacts(step)]
         return self._listed(route, f"step-runs/{route.item}/artifacts", query, data)
 
-    def _artifact(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _artifact(self, route: V1Route, query: str, body: bytes) -> Answer:
         found = self._step_of(route)
         if found is None:
             return not_found("Step run not found")
@@ -156,7 +156,7 @@ class StoryRoutes:
 
     # -- work items ---------------------------------------------------------------------------
 
-    def _work_items(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _work_items(self, route: V1Route, query: str, body: bytes) -> Answer:
         params = params_of(query)
         asked = asked_of(params)
         if isinstance(asked, Answer):
@@ -202,13 +202,13 @@ class StoryRoutes:
             following = next_url(f"{self._ws_url(route)}/work-items", asked.limit, filters, cursor)
         return json_answer(200, page(data, following))
 
-    def _found_item(self, route: StoryRoute, item_id: str) -> tuple[Run, int] | None:
+    def _found_item(self, route: V1Route, item_id: str) -> tuple[Run, int] | None:
         found = self._emu._runs.item(item_id)
         if found is None or found[0].workspace_id != route.workspace_id or self._emu._stories.deleted(*found):
             return None
         return found
 
-    def _work_item(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _work_item(self, route: V1Route, query: str, body: bytes) -> Answer:
         found = self._found_item(route, route.item)
         if found is None:
             return not_found("Work item not found")
@@ -219,7 +219,7 @@ class StoryRoutes:
             return not_found("Work item not found")
         return json_answer(200, story.item_dict(index, item, with_payload=True))
 
-    def _batch(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _batch(self, route: V1Route, query: str, body: bytes) -> Answer:
         """Retry and mark as done act on failed items; other items named are accepted and passed
         over. Control Room answers a batch with `accepted` and carries it out afterwards, so it can
         hardly refuse an item for a state that may change before then; the emulator does the same
@@ -249,7 +249,7 @@ class StoryRoutes:
 
     # -- a run: stop and outputs ---------------------------------------------------------------
 
-    def _stop(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _stop(self, route: V1Route, query: str, body: bytes) -> Answer:
         run = self._run_of(route, route.item)
         if run is None:
             return not_found("Process run not found")
@@ -271,7 +271,7 @@ class StoryRoutes:
             return error(409, "conflict", "The process run has already ended")
         return json_answer(200, {"accepted": True})
 
-    def _outputs(self, route: StoryRoute, query: str, body: bytes) -> Answer:
+    def _outputs(self, route: V1Route, query: str, body: bytes) -> Answer:
         run = self._run_of(route, route.item)
         if run is None:
             return not_found("Process run not found")
