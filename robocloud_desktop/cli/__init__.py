@@ -1,8 +1,8 @@
 """Command-line front end over the core.
 
-Exit codes: 0 success; 1 the run finished with a failed result; 2 bad usage or bad input;
-3 secret or key rejected (or lacking a permission), or not found; 4 network or server error, or
-outcome unknown; 5 timed out waiting.
+Exit codes: 0 success; 1 the run finished with a failed result; 2 bad usage or bad input (or a stop,
+retry or mark done Control Room refused); 3 secret or key rejected (or lacking a permission), or not
+found; 4 network or server error, a failed download, or outcome unknown; 5 timed out waiting.
 """
 
 from __future__ import annotations
@@ -30,14 +30,22 @@ from robocloud_desktop.launch import startup_done
 
 def build_parser() -> argparse.ArgumentParser:
     # The commands' modules load here, not for the window: see window_options().
-    from robocloud_desktop.cli import emulator_command, history_commands, profile_commands, run_commands
+    from robocloud_desktop.cli import (
+        emulator_command,
+        history_commands,
+        profile_commands,
+        run_commands,
+        story_actions,
+        story_artifacts,
+        story_commands,
+    )
 
     parser = argparse.ArgumentParser(
         prog="robocloud-desktop",
         description="Trigger Robocorp Control Room processes and follow their runs.",
-        epilog="Exit codes: 0 success; 1 the run failed; 2 bad usage or input; "
-        "3 secret or key rejected, or not found; 4 network or server error, or outcome unknown; 5 timed out; "
-        "130 interrupted (Ctrl+C).",
+        epilog="Exit codes: 0 success; 1 the run failed; 2 bad usage or input, or an action refused; "
+        "3 secret or key rejected, or not found; 4 network or server error, a failed download, or outcome unknown; "
+        "5 timed out; 130 interrupted (Ctrl+C).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--demo", action="store_true",
@@ -47,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_commands.add_parsers(commands)
     profile_commands.add_parsers(commands)
     history_commands.add_parsers(commands)
+    story_commands.add_parsers(commands)
+    story_artifacts.add_parsers(commands)
+    story_actions.add_parsers(commands)
     emulator_command.add_parser(commands)
     return parser
 

@@ -16,6 +16,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO
 
 from robocloud_desktop.core.errors import (
+    ActionRefused,
     InvalidPayload,
     InvalidTarget,
     NotFound,
@@ -95,7 +96,8 @@ def positive_seconds(text: str) -> float:
 
 
 def exit_code_for(error: ProcessApiError) -> int:
-    if isinstance(error, InvalidPayload | InvalidTarget | PayloadRejected):
+    # Refused for what was sent or asked: a stop of a run that has ended, a batch Control Room would not take.
+    if isinstance(error, InvalidPayload | InvalidTarget | PayloadRejected | ActionRefused):
         return EXIT_USAGE
     if isinstance(error, SecretRejected | NotFound):
         return EXIT_REJECTED

@@ -25,8 +25,8 @@ def add_where_options(parser: argparse.ArgumentParser, *, per_process: bool = Tr
                             help=f"without a profile: the API to use (default {API_PROCESS_SECRET}; "
                             f"{API_V1} takes a workspace API key)")
     else:
-        parser.add_argument("--api", choices=(API_V1,), help="without a profile: Control Room API v1, the API that "
-                            "lists runs")
+        parser.add_argument("--api", choices=(API_V1,), help="without a profile: Control Room API v1, which takes a "
+                            "workspace API key")
     if per_process:
         where = parser.add_mutually_exclusive_group()
         where.add_argument("--base-url", help="Control Room API base URL, e.g. https://api.eu1.robocloud.eu; "
