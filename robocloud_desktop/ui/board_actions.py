@@ -108,6 +108,7 @@ class BoardActions(QObject):
                                          else "Remove ended runs shown…")
         menu = QMenu(self._view)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        menu.setToolTipsVisible(True)  # a run action's tooltip says which permission the key lacks
         menu.addActions(self._view.actions())
         menu.popup(self._view.viewport().mapToGlobal(at))  # a table's menu position is the viewport's
 

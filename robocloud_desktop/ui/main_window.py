@@ -162,7 +162,7 @@ class MainWindow(QMainWindow):
         self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
-        self.run_details = RunDetails(self)
+        self.run_details = RunDetails(self, services=services)
         # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
         # check runs now (F5), the run's payload back in the editor (to send it again or a variation
         # of it), and removing runs.
@@ -173,8 +173,10 @@ class MainWindow(QMainWindow):
         self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
         actions = self.board_actions
         self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
-                                   actions.check_now_action, self.reuse_payload_action, _separator(self),
-                                   actions.remove_action, actions.remove_ended_action])
+                                   actions.check_now_action, self.reuse_payload_action, _separator(self)])
+        if self.run_details.run_actions is not None:  # Stop, Terminate, Retry, Mark done: those that fit the run
+            self.run_table.addActions([*self.run_details.run_actions.actions(), _separator(self)])
+        self.run_table.addActions([actions.remove_action, actions.remove_ended_action])
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
 
@@ -221,7 +223,7 @@ class MainWindow(QMainWindow):
         self.board_splitter.addWidget(self.run_details)
         self.board_splitter.setStretchFactor(0, 3)
         self.board_splitter.setStretchFactor(1, 1)
-        self.board_splitter.setSizes([860, 340])
+        self.board_splitter.setSizes([620, 420])  # the details' tabs and run actions fit side by side
 
         board = QWidget(self)
         board_layout = QVBoxLayout(board)
@@ -428,6 +430,7 @@ class MainWindow(QMainWindow):
             self.runs_elsewhere.stop()
         if self.history_recovery is not None:
             self.history_recovery.stop()
+        self.run_details.shutdown()
         self.background.wait_idle(5000)
         self.payloads.save_now()
         self.services.close()

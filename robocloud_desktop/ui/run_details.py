@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSizePolicy,
     QStackedLayout,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -44,9 +45,12 @@ from robocloud_desktop.ui.run_model import (
 )
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QResizeEvent
+    from PySide6.QtGui import QCloseEvent, QResizeEvent
 
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.run_actions import RunActions
+    from robocloud_desktop.ui.services import Services
+    from robocloud_desktop.ui.story_tabs import StoryTabs
 
 EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500
@@ -150,14 +154,19 @@ class _CopyButton(QPushButton):
 
 
 class RunDetails(QWidget):
-    """Shows one RunRecord; `show_record(None)` shows a hint instead."""
+    """Shows one RunRecord; `show_record(None)` shows a hint instead.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    With `services`, a run of Control Room API v1 also gets its story tabs (Steps, Work items,
+    Console, Files) and its actions (Stop, Terminate; Retry or Mark done its failed items)."""
+
+    def __init__(self, parent: QWidget | None = None, *, services: Services | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runDetails")
         self.setAccessibleName("Run details")
         self._record: RunRecord | None = None
         self._curl = ""
+        self._services = services
+        self.story: StoryTabs | None = None  # made with the rest of the pane, for the first run shown
 
         self._hint = QLabel(EMPTY_HINT, self)
         self._hint.setObjectName("runDetailsHint")
@@ -168,34 +177,38 @@ class RunDetails(QWidget):
         # Muted like a placeholder, yet readable; the palette role follows light and dark themes.
         self._hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
-        self._scroll = QScrollArea(self)
-        self._scroll.setObjectName("runDetailsScroll")
-        self._scroll.setAccessibleName("Run details")
-        self._scroll.setWidgetResizable(True)
-        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
-        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._main = QWidget(self)
+        self._main.setObjectName("runDetailsMain")
         self._built = False  # the details are built for the first run shown: the window opens sooner
 
         self._pages = QStackedLayout(self)
         self._pages.addWidget(self._hint)
-        self._pages.addWidget(self._scroll)
+        self._pages.addWidget(self._main)
         self._pages.setCurrentWidget(self._hint)
 
         # The curl copy for the runs table's menu too, on the run shown here.
         self.copy_curl_action = QAction("Copy as curl (secret left out)", self)
         self.copy_curl_action.triggered.connect(self._copy_curl_command)
         self.copy_curl_action.setEnabled(False)
+        # Stop, Terminate, Retry and Mark done: buttons in the header, and in the runs table's menu.
+        self.run_actions: RunActions | None = None
+        if services is not None:
+            from robocloud_desktop.ui.run_actions import RunActions
+
+            self.run_actions = RunActions(lambda: self._story_tabs().source, self._selected_failed_items, self)
+            self.run_actions.acted.connect(self._acted)
 
     # --- building -----------------------------------------------------------------------------
 
-    def _build_content(self) -> QWidget:
-        content = QWidget()
-        outer = QVBoxLayout(content)
-        outer.setContentsMargins(8, 8, 8, 8)
+    def _build_content(self) -> None:
+        main = self._main
+        outer = QVBoxLayout(main)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(4)
 
-        self._icon = QLabel(content)
+        self._icon = QLabel(main)
         self._icon.setAccessibleName("Outcome icon")
-        self._title = QLabel(content)
+        self._title = QLabel(main)
         self._title.setObjectName("runDetailsTitle")
         self._title.setAccessibleName("Outcome")
         font = self._title.font()
@@ -220,9 +233,44 @@ class RunDetails(QWidget):
         buttons.addWidget(self._copy_curl)
         buttons.addStretch(1)
         self._header = QBoxLayout(QBoxLayout.Direction.TopToBottom)
+        self._header.setContentsMargins(8, 8, 8, 0)
         self._header.addLayout(title_row, 1)
         self._header.addLayout(buttons)
         outer.addLayout(self._header)
+
+        if self.run_actions is not None:
+            from robocloud_desktop.ui.run_actions import action_button
+            from robocloud_desktop.ui.story_widgets import StatusLine
+
+            acts = QHBoxLayout()
+            acts.setContentsMargins(8, 0, 8, 0)
+            for action, name in zip(self.run_actions.actions(), ("stopRun", "terminateRun", "retryItems",
+                                                                  "markItemsDone"), strict=True):
+                acts.addWidget(action_button(action, name, main))
+            acts.addStretch(1)
+            outer.addLayout(acts)
+            self._action_note = StatusLine("runActionNote", main)
+            self._action_note.setAccessibleName("Action result")
+            self._action_note.setContentsMargins(8, 0, 8, 0)
+            self.run_actions.said.connect(self._action_said)
+            outer.addWidget(self._action_note)
+
+        self.tabs = QTabWidget(main)
+        self.tabs.setObjectName("runDetailsTabs")
+        self.tabs.setAccessibleName("Run details tabs")
+        self.tabs.tabBar().setObjectName("runDetailsTabBar")
+        self.tabs.setDocumentMode(True)
+        self.tabs.setTabBarAutoHide(True)  # without the story tabs, no tab bar for the one tab left
+        self.tabs.setUsesScrollButtons(True)  # a narrow pane scrolls its tabs rather than widening
+        self._scroll = QScrollArea(main)
+        self._scroll.setObjectName("runDetailsScroll")
+        self._scroll.setAccessibleName("Run details")
+        self._scroll.setWidgetResizable(True)
+        self._scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        content = QWidget()
+        inner = QVBoxLayout(content)
+        inner.setContentsMargins(8, 8, 8, 8)
 
         self._error = QLabel(content)
         self._error.setObjectName("runDetailsLastError")
@@ -231,14 +279,23 @@ class RunDetails(QWidget):
         self._error.setWordWrap(True)
         self._error.setTextFormat(Qt.TextFormat.PlainText)
         self._error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        outer.addWidget(self._error)
+        inner.addWidget(self._error)
 
         self._body = QBoxLayout(QBoxLayout.Direction.TopToBottom)
         self._body.addWidget(self._build_form(content))
         self._body.addLayout(self._build_texts(content))
-        outer.addLayout(self._body)
-        outer.addStretch(1)
-        return content
+        inner.addLayout(self._body)
+        inner.addStretch(1)
+        self._scroll.setWidget(content)
+
+        self.tabs.addTab(self._scroll, "Details")
+        self.tabs.setTabToolTip(0, "Ids, raw codes, times, the last answer and the payload")
+        if self._services is not None:
+            from robocloud_desktop.ui.story_tabs import StoryTabs
+
+            self.story = StoryTabs(self.tabs, self._services, self)
+            self.story.selectionChanged.connect(self._items_selected)
+        outer.addWidget(self.tabs, 1)
 
     def _build_form(self, parent: QWidget) -> QWidget:
         box = QWidget(parent)
@@ -307,17 +364,27 @@ class RunDetails(QWidget):
     def show_record(self, record: RunRecord | None) -> None:
         if record == self._record and record is not None:
             return  # live updates repeat the same record; keep the reader's scroll and selection
-        self._record = record
+        previous, self._record = self._record, record
         if record is None:
             self._pages.setCurrentWidget(self._hint)
             self.copy_curl_action.setEnabled(False)
+            if self.run_actions is not None:
+                self.run_actions.update(None)
+            if self.story is not None:
+                self.story.show_record(None)
             return
         if not self._built:
-            self._scroll.setWidget(self._build_content())
+            self._build_content()
             self._built = True
             self._lay_out(self.width())
-        self._pages.setCurrentWidget(self._scroll)
+        self._pages.setCurrentWidget(self._main)
         self._fill(record)
+        if self.run_actions is not None:
+            if previous is None or previous.run_id != record.run_id:
+                self._action_note.say("")  # it told of an action on the run shown before
+            self.run_actions.update(record)
+        if self.story is not None:
+            self.story.show_record(record)
 
     def _fill(self, record: RunRecord) -> None:
         outcome = record.outcome
@@ -405,6 +472,37 @@ class RunDetails(QWidget):
         background, text = look.banner_colours("error")
         self._error.setStyleSheet(
             f"background: {background}; color: {text}; border-radius: 4px; padding: 6px;")
+
+    # --- the story tabs and actions ----------------------------------------------------------
+
+    def _story_tabs(self) -> StoryTabs:
+        assert self.story is not None, "the story tabs are made with the pane, for the first run shown"
+        return self.story
+
+    def _selected_failed_items(self) -> list[str]:
+        return self.story.selected_failed() if self.story is not None else []
+
+    def _items_selected(self) -> None:
+        if self.run_actions is not None:
+            self.run_actions.update(keep=True)
+
+    def _action_said(self, run_id: str, text: str, kind: str) -> None:
+        if self._record is not None and self._record.run_id == run_id:
+            self._action_note.say(text, kind)
+
+    def _acted(self, run_id: str) -> None:
+        if self.story is not None and self._record is not None and self._record.run_id == run_id:
+            self.story.refresh()
+
+    def shutdown(self) -> None:
+        """The window is closing: cancel downloads, and wait a moment for requests out. Needed before
+        the pane is deleted: an answer must not come back to a pool being torn down."""
+        if self.story is not None:
+            self.story.shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()  # a pane shown on its own window (in tests) is closed before it is deleted
+        super().closeEvent(event)
 
     # --- copying ------------------------------------------------------------------------------
 

@@ -276,12 +276,14 @@ def test_tab_goes_through_the_window_in_reading_order(qtbot, profiles, open_wind
         if QApplication.focusWidget() is window.profile_list.filter_edit:
             break
     # Left to right, top to bottom: the profiles, the payload and Trigger, the board's filters above
-    # its table (Tab leaves the table rather than walk its cells), then the selected run's details.
+    # its table (Tab leaves the table rather than walk its cells), then the selected run's details: its
+    # header's buttons, the tabs, and the Details tab's fields.
     assert order == ["profileFilter", "profileList", "addProfile", "importCurl", "editProfile", "duplicateProfile",
                      "deleteProfile", "payloadEditor", "recentPayloads", "formatButton", "triggerButton",
-                     "scopeFilter", "stateFilter", "startedByFilter", "runFilter", "runTable", "runDetailsScroll", "copyRunId",
-                     "copyCurl", "runDetails_run_id", "runDetails_work_item_id", "runDetails_workspace_id",
-                     "runDetails_process_id", "runDetails_base_url", "runDetailsAnswer", "runDetailsPayload"]
+                     "scopeFilter", "stateFilter", "startedByFilter", "runFilter", "runTable", "copyRunId", "copyCurl",
+                     "runDetailsTabBar", "runDetailsScroll", "runDetails_run_id", "runDetails_work_item_id",
+                     "runDetails_workspace_id", "runDetails_process_id", "runDetails_base_url", "runDetailsAnswer",
+                     "runDetailsPayload"]
 
 
 def test_a_run_is_copied_from_the_table_with_ctrl_c_or_its_menu(qtbot, profiles, open_window, process):

@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QW
 
 from robocloud_desktop.core.curl import SECRET_PLACEHOLDER
 from robocloud_desktop.core.records import RunRecord
+from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui import run_details
 from robocloud_desktop.ui.run_details import EMPTY_HINT, RunDetails
+from robocloud_desktop.ui.services import Services
 
 RUN_ID = "1b2c3d4e-0000-4000-8000-00000000abf5"
 ANSWER = {"id": RUN_ID, "state": "COMPL", "result": "ERR", "errorCode": "WORKER_CRASH", "duration": 125,
@@ -194,3 +196,18 @@ def test_a_run_found_on_control_room_says_who_started_it_and_control_rooms_times
     shown = shown_texts(details)
     assert "Ann Smith" in shown and "Created:" in shown and "Processing from:" in shown
     assert "Ended in Control Room:" in shown
+
+
+@pytest.mark.parametrize("size", [(350, 600), (420, 600), (900, 250)])
+def test_a_v1_run_with_its_tabs_and_actions_fits_side_and_bottom_panes(qtbot, paths, size: tuple[int, int]) -> None:
+    widget = RunDetails(services=Services.create(paths, SecretStore()))
+    qtbot.addWidget(widget)
+    widget.show_record(make_record(api="v1", state="unresolved", result="", base_url="https://cloud.robocorp.com/api/v1"))
+    widget.resize(*size)
+    widget.show()
+    qtbot.waitExposed(widget)
+    assert widget.run_actions.retry_action.isVisible() and widget.run_actions.mark_done_action.isVisible()
+    assert [widget.tabs.tabText(i) for i in range(widget.tabs.count())] == ["Details", "Steps", "Work items", "Console",
+                                                                            "Files"]
+    assert widget.minimumSizeHint().width() <= size[0]
+    assert (widget.width(), widget.height()) == size
