@@ -128,6 +128,7 @@ class FilesPage(StoryPage):
         self.read(FILES, read_files(record.run_id), self._show)
 
     def _show(self, files: RunFiles) -> None:
+        picked = {(a.step_run_id, a.id) for a in (i.data(COL_NAME, _ARTIFACT) for i in self.tree.selectedItems()) if a}
         self.files = files
         self.tree.clear()
         bold = QFont(self.tree.font())
@@ -144,6 +145,7 @@ class FilesPage(StoryPage):
                 row.setToolTip(COL_NAME, f"{artifact.name}\nDouble-click to download it")
                 row.setTextAlignment(COL_SIZE, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 group.addChild(row)
+                row.setSelected((artifact.step_run_id, artifact.id) in picked)  # read again: the choice stays
             if not found:
                 none = QTreeWidgetItem(["No artifacts", ""])
                 none.setFlags(Qt.ItemFlag.ItemIsEnabled)

@@ -8,6 +8,7 @@ has no such story to read: its tabs say what is needed instead.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB = "Steps", "Work items", "Console", "Files"
 TITLES = (STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB)
 SETTLE_MS = 150  # a selection moving over the board asks for the run it rests on, not every run it passes
+LIVE_EVERY_S = 5.0  # an open tab of a run in flight is read again at most this often, as the run is checked
 NEEDS_WORKSPACE_KEY = (
     "Steps, work items, the console and files need a workspace API key, and this run was started with a "
     "process secret: add a profile with a key through Add → From workspace… (keys are made in Control Room "
@@ -88,6 +90,7 @@ class StoryTabs(QObject):
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self._open_current)
+        self._opened_at = 0.0  # when the open tab last read the run (monotonic)
 
     # --- pages --------------------------------------------------------------------------------
 
@@ -178,7 +181,12 @@ class StoryTabs(QObject):
             return
         same_run = previous is not None and previous.run_id == record.run_id
         if same_run and previous is not None and previous.state == record.state:
-            return  # a live update that changes nothing the tabs show
+            # A run in flight moves on between its states (a step ends, an item fails): an open list
+            # follows it as it is checked, now and then. The console reads on as it is scrolled.
+            if (not record.is_ended and self._current_title() in (STEPS_TAB, ITEMS_TAB, FILES_TAB)
+                    and time.monotonic() - self._opened_at >= LIVE_EVERY_S):
+                self._settle.start()
+            return
         if not same_run:
             # Nothing of the run shown before may stay on screen, in any tab.
             for holder in self.holders.values():
@@ -194,6 +202,7 @@ class StoryTabs(QObject):
             return
         self._settle.stop()
         assert record is not None
+        self._opened_at = time.monotonic()
         self.page(title).open(record)
 
     def refresh(self) -> None:

@@ -17,6 +17,7 @@ from robocloud_desktop.core.errors import PERMISSIONS, WRITE_WORK_ITEMS
 from robocloud_desktop.core.profiles import API_V1, Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
+from robocloud_desktop.ui import story_tabs
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.run_actions import Confirmation
 from robocloud_desktop.ui.run_details import RunDetails
@@ -147,6 +148,24 @@ def test_the_steps_tab_shows_the_failed_step_and_keeps_what_it_read(qtbot, open_
         qtbot.waitUntil(lambda last_state=last_state: steps.tree.topLevelItemCount() == 2
                         and steps.tree.topLevelItem(1).text(1) == last_state, timeout=WAIT)
     assert story_requests(emulator) == asked
+
+
+def test_an_open_steps_tab_follows_a_run_in_flight(qtbot, open_window, emulator, v1_profile, monkeypatch):
+    monkeypatch.setattr(story_tabs, "LIVE_EVERY_S", 0.3)  # read again as often as the run is checked
+    window = open_window()
+    run_id = trigger(qtbot, window, v1_profile, [{"order": 1, "simulate_duration": 4}])
+    wait_for_state(qtbot, window, run_id, "in_progress")
+    details = show_run(qtbot, window, run_id)
+    details.story.open_tab(STEPS_TAB)
+    steps = details.story.steps
+
+    def states() -> list[str]:
+        return [steps.tree.topLevelItem(row).text(1) for row in range(steps.tree.topLevelItemCount())]
+
+    qtbot.waitUntil(lambda: states() == ["Running", "Waiting"], timeout=WAIT)
+    qtbot.waitUntil(lambda: states() == ["Completed", "Running"], timeout=WAIT)  # the tab was not opened again
+    wait_for_state(qtbot, window, run_id, "completed")
+    qtbot.waitUntil(lambda: states() == ["Completed", "Completed"], timeout=WAIT)
 
 
 def test_an_answer_for_the_run_selected_before_is_never_shown(qtbot, open_window, emulator, v1_profile):
