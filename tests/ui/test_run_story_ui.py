@@ -21,6 +21,7 @@ from robocloud_desktop.ui import story_tabs
 from robocloud_desktop.ui.main_window import MainWindow
 from robocloud_desktop.ui.run_actions import Confirmation
 from robocloud_desktop.ui.run_details import RunDetails
+from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.story_source import STEPS
 from robocloud_desktop.ui.story_tabs import CONSOLE_TAB, FILES_TAB, ITEMS_TAB, NEEDS_WORKSPACE_KEY, STEPS_TAB, TITLES
 from robocloud_desktop.ui.story_widgets import StatusLine
@@ -441,3 +442,20 @@ def test_a_run_of_a_process_secret_says_a_workspace_key_is_needed(qtbot, paths, 
     assert not any(button(details, name).isVisible() for name in ("stopRun", "terminateRun", "retryItems",
                                                                   "markItemsDone"))
     assert story_requests(emulator) == 0
+
+
+def test_the_confirmation_dialog_says_what_happens_and_offers_marking_the_rest_done(qtbot, paths):
+    details = RunDetails(services=Services.create(paths, SecretStore()))
+    qtbot.addWidget(details)
+    details.show()
+    answers: list[bool] = []
+    question = Confirmation("Stop the run", "Stop run r-1?", "The work items not started yet fail.", "Stop",
+                            offer_mark_done=True)
+    details.run_actions.ask(question, answers.append)
+    box = details.run_actions.open_dialog
+    assert box is not None and box.text() == "Stop run r-1?" and "fail" in box.informativeText()
+    assert box.defaultButton() is box.escapeButton()  # Enter cancels: a run is never stopped by accident
+    box.checkBox().setChecked(True)
+    qtbot.mouseClick(box.findChild(QPushButton, "confirmRunAction"), Qt.MouseButton.LeftButton)
+    assert answers == [True]
+    qtbot.waitUntil(lambda: details.run_actions.open_dialog is None)
