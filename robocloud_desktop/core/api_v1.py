@@ -197,9 +197,12 @@ class ControlRoomClient(RunStory, BaseClient):
                 status=status,
             )
         if status == 403:
-            permission = permission_named(said) or permission_for(method, url)
+            named = permission_named(said)
+            permission = named or permission_for(method, url)
+            # The server's own words add nothing when they only name the permission again.
             raise PermissionMissing(
-                f"The workspace API key lacks the permission {permission} (HTTP 403){said_part}. {_GRANT}",
+                f"The workspace API key lacks the permission {permission} (HTTP 403)"
+                f"{'' if named else said_part}. {_GRANT}",
                 permission=permission,
             )
         if action in ("stop", "batch") and status in (400, 409, 422):

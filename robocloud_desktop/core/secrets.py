@@ -260,8 +260,11 @@ class SecretStore:
     def _call(self, operation: Callable[[KeyringBackend], Any], variable: str | None) -> Any:
         """Run `operation` on the keyring, its failures made SecretStoreErrors; `variable` is the
         environment variable to suggest when there is no keyring at all."""
-        from keyring.backends import fail
-        from keyring.errors import InitError, KeyringLocked, NoKeyringError
+        # Imported under the lock: two threads loading keyring and its backends for the first time
+        # at once have crashed the interpreter.
+        with _KEYRING_LOCK:
+            from keyring.backends import fail
+            from keyring.errors import InitError, KeyringLocked, NoKeyringError
 
         try:
             with _KEYRING_LOCK:
