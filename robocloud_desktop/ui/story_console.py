@@ -206,7 +206,9 @@ class ConsolePage(StoryPage):
         self._shown_step = step
         self._show_log(log)
         if not log.started:
-            self._read(to_the_end=False)
+            # A failed step tells why in its last lines: those are what the user opened this for.
+            failed = any(s.id == step and s.failed for s in self.steps) and record.is_ended
+            self._read(to_the_end=failed)
 
     # --- reading ------------------------------------------------------------------------------
 

@@ -218,30 +218,38 @@ def test_work_items_show_the_failed_one_first_with_its_exception_and_its_payload
 # --- console ----------------------------------------------------------------------------------------
 
 
-def test_the_console_pages_in_as_it_is_scrolled_and_reads_to_its_last_line(qtbot, open_window, emulator,
-                                                                            v1_profile):
+def test_a_failed_steps_console_opens_at_its_last_lines_and_another_pages_in_as_scrolled(qtbot, open_window, emulator,
+        v1_profile):
     window = open_window()
     run_id = trigger(qtbot, window, v1_profile, [{**FAILING, "simulate_console_lines": 1234}])
     wait_for_state(qtbot, window, run_id, "unresolved")
     details = show_run(qtbot, window, run_id)
     details.story.open_tab(CONSOLE_TAB)
     console = details.story.console
-    qtbot.waitUntil(lambda: console.text.document().blockCount() == 100, timeout=WAIT)
-    assert "Consumer" in console.step_choice.currentText()  # the failed step is shown first
-    assert "Failed" in console.step_choice.currentText()
-    assert "scroll to the end" in console.status.text()
-    bar = console.text.verticalScrollBar()
-    bar.setValue(bar.maximum())  # the reader reaches the end of what was read
-    qtbot.waitUntil(lambda: console.text.document().blockCount() == 200, timeout=WAIT)
-    assert bar.value() < bar.maximum()  # the reader stays where they were; the new lines are below
-
-    qtbot.mouseClick(console.to_end, Qt.MouseButton.LeftButton)
+    # The failed step is shown first, read to its last lines: where the failure is told.
     qtbot.waitUntil(lambda: console.text.document().blockCount() == 1234, timeout=WAIT)
+    assert "Consumer" in console.step_choice.currentText()
+    assert "Failed" in console.step_choice.currentText()
     last = console.text.document().lastBlock().text()
     assert last.endswith("Step Consumer failed: EMULATED_FAILURE")
     assert "Invoice 1001 has no customer number" in console.text.document().findBlockByNumber(1232).text()
+    bar = console.text.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())  # the last lines are in view
     assert console.status.text() == ""
+
+    # Another step's console comes a page at a time, as the reader scrolls.
+    console.step_choice.setCurrentIndex(console.step_choice.findText("Producer", Qt.MatchFlag.MatchContains))
+    qtbot.waitUntil(lambda: console.text.document().blockCount() == 100, timeout=WAIT)
+    assert "scroll to the end" in console.status.text()
+    bar.setValue(bar.maximum())  # the reader reaches the end of what was read
+    qtbot.waitUntil(lambda: console.text.document().blockCount() == 200, timeout=WAIT)
+    assert bar.value() < bar.maximum()  # the reader stays where they were; the new lines are below
+    qtbot.mouseClick(console.to_end, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: console.text.document().blockCount() == 300, timeout=WAIT)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+
+    console.step_choice.setCurrentIndex(console.step_choice.findText("Consumer", Qt.MatchFlag.MatchContains))
+    qtbot.waitUntil(lambda: console.text.document().blockCount() == 1234, timeout=WAIT)  # kept: not read again
 
     # Ctrl+F finds in the lines read, F3 goes on to the next one.
     console.text.setFocus()
