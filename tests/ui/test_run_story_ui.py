@@ -283,7 +283,8 @@ def test_a_step_is_chosen_from_the_steps_tab(qtbot, open_window, emulator, v1_pr
 # --- files ---------------------------------------------------------------------------------------------
 
 
-def test_files_are_listed_and_downloaded_without_the_key(qtbot, open_window, emulator, v1_profile, tmp_path):
+def test_files_are_listed_and_downloaded_without_the_key(qtbot, open_window, emulator, v1_profile, tmp_path,
+                                                          app_home):
     window = open_window()
     details = failed_run(qtbot, window, v1_profile, {"order": 2})
     run_id = details.record.run_id
@@ -316,6 +317,9 @@ def test_files_are_listed_and_downloaded_without_the_key(qtbot, open_window, emu
     qtbot.waitUntil(lambda: files.open_folder_button.isVisible() and len(files.saved) == 4, timeout=WAIT)
     assert sorted(p.name for p in folder.iterdir()) == ["log (2).html", "log (3).html", "log.html", "output (2).xml",
                                                          "output.xml"]
+    # Neither the key nor a download link was written anywhere the app keeps its files.
+    kept = [p.read_bytes() for p in app_home.rglob("*") if p.is_file()]
+    assert kept and not any(b"X-Signature" in data or emulator.default_key.encode() in data for data in kept)
 
 
 def test_a_large_download_reports_its_progress(qtbot, open_window, emulator, v1_profile, tmp_path):
