@@ -84,17 +84,43 @@ def or_set_variable(profile_name: str, api: str = "") -> str:
 
 
 def redetect_backend() -> None:
-    """Look for a keyring backend again. keyring checks which backends are viable only once per
-    process; without a reset, a Secret Service started after the app would never be found."""
+    """Look for a keyring backend again, so a Secret Service started after the app is found.
+
+    keyring works out which backends are viable once per process and keeps that list, so
+    `keyring.core.init_backend()` would keep answering "none". This asks each backend class again
+    through keyring's public API, in keyring's own order: the PYTHON_KEYRING_BACKEND variable,
+    then keyringrc.cfg, then the viable backend of the highest priority. The chainer is left out:
+    it chains keyring's kept list, not what is there now."""
     import keyring.backend
     import keyring.core
     from keyring.backends import fail
 
-    vars(keyring.backend.get_all_keyring).pop("saved_result", None)
+    keyring.backend.get_all_keyring()  # loads the plugins' backends on the first call; its list is not used
     try:
-        keyring.core.init_backend()
-    except Exception:  # a backend that was viable a moment ago may fail its priority check now
-        keyring.core.set_keyring(fail.Keyring())
+        found = keyring.core.load_env() or keyring.core.load_config()
+    except Exception:  # the backend the user configured is not viable now: as keyring does, none
+        found = fail.Keyring()
+    keyring.core.set_keyring(found or _best_viable_backend())
+
+
+def _best_viable_backend() -> KeyringBackend:
+    """The viable backend of the highest priority, each class asked now (fail.Keyring when none is)."""
+    from keyring.backend import KeyringBackend
+    from keyring.backends import chainer, fail
+
+    best: KeyringBackend = fail.Keyring()
+    best_priority: float | None = None
+    for cls in KeyringBackend.get_viable_backends():
+        if issubclass(cls, chainer.ChainerBackend):
+            continue
+        try:
+            backend = cls()
+            priority = float(backend.priority)
+        except Exception:  # needs arguments, or stopped being viable a moment ago
+            continue
+        if best_priority is None or priority > best_priority:
+            best, best_priority = backend, priority
+    return best
 
 
 def _default_backend() -> KeyringBackend:
