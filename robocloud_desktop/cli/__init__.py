@@ -29,7 +29,7 @@ from robocloud_desktop.launch import startup_done
 
 
 def build_parser() -> argparse.ArgumentParser:
-    # The commands' modules load here, not for the window: see window_options().
+    # The commands' modules load here, not for the window opened with no arguments: see parse().
     from robocloud_desktop.cli import (
         emulator_command,
         history_commands,
@@ -64,9 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
-    words = list(sys.argv[1:] if argv is None else argv)
-    window = window_options(words)
-    args = argparse.Namespace(command=None, **window) if window is not None else build_parser().parse_args(words)
+    args = parse(list(sys.argv[1:] if argv is None else argv))
     ctx = Context(args)
     ctx.stdin, ctx.out, ctx.err = stdin or ctx.stdin, out or ctx.out, err or ctx.err
     try:
@@ -93,23 +91,17 @@ def _history_error() -> type[Exception]:
     return HistoryError
 
 
-def window_options(words: list[str]) -> dict[str, object] | None:
-    """{demo, config_dir} when the words only ask for the window (`[--demo] [--config-dir DIR]`), else
-    None. The window then opens without building every command's parser, which takes longer than
-    drawing it; anything else, --help included, goes through the full parser."""
-    options: dict[str, object] = {"demo": False, "config_dir": None}
-    rest = list(words)
-    while rest:
-        word = rest.pop(0)
-        if word == "--demo":
-            options["demo"] = True
-        elif word == "--config-dir" and rest and rest[0].strip() and not rest[0].startswith("-"):
-            options["config_dir"] = rest.pop(0)
-        elif word.startswith("--config-dir=") and word.partition("=")[2].strip():
-            options["config_dir"] = word.partition("=")[2]
-        else:
-            return None
-    return options
+# What the full parser gives for no arguments at all (tests/cli/test_cli.py checks it does).
+NO_ARGUMENTS = {"command": None, "demo": False, "config_dir": None}
+
+
+def parse(words: list[str]) -> argparse.Namespace:
+    """The parsed command line. With no arguments (the window, as a desktop menu starts it) that is
+    the parser's defaults, known without building every command's parser, which takes longer than
+    drawing the window; any argument at all goes through the full parser."""
+    if not words:
+        return argparse.Namespace(**NO_ARGUMENTS)
+    return build_parser().parse_args(words)
 
 
 def _fail(ctx: Context, message: str, code: int, kind: str, status: int | None) -> int:

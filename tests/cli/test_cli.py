@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from robocloud_desktop.cli import window_options
+from robocloud_desktop.cli import NO_ARGUMENTS, build_parser, parse
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
 
 
@@ -159,14 +159,13 @@ def test_the_window_without_a_display_says_what_to_do_instead():
     assert "no display" in done.stderr and "--help" in done.stderr
 
 
-def test_only_window_options_open_the_window_everything_else_goes_to_the_commands() -> None:
-    assert window_options([]) == {"demo": False, "config_dir": None}
-    assert window_options(["--demo", "--config-dir", "d"]) == {"demo": True, "config_dir": "d"}
-    assert window_options(["--config-dir=d"]) == {"demo": False, "config_dir": "d"}
-    for words in (["--help"], ["--version"], ["--config-dir"], ["--config-dir", "--demo"], ["--config-dir", " "],
-                  ["--config-dir="], ["runs"],
-                  ["--demo", "trigger"], ["--conf", "d"]):
-        assert window_options(words) is None, words
+def test_no_arguments_are_read_as_the_full_parser_reads_them() -> None:
+    assert vars(parse([])) == vars(build_parser().parse_args([])) == NO_ARGUMENTS
+    assert vars(parse(["--demo", "--config-dir", "d"])) == {**NO_ARGUMENTS, "demo": True, "config_dir": "d"}
+    assert parse(["--config-dir=d"]).config_dir == "d"
+    for words in (["--help"], ["--version"], ["--config-dir"], ["--config-dir", " "], ["--config-dir="]):
+        with pytest.raises(SystemExit):
+            parse(words)
 
 
 def test_help_still_lists_every_command() -> None:
