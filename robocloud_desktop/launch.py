@@ -4,7 +4,8 @@ Python's cyclic garbage collector is paused while the app loads. Start-up create
 of objects that live as long as the app does (modules, classes, Qt's enums) and almost no garbage,
 yet the collector would walk them again and again as they pile up: about 9 ms of the window's
 start here. A command turns it back on before it starts working; the window, once its first
-frame is drawn.
+frame is drawn, or two seconds after its event loop starts if it is never drawn (started hidden or
+minimised): whichever comes first.
 """
 
 from __future__ import annotations

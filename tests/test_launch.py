@@ -51,3 +51,26 @@ def test_the_window_turns_the_collector_on_once_drawn(collector_restored, qtbot,
     qtbot.waitUntil(gc.isenabled)
     window.close()
     window.shutdown()
+
+
+def test_a_window_never_drawn_still_turns_the_collector_on(collector_restored, monkeypatch, qtbot,
+                                                           tmp_path: Path) -> None:
+    """Started hidden or minimised, the window may never paint: the collector comes back all the same."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from robocloud_desktop.ui import app
+    from robocloud_desktop.ui.main_window import MainWindow
+
+    seen: list[bool] = []
+    monkeypatch.setattr(app, "COLLECTOR_BACK_ON_WITHIN_MS", 50)
+    monkeypatch.setattr(MainWindow, "show", lambda self: None)  # as a window that never paints
+
+    def look_then_quit() -> None:
+        seen.append(gc.isenabled())
+        QApplication.quit()
+
+    QTimer.singleShot(500, look_then_quit)
+    gc.disable()  # as launch.main() leaves it
+    assert app.run_gui(str(tmp_path), demo=False) == 0
+    assert seen == [True]

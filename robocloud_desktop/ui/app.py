@@ -9,13 +9,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from robocloud_desktop.core.atomic import NotReadable, check_file, keep_aside
 from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
+from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT, MainWindow
 from robocloud_desktop.ui.services import Services
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 
 # Qt writes a few KB of window geometry and choices there.
 MAX_SETTINGS_BYTES = 1024 * 1024
+# The garbage collector comes back on at the window's first frame, or this long after the event loop
+# starts if that frame never comes (a window started hidden or minimised, or with nothing to draw on).
+COLLECTOR_BACK_ON_WITHIN_MS = 2000
 log = logging.getLogger(__name__)
 
 
@@ -123,6 +127,7 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
     # to it over the local socket.
     app.lastWindowClosed.connect(app.quit)
     window.show()
+    QTimer.singleShot(COLLECTOR_BACK_ON_WITHIN_MS, startup_done)
     try:
         return app.exec()
     finally:
