@@ -261,7 +261,9 @@ def run_status(data: dict[str, Any], run_id: str) -> RunStatus:
     """A ProcessRun as the app reads it: the raw lower-case state, who started it as words, and
     Control Room's times as epoch seconds."""
     kind, by = started_by(data.get("started_by"))
-    process = data.get("process") if isinstance(data.get("process"), dict) else {}
+    process = data.get("process")
+    if not isinstance(process, dict):
+        process = {}
     return RunStatus(
         run_id=run_id,
         state=shown_code(data.get("state")),
@@ -286,7 +288,9 @@ def started_by(value: Any) -> tuple[str, str]:
         return "", ""
     kind = shown_code(value.get("type"))
     if kind == "user":
-        details = value.get("details") if isinstance(value.get("details"), dict) else {}
+        details = value.get("details")
+        if not isinstance(details, dict):
+            details = {}
         name = " ".join(part for part in (shown_text(details.get("first_name")), shown_text(details.get("last_name")))
                         if part)
         return kind, name or shown_text(details.get("id")) or "a user"

@@ -17,6 +17,7 @@ from typing import Any
 from robocloud_desktop.core.answers import decode_json, retry_after_seconds, server_message, snippet
 from robocloud_desktop.core.errors import (
     MAX_RETRY_AFTER,
+    CannotConnect,
     ProcessApiError,
     RateLimited,
     RequestTimeout,
@@ -30,7 +31,6 @@ from robocloud_desktop.core.target import Target
 from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT, DEFAULT_TIMEOUT
 from robocloud_desktop.core.transport import (
     Answer,
-    CannotConnect,
     NeverSent,
     Transport,
     TruncatedAnswer,

@@ -286,4 +286,4 @@ class DeadlineAdapter(HTTPAdapter):
         if self._system_trust and verify is True and url.lower().startswith("https"):
             conn.cert_reqs = "CERT_REQUIRED"
             return
-        super().cert_verify(conn, url, verify, cert)
+        super().cert_verify(conn, url, verify, cert)  # type: ignore[no-untyped-call]  # unannotated in types-requests

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 from robocloud_desktop.core.atomic import keep_aside, read_bounded, write_atomic
 from robocloud_desktop.core.json_text import load_json
 from robocloud_desktop.core.paths import private_dir, tighten_fd
-from robocloud_desktop.core.profile import APIS, Profile, ProfileError, clause, kind_of
+from robocloud_desktop.core.profile import Profile, ProfileError, clause, kind_of
+from robocloud_desktop.core.target import APIS
 
 # Version 2 added each profile's "api" and "follow_others", and KEYS_TO_DELETE. A version-1 file is
 # read as profiles of the per-process secret API, and written as version 2 at the next change; the

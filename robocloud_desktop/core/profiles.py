@@ -19,9 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.profile import (
-    API_PROCESS_SECRET,
-    API_V1,
-    APIS,
     MAX_NAME,
     MAX_RECENT_PAYLOADS,
     Profile,
@@ -51,6 +48,7 @@ from robocloud_desktop.core.profile_file import (
     write_document,
 )
 from robocloud_desktop.core.secrets import SecretStore, env_var_for
+from robocloud_desktop.core.target import API_PROCESS_SECRET, API_V1, APIS
 from robocloud_desktop.core.workspaces import same_workspace, v1_base_url
 
 if TYPE_CHECKING:

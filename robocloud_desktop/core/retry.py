@@ -17,7 +17,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         # Jitter keeps many clients (or many runs of one monitor) from retrying in lockstep.
-        return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+        return min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1)) * random.uniform(0.8, 1.2)
 
 
 NO_RETRY = RetryPolicy(attempts=1)

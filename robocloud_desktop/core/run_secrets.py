@@ -8,10 +8,10 @@ import os
 from collections.abc import Mapping
 
 from robocloud_desktop.core.monitor import SecretLookup
-from robocloud_desktop.core.profile import API_V1
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import PLAIN_KEY_ENV, SecretNotFound, SecretStore
+from robocloud_desktop.core.target import API_V1
 
 PLAIN_SECRET_ENV = "ROBOCLOUD_PROCESS_SECRET"
 

@@ -176,7 +176,7 @@ class RunStory:
 
     def _every(self, target: Target, key: str, url: str, what: str, read: Callable[[Any], T | None]) -> Iterator[T]:
         seen: set[str] = set()
-        next_url: str | None = url
+        next_url = url
         for _ in range(MAX_PAGES):
             page = self._page(target, key, next_url, what, read)
             yield from page.items

@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
-from robocloud_desktop.core.profile import API_V1, MAX_NAME, Profile, hidden_character, name_clash
-from robocloud_desktop.core.target import Target
+from robocloud_desktop.core.profile import MAX_NAME, Profile, hidden_character, name_clash
+from robocloud_desktop.core.target import API_V1, Target
 from robocloud_desktop.core.workspaces import same_workspace
 
 if TYPE_CHECKING:
