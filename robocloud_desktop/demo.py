@@ -32,7 +32,7 @@ class MemoryKeyring(KeyringBackend):
         self._items: dict[tuple[str, str], str] = {}
 
     @property
-    def name(self) -> str:  # type: ignore[override]
+    def name(self) -> str:
         return "memory (demo only, forgotten on exit)"
 
     def get_password(self, service: str, username: str) -> str | None:

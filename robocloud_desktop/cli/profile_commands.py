@@ -235,7 +235,7 @@ def quoted(name: str) -> str:
 
 def _describe(ctx: Context, profile: Profile) -> dict[str, Any]:
     state = ctx.secrets.state_for(profile)
-    row = {
+    row: dict[str, Any] = {
         "id": profile.id, "name": profile.name, "api": profile.api, "region": profile.region,
         "baseUrl": profile.base_url, "workspaceId": profile.workspace_id, "processId": profile.process_id,
         "secretMode": "query" if profile.secret_in_query else "header",

@@ -8,7 +8,7 @@ import argparse
 import json
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from robocloud_desktop.cli.common import Context, UsageError, add_config_dir, add_request_timeout
 from robocloud_desktop.cli.targets import Where, add_where_options, credential, where_from
@@ -17,7 +17,8 @@ from robocloud_desktop.core.target import API_V1, Target, check_id
 if TYPE_CHECKING:
     from robocloud_desktop.core.story_results import StepRun
 
-Subparsers = argparse._SubParsersAction  # type: ignore[type-arg]
+# A string: argparse's class takes no type arguments at run time.
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def add_story_parser(commands: Subparsers, name: str, help_text: str, *, json_help: str | None = None

@@ -144,7 +144,9 @@ def _fault_answer(fault: Fault) -> Answer:
         return Answer(fault.status, text.encode(), "text/html; charset=utf-8")
     if fault.kind == "empty":
         return Answer(200)
-    headers = (("Retry-After", fault.retry_after),) if fault.retry_after is not None else ()
+    headers: tuple[tuple[str, str], ...] = ()
+    if fault.retry_after is not None:
+        headers = (("Retry-After", fault.retry_after),)
     headers += fault.headers
     if fault.body is None:
         try:

@@ -372,7 +372,7 @@ class RunStory:
         name = STEP_NAMES[step]
         if final.error is None:
             return [f"Step {name} completed"]
-        lines = []
+        lines: list[str] = []
         if step == 1:
             for index in range(len(self.run.item_ids)):
                 state = self.settled(index, _NEVER)
