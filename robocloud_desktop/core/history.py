@@ -27,7 +27,7 @@ from urllib.parse import quote
 from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.atomic import keep_aside
 from robocloud_desktop.core.paths import private_dir, private_file
-from robocloud_desktop.core.records import HistoryError, HistoryUnavailable, RunRecord
+from robocloud_desktop.core.records import HistoryError, HistoryUnavailable, RunRecord, local_run_id
 from robocloud_desktop.core.target import Target
 
 _COLUMNS = tuple(f.name for f in fields(RunRecord))
@@ -100,11 +100,15 @@ _MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE runs ADD COLUMN started_at REAL;
     ALTER TABLE runs ADD COLUMN server_ended_at REAL;
     """,
+    # Triggers whose answer was lost: kept under a local id, never polled, until the user removes them.
+    """
+    ALTER TABLE runs ADD COLUMN outcome_unknown INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 SCHEMA_VERSION = len(_MIGRATIONS)
 # What later schemas added to the runs table; a file of ours at any version has at least the rest.
 _ADDED_LATER = frozenset({"gone", "api", "started_by", "started_by_type", "created_at", "started_at",
-                          "server_ended_at"})
+                          "server_ended_at", "outcome_unknown"})
 _COLUMNS_OF_FIRST_SCHEMA = tuple(name for name in _COLUMNS if name not in _ADDED_LATER)
 _TABLES = {"runs", "removed_runs", "poll_leases"}
 
@@ -401,6 +405,20 @@ class RunHistory:
                                      keep_payload=self.keep_payloads)
             return record, f"The run started, but it is not in the run history: {error.message}"
 
+    def remember_unsure_trigger(self, target: Target, payload: dict[str, Any] | list[Any] | str, *,
+                                profile_id: str = "", profile_name: str = "") -> tuple[RunRecord, str]:
+        """A trigger whose answer was lost (it may have started a run), kept under a local placeholder id
+        that is never polled: finished from the start, so no follower asks Control Room about it. Never
+        fails: returns the record and a warning ('' when it was saved)."""
+        run = TriggeredRun(local_run_id(), "", target.process_id, target.workspace_id)
+        record = replace(self.record_for(run, target, payload, profile_id=profile_id, profile_name=profile_name,
+                                         keep_payload=self.keep_payloads), outcome_unknown=True, finished=True)
+        try:
+            self.save(record, insert=True)
+        except HistoryError as error:
+            return record, f"The trigger is not in the run history: {error.message}"
+        return record, ""
+
     @staticmethod
     def record_for(run: TriggeredRun, target: Target, payload: dict[str, Any] | list[Any] | str, *,
                    profile_id: str = "", profile_name: str = "", keep_payload: bool = True) -> RunRecord:
@@ -567,7 +585,7 @@ class RunHistory:
             if self._db is None:
                 return False
             try:
-                version = self._db.execute("PRAGMA data_version").fetchone()[0]
+                version: int = self._db.execute("PRAGMA data_version").fetchone()[0]
             except sqlite3.Error as error:
                 raise explain(error, self.path) from None
             changed, self._data_version = version != self._data_version, version
@@ -589,7 +607,7 @@ class RunHistory:
     @staticmethod
     def _from_row(row: tuple[Any, ...]) -> RunRecord:
         values = dict(zip(_COLUMNS, row, strict=True))
-        for flag in ("secret_in_query", "finished", "gone"):
+        for flag in ("secret_in_query", "finished", "gone", "outcome_unknown"):
             values[flag] = bool(values[flag])
         # The frozen dataclass's __init__ sets each field through object.__setattr__; filling the
         # instance dict at once is several times faster, which counts when 10,000 rows load at start.

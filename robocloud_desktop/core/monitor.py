@@ -73,7 +73,7 @@ class PollPlan:
         return chosen
 
     def backoff(self, failures: int) -> float:
-        return min(self.error_backoff_max, self.error_backoff * 2 ** max(0, failures - 1))
+        return min(self.error_backoff_max, self.error_backoff * 2.0 ** max(0, failures - 1))
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,8 @@ class RunMonitor(ListFollowing):
 
     def track(self, record: RunRecord, *, delay: float | None = None) -> None:
         """Follow `record` (usually just triggered) until it ends."""
+        if record.outcome_unknown:
+            return  # a trigger whose answer was lost: its id is ours, Control Room knows nothing by it
         wait = self.plan.first_delay if delay is None else delay
         with self._cond:
             if self._stopping:

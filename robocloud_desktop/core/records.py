@@ -6,10 +6,21 @@ which it opens on a worker thread once the window is up.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from robocloud_desktop.core.models import Outcome, label_of, outcome_of
 from robocloud_desktop.core.target import Target
+
+# A trigger whose answer was lost gets a run id of ours: Control Room's ids never hold a colon, so it
+# can never be taken for, or asked about as, a run of Control Room's.
+LOCAL_RUN_PREFIX = "local:"
+OUTCOME_UNKNOWN_LABEL = "Outcome unknown — check Control Room"
+
+
+def local_run_id() -> str:
+    """A placeholder id for a trigger whose answer was lost: unique, and never one of Control Room's."""
+    return f"{LOCAL_RUN_PREFIX}{uuid.uuid4()}"
 
 
 @dataclass(frozen=True)
@@ -48,9 +59,14 @@ class RunRecord:
     created_at: float | None = None
     started_at: float | None = None
     server_ended_at: float | None = None
+    # The trigger was sent but its answer was lost: a run may or may not have started. The record has
+    # a local placeholder id (local_run_id), is never polled, and stays until the user removes it.
+    outcome_unknown: bool = False
 
     @property
     def outcome(self) -> Outcome:
+        if self.outcome_unknown:
+            return Outcome.UNKNOWN
         if self.gone:
             return Outcome.GONE
         return outcome_of(self.state, self.result) if self.state else Outcome.QUEUED
@@ -58,13 +74,16 @@ class RunRecord:
     @property
     def label(self) -> str:
         """The outcome in words, as the board and the command line show it."""
+        if self.outcome_unknown:
+            return OUTCOME_UNKNOWN_LABEL
         if self.gone:
             return "No longer known to Control Room"
         return label_of(self.state, self.result) if self.state else "Queued"
 
     @property
     def is_ended(self) -> bool:
-        return self.outcome.is_ended
+        # A trigger of unknown outcome has nothing more to wait for here: it is looked up in Control Room.
+        return self.outcome_unknown or self.outcome.is_ended
 
     def target(self) -> Target:
         return Target(self.base_url, self.workspace_id, self.process_id, self.secret_in_query, api=self.api)

@@ -45,15 +45,15 @@ from robocloud_desktop.ui.payload_editor import PayloadEditor
 from robocloud_desktop.ui.payload_saving import PayloadSaver
 from robocloud_desktop.ui.profile_list import ProfileList
 from robocloud_desktop.ui.run_details import RunDetails
-from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
+from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.run_table import RunTableView, configure_run_table
 from robocloud_desktop.ui.services import Services
-from robocloud_desktop.ui.trigger import TriggerJob
+from robocloud_desktop.ui.trigger import TriggerJob, UnsureTrigger
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QDialog
+    from PySide6.QtWidgets import QDialog, QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
@@ -98,6 +98,8 @@ class MainWindow(QMainWindow):
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
         self.history_recovery: HistoryRecovery | None = None  # made once the history has been opened
         self.request_timeout_dialog: QDialog | None = None  # Settings → Request timeout, while open
+        self.send_again_dialog: QMessageBox | None = None  # "Send again?" after a trigger's answer was lost
+        self._send_again_agreed: set[str] = set()  # triggers of unknown outcome the user chose to send past
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
         self.resize(1280, 800)
@@ -515,6 +517,47 @@ class MainWindow(QMainWindow):
         payload = self.editor.payload()
         if not self.trigger_button.isEnabled() or profile is None or payload is None:
             return
+        unsure = self._unsure_trigger_of(profile)
+        if unsure is not None:
+            self._ask_to_send_again(unsure)
+            return
+        self._send(profile, payload)
+
+    def _unsure_trigger_of(self, profile: Profile) -> RunRecord | None:
+        """The profile's last trigger of unknown outcome on the board, unless the user chose to send again."""
+        return next((record for record in self.run_model.records() if record.outcome_unknown
+                     and record.profile_id == profile.id and record.run_id not in self._send_again_agreed), None)
+
+    def _ask_to_send_again(self, unsure: RunRecord) -> None:
+        from PySide6.QtWidgets import QMessageBox  # dialogs load when first opened
+
+        if self.send_again_dialog is not None:
+            self.send_again_dialog.raise_()
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, "Send again?",
+                          "The last trigger's outcome is unknown; it may have started a run. Send again?",
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("sendAgainDialog")
+        box.setInformativeText(f"It was sent at {format_full(unsure.triggered_at)}. Look for its run in Control "
+                               "Room first: sending again may start the same work twice.")
+        send = box.addButton("Send again", QMessageBox.ButtonRole.AcceptRole)
+        send.setObjectName("confirmSendAgain")
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)  # Enter must not send twice by accident
+        box.setEscapeButton(cancel)
+
+        def answered(button: object) -> None:
+            if button is send:
+                self._send_again_agreed.add(unsure.run_id)
+                self.trigger()
+
+        box.buttonClicked.connect(answered)
+        box.finished.connect(lambda _: setattr(self, "send_again_dialog", None))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.send_again_dialog = box
+        box.open()
+
+    def _send(self, profile: Profile, payload: dict[str, Any] | list[Any]) -> None:
         # Disabled until the answer is in: a second click must never start a second run.
         self._triggering = True
         self._update_trigger_button()
@@ -546,6 +589,14 @@ class MainWindow(QMainWindow):
         if isinstance(error, SecretStoreError):
             self._say(error.message, Outcome.FAILED)
             self.banner.show_message(error.message, "error")
+        elif isinstance(error, UnsureTrigger):
+            # It may have started a run: it goes on the board, kept in the history, never followed.
+            self._say(error.error.message, Outcome.NEEDS_ATTENTION)
+            self.run_model.upsert([error.record])
+            self._select_runs([error.record.run_id])
+            if error.warning:
+                self.banner.show_message(error.warning, "warning")
+                self._watch_history()
         elif isinstance(error, OutcomeUnknown):
             self._say(error.message, Outcome.NEEDS_ATTENTION)
         elif isinstance(error, ProcessApiError):

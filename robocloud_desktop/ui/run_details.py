@@ -32,7 +32,9 @@ from PySide6.QtWidgets import (
 
 from robocloud_desktop.core.errors import InvalidTarget
 from robocloud_desktop.core.json_text import JsonProblem, load_json
+from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
+from robocloud_desktop.core.target import API_V1
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
 from robocloud_desktop.ui.run_model import (
@@ -67,6 +69,24 @@ def _pretty_json(text: str) -> str:
     with contextlib.suppress(JsonProblem):
         text = json.dumps(load_json(text), indent=2, ensure_ascii=False)
     return visible(text, lines=True)
+
+
+def advice_for(record: RunRecord) -> str:
+    """What the run's state means and what to do about it, for states that wait on the user; '' otherwise."""
+    if record.outcome_unknown:
+        when = format_full(record.triggered_at)
+        return ("The trigger was sent, but its answer was lost: Control Room may or may not have started a run. "
+                f"Look in Control Room for a run of process {visible(record.process_id)} started at about {when} "
+                "before sending the payload again. This entry is never checked; remove it (Delete) once you know.")
+    if record.outcome is not Outcome.NEEDS_ATTENTION:
+        return ""
+    what = ("Its work items failed and wait in Control Room for a person: each can be retried (processed again) "
+            "or marked done.")
+    if record.api == API_V1:
+        return (f"{what} Open the Work items tab to see which failed and why, then press Retry failed items or "
+                "Mark failed items done… above the tabs (select items first to act on only those).")
+    return (f"{what} Open the run in Control Room to do it, or add a profile with the workspace's API key "
+            "(Add → From workspace…) to act on it here.")
 
 
 class _IdField(QLineEdit):
@@ -272,6 +292,15 @@ class RunDetails(QWidget):
         inner = QVBoxLayout(content)
         inner.setContentsMargins(8, 8, 8, 8)
 
+        self._advice = QLabel(content)
+        self._advice.setObjectName("runDetailsAdvice")
+        self._advice.setAccessibleName("What to do")
+        self._advice.setToolTip("What this state means, and what to do about it")
+        self._advice.setWordWrap(True)
+        self._advice.setTextFormat(Qt.TextFormat.PlainText)
+        self._advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addWidget(self._advice)
+
         self._error = QLabel(content)
         self._error.setObjectName("runDetailsLastError")
         self._error.setAccessibleName("Last error")
@@ -379,12 +408,18 @@ class RunDetails(QWidget):
             self._lay_out(self.width())
         self._pages.setCurrentWidget(self._main)
         self._fill(record)
+        if previous is None or previous.run_id != record.run_id:
+            self._scroll.verticalScrollBar().setValue(0)  # another run is read from its top
         if self.run_actions is not None:
             if previous is None or previous.run_id != record.run_id:
                 self._action_note.say("")  # it told of an action on the run shown before
             self.run_actions.update(record)
         if self.story is not None:
-            self.story.show_record(record)
+            # A trigger whose answer was lost has no run in Control Room to read a story of.
+            self.story.show_record(None if record.outcome_unknown else record)
+            for tab in range(self.tabs.count()):
+                if self.tabs.widget(tab) is not self._scroll:
+                    self.tabs.setTabVisible(tab, not record.outcome_unknown)
 
     def _fill(self, record: RunRecord) -> None:
         outcome = record.outcome
@@ -401,7 +436,8 @@ class RunDetails(QWidget):
             "workspace_id": visible(record.workspace_id),
             "process_id": visible(record.process_id),
             "base_url": visible(record.base_url),
-            "state": visible(record.state) or "no status yet",
+            "state": visible(record.state) or ("no answer to the trigger" if record.outcome_unknown
+                                               else "no status yet"),
             "result": visible(record.result) or _NONE,
             "error_code": visible(record.error_code) or _NONE,
             "duration": format_duration(record.duration) or _NONE,
@@ -426,6 +462,10 @@ class RunDetails(QWidget):
         self._fields["profile"].setToolTip(f"Profile id: {record.profile_id}" if record.profile_id
                                            else "Started without a profile")
 
+        advice = advice_for(record)
+        self._advice.setText(advice)
+        self._advice.setVisible(bool(advice))
+        self._copy_id.setEnabled(not record.outcome_unknown)  # its id is ours, not Control Room's
         self._error.setVisible(bool(record.last_error) or record.gone)
         if record.gone:
             self._error.setText("Control Room answers that it no longer knows this run (HTTP 404), so it is no "
@@ -469,6 +509,8 @@ class RunDetails(QWidget):
             return
         colour = look.outcome_colour(self._record.outcome).name()
         self._title.setStyleSheet(f"color: {colour};")
+        background, text = look.banner_colours("warning")
+        self._advice.setStyleSheet(f"background: {background}; color: {text}; border-radius: 4px; padding: 6px;")
         background, text = look.banner_colours("error")
         self._error.setStyleSheet(
             f"background: {background}; color: {text}; border-radius: 4px; padding: 6px;")

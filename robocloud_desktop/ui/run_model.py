@@ -550,7 +550,7 @@ class RunFilterProxy(QSortFilterProxyModel):
         outcome = record.outcome
         if self._outcomes is not None and outcome not in self._outcomes:
             return False
-        if self._in_flight_only and outcome.is_ended:
+        if self._in_flight_only and record.is_ended:
             return False
         if self._text:
             haystack = (record.profile_name, record.run_id, state_label(record), record.result, record.error_code,

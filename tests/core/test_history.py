@@ -15,7 +15,7 @@ import pytest
 
 from robocloud_desktop.core.api_results import RunStatus, TriggeredRun
 from robocloud_desktop.core.history import _MIGRATIONS, SCHEMA_VERSION, RunHistory, payload_hash
-from robocloud_desktop.core.records import HistoryError
+from robocloud_desktop.core.records import LOCAL_RUN_PREFIX, OUTCOME_UNKNOWN_LABEL, HistoryError
 from robocloud_desktop.core.target import Target
 from tests.support.waiting import wait_for
 
@@ -168,7 +168,7 @@ def test_a_history_from_the_first_schema_is_brought_up_to_date_and_can_remove_ru
     assert history.get("run-1") is None
     history.close()
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
 
 
 def test_runs_recorded_by_another_process_are_noticed_and_found(tmp_path):
@@ -292,3 +292,29 @@ def test_a_run_found_on_the_server_is_added_once_and_never_after_its_removal(tmp
     assert [r.run_id for r in history.unfinished_of(TARGET.base_url, "ws-1", "proc-1")] == []
     history.close()
     other.close()
+
+
+def test_a_trigger_whose_answer_was_lost_is_kept_under_a_local_id_that_is_never_followed(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    record, warning = history.remember_unsure_trigger(TARGET, {"invoice": 7}, profile_id="p1",
+                                                      profile_name="Invoices")
+    assert warning == ""
+    assert record.run_id.startswith(LOCAL_RUN_PREFIX) and record.outcome_unknown and record.finished
+    assert record.label == OUTCOME_UNKNOWN_LABEL and record.is_ended
+    assert record.payload == '{"invoice": 7}' and record.triggered_at > 0
+    assert history.unfinished() == []  # no follower, here or in a shell, asks Control Room about it
+    other, _ = history.remember_unsure_trigger(TARGET, {})
+    assert other.run_id != record.run_id
+    history.close()
+
+    again = RunHistory(tmp_path / "h.sqlite3")  # after a restart
+    assert again.get(record.run_id) == record
+    assert again.remove([record.run_id]) == 1 and again.get(record.run_id) is None
+    again.close()
+
+
+def test_a_trigger_whose_answer_was_lost_is_reported_even_when_the_history_cannot_save_it(tmp_path):
+    history = RunHistory(tmp_path / "h.sqlite3")
+    history.close()
+    record, warning = history.remember_unsure_trigger(TARGET, {"invoice": 7})
+    assert record.outcome_unknown and "not in the run history" in warning

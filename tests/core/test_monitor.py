@@ -331,3 +331,12 @@ def test_wrong_secret_is_recorded_without_the_secret(client, history, target, pr
     saved = one_check(m, client, history, target, process.secret, recorder)
     assert "rejected the process secret" in saved.last_error and wrong not in saved.last_error
     assert wrong.encode() not in history.path.read_bytes()
+
+
+def test_a_trigger_whose_answer_was_lost_is_never_asked_about(monitor, history, target, emulator):
+    record, _ = history.remember_unsure_trigger(target, {})
+    monitor.track(record, delay=0)
+    monitor.hurry([record])
+    assert monitor.resume() == 0 and monitor.tracked == 0
+    time.sleep(0.5)
+    assert not [r for r in emulator.requests if record.run_id in r.path]

@@ -8,7 +8,7 @@ from dataclasses import replace
 import PySide6
 import pytest
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea, QWidget
 
 from robocloud_desktop.core.curl import SECRET_PLACEHOLDER
 from robocloud_desktop.core.records import RunRecord
@@ -211,3 +211,43 @@ def test_a_v1_run_with_its_tabs_and_actions_fits_side_and_bottom_panes(qtbot, pa
                                                                             "Files"]
     assert widget.minimumSizeHint().width() <= size[0]
     assert (widget.width(), widget.height()) == size
+
+
+def test_a_run_that_needs_attention_says_what_it_means_and_what_to_do(qtbot, paths) -> None:
+    widget = RunDetails(services=Services.create(paths, SecretStore()))
+    qtbot.addWidget(widget)
+    widget.resize(420, 700)
+    widget.show()
+    widget.show_record(make_record(api="v1", state="unresolved", result="", base_url="https://cloud.robocorp.com/api/v1"))
+    advice = widget.findChild(QLabel, "runDetailsAdvice")
+    assert advice.isVisibleTo(widget)
+    for words in ("work items failed", "wait in Control Room for a person", "retried", "marked done",
+                  "Work items tab", "Retry failed items", "Mark failed items done…"):
+        assert words in advice.text(), words
+    widget.grab().save("/tmp/needs_attention_v1.png")
+
+    widget.show_record(make_record(state="PENDING", result=""))  # started with a process secret
+    assert advice.isVisibleTo(widget)
+    for words in ("work items failed", "Open the run in Control Room", "workspace's API key", "From workspace…"):
+        assert words in advice.text(), words
+    assert "Work items tab" not in advice.text()
+    widget.grab().save("/tmp/needs_attention_secret.png")
+
+    widget.show_record(make_record())  # failed: nothing waits on the user
+    assert not advice.isVisibleTo(widget)
+
+
+def test_another_run_is_shown_from_the_top_of_its_details(qtbot) -> None:
+    widget = RunDetails()
+    qtbot.addWidget(widget)
+    widget.resize(420, 300)
+    widget.show()
+    widget.show_record(make_record(last_error="x" * 2000))
+    scroll = widget.findChild(QScrollArea, "runDetailsScroll")
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0)
+    bar.setValue(bar.maximum())
+    widget.show_record(make_record(state="IP", result=""))  # the same run, updated: the reader stays put
+    assert bar.value() > 0
+    widget.show_record(make_record(run_id="2b2c3d4e-0000-4000-8000-00000000abf6", last_error="y" * 2000))
+    assert bar.value() == 0

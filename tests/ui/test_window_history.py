@@ -4,14 +4,17 @@ real HTTP to the emulator, real SQLite files held by real locks."""
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
 
 from robocloud_desktop.core.api_results import TriggeredRun
 from robocloud_desktop.core.history import RunHistory
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.records import LOCAL_RUN_PREFIX, OUTCOME_UNKNOWN_LABEL
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Fault
 from robocloud_desktop.ui.main_window import MainWindow
@@ -97,3 +100,55 @@ def test_the_request_timeout_is_a_setting_that_ends_a_trickling_trigger_and_is_k
     window.close()
     again = open_window()
     assert again.services.request_timeout == 5
+
+
+def test_a_trigger_whose_answer_was_lost_stays_on_the_board_and_trigger_asks_before_sending_again(
+        qtbot, profile, open_window, paths, emulator):
+    window = open_window()
+    emulator.inject(Fault("drop_after_create", method="POST"))
+    trigger(qtbot, window, profile)
+    qtbot.waitUntil(lambda: window.run_model.rowCount() == 1, timeout=15000)
+    [unsure] = window.run_model.records()
+    assert unsure.outcome_unknown and unsure.run_id.startswith(LOCAL_RUN_PREFIX)
+    assert "may or may not have started" in window.trigger_message.text()
+    assert window.run_details.record == unsure  # selected, so its details say what to do
+    shown = shown_texts(window.run_details)
+    assert OUTCOME_UNKNOWN_LABEL in shown and '"invoice": 1' in shown and "Look in Control Room" in shown
+    assert window.in_flight_label.text() == "No runs in flight"
+    window.grab().save("/tmp/outcome_unknown.png")
+
+    # Trigger asks first; Cancel sends nothing.
+    posts = emulator.count("POST")
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.send_again_dialog is not None and window.send_again_dialog.isVisible())
+    assert "it may have started a run. Send again?" in window.send_again_dialog.text()
+    window.send_again_dialog.reject()
+    qtbot.waitUntil(lambda: window.send_again_dialog is None)
+    assert emulator.count("POST") == posts
+    # "Send again" sends, and the run is followed as any other; the next trigger does not ask.
+    window.trigger()
+    qtbot.waitUntil(lambda: window.send_again_dialog is not None)
+    window.send_again_dialog.findChild(QPushButton, "confirmSendAgain").click()
+    qtbot.waitUntil(lambda: window.run_model.rowCount() == 2, timeout=15000)
+    assert emulator.count("POST") == posts + 1
+    window.close()
+    window.shutdown()
+
+    # After a restart it is still there, is never asked about, and once removed Trigger no longer asks.
+    again = open_window()
+    qtbot.waitUntil(lambda: again.run_model.record_for(unsure.run_id) is not None, timeout=15000)
+    time.sleep(0.5)
+    assert not [r for r in emulator.requests if unsure.run_id in r.path]
+    assert again.services.monitor.tracked <= 1
+    again.trigger()
+    qtbot.waitUntil(lambda: again.send_again_dialog is not None)
+    again.send_again_dialog.reject()
+    qtbot.waitUntil(lambda: again.send_again_dialog is None)
+    again.board_actions._remove([again.run_model.record_for(unsure.run_id)])
+    posts = emulator.count("POST")
+    again.trigger()
+    qtbot.waitUntil(lambda: emulator.count("POST") == posts + 1, timeout=15000)
+    assert again.send_again_dialog is None
+    history = RunHistory(paths.history_db)
+    qtbot.waitUntil(lambda: history.get(unsure.run_id) is None, timeout=5000)
+    history.close()
