@@ -6,20 +6,19 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.ui.look import icon
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QSystemTrayIcon, QWidget
+
     from robocloud_desktop.core.records import RunRecord
 
-_TRAY_ICONS = {
-    Outcome.SUCCEEDED: QSystemTrayIcon.MessageIcon.Information,
-    Outcome.FAILED: QSystemTrayIcon.MessageIcon.Critical,
-    Outcome.NEEDS_ATTENTION: QSystemTrayIcon.MessageIcon.Warning,
-    Outcome.GONE: QSystemTrayIcon.MessageIcon.Warning,
-}
+# The tray's message icon for each outcome (names of QSystemTrayIcon.MessageIcon), else Information.
+# The tray's classes load with the tray, once the window is up, not before its first frame.
+_TRAY_ICONS = {Outcome.SUCCEEDED: "Information", Outcome.FAILED: "Critical", Outcome.NEEDS_ATTENTION: "Warning",
+               Outcome.GONE: "Warning"}
 
 
 # Runs that end close together (a batch started at once) make two notifications, not a stack of
@@ -46,6 +45,8 @@ class Notifier(QObject):
 
     def show_tray(self) -> None:
         """Called once the window is up: finding and joining the desktop's tray talks to it over D-Bus."""
+        from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
         window = self._window
         if self.tray is None and QSystemTrayIcon.isSystemTrayAvailable():
             self.tray = QSystemTrayIcon(icon("app"), self)
@@ -109,7 +110,9 @@ class Notifier(QObject):
     def _show(self, title: str, message: str, outcome: Outcome, records: list[RunRecord]) -> None:
         self._last_told = [record.run_id for record in sorted(records, key=lambda r: -r.triggered_at)]
         if self.tray is not None:
-            kind = _TRAY_ICONS.get(outcome, QSystemTrayIcon.MessageIcon.Information)
+            from PySide6.QtWidgets import QSystemTrayIcon
+
+            kind = QSystemTrayIcon.MessageIcon[_TRAY_ICONS.get(outcome, "Information")]
             self.tray.showMessage(title, message, kind, 8000)
         self.notified.emit(title, message)
 
