@@ -53,8 +53,9 @@ def parse_payload(text: str, *, allow_array: bool = False) -> dict[str, Any] | l
     return value
 
 
-def encode_payload(payload: dict[str, Any]) -> bytes:
-    """The request body, refused when it is over Control Room's size limit."""
+def encode_payload(payload: dict[str, Any] | list[Any]) -> bytes:
+    """The request body (an object, or an array of work items for API v1), refused when it is over
+    Control Room's size limit."""
     try:
         check_shape(payload)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")

@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -73,7 +73,8 @@ def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: 
 def _request_timeout(settings: QSettings) -> float:
     """The saved request timeout, or the default when the file holds anything but a number in range."""
     try:
-        seconds = float(settings.value("requestTimeout", DEFAULT_REQUEST_TIMEOUT))
+        saved: Any = settings.value("requestTimeout", DEFAULT_REQUEST_TIMEOUT)  # whatever the file holds
+        seconds = float(saved)
     except (TypeError, ValueError):
         return DEFAULT_REQUEST_TIMEOUT
     return seconds if MIN_REQUEST_TIMEOUT <= seconds <= MAX_REQUEST_TIMEOUT else DEFAULT_REQUEST_TIMEOUT

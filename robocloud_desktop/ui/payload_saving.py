@@ -71,8 +71,11 @@ class PayloadSaver(QObject):
         save. Write, here and now, every payload still unsaved."""
         self._timer.stop()
         for profile_id, text in list(self._drafts.items()):
+            def with_draft(latest: Profile, text: str = text) -> Profile:
+                return latest.with_payload(text)
+
             try:
-                self._store.change(profile_id, lambda latest, text=text: latest.with_payload(text))
+                self._store.change(profile_id, with_draft)
             except (ProfileError, OSError) as error:  # the window is gone: the log says it
                 log.error("a payload could not be saved: %s", error)
         self._drafts.clear()

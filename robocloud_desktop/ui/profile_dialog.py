@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
@@ -62,8 +63,9 @@ _SOUND = {API_PROCESS_SECRET: Profile("profile", REGIONS["eu1"], "workspace", "p
 def field_problem(api: str = API_PROCESS_SECRET, **fields: str) -> str | None:
     """What Profile.validated() says about these fields alone (of a profile of `api`), or None when
     they are fine."""
+    changes: dict[str, Any] = fields  # all text, which mypy cannot match to Profile's fields one by one
     try:
-        replace(_SOUND[api], **fields).validated()
+        replace(_SOUND[api], **changes).validated()
     except ProfileError as error:
         return error.message
     return None
@@ -156,6 +158,7 @@ def fit_height(dialog: QDialog) -> None:
     cut off at one line. Growing only (never shrinking) keeps the dialog still while the user types.
     """
     layout = dialog.layout()
+    assert layout is not None
     layout.activate()
     needed = (layout.totalHeightForWidth(dialog.width()) if layout.hasHeightForWidth()
               else layout.totalSizeHint().height())
@@ -359,8 +362,10 @@ class ProfileDialog(QDialog):
         self._describe_secret()
         self._validate()
         # Rows came or went: the dialog takes the height it needs now, neither more nor less.
-        self.resize(self.width(), self.layout().totalHeightForWidth(self.width())
-                    if self.layout().hasHeightForWidth() else self.sizeHint().height())
+        layout = self.layout()
+        assert layout is not None
+        self.resize(self.width(), layout.totalHeightForWidth(self.width())
+                    if layout.hasHeightForWidth() else self.sizeHint().height())
         fit_height(self)
 
     def _select_region(self, base_url: str) -> None:
@@ -493,7 +498,7 @@ class ProfileDialog(QDialog):
         self.secret_edit.setPlaceholderText(placeholder)
         self.secret_hint.setText(hint)
 
-    def _field_problems(self) -> dict[QWidget, str | None]:
+    def _field_problems(self) -> dict[QLineEdit, str | None]:
         own_id = self._source.id if self._editing and self._source else None
         api = self.api
         return {
@@ -519,7 +524,7 @@ class ProfileDialog(QDialog):
     def result_profile(self) -> Profile:
         """The profile as entered, validated: the same id when editing, a new one otherwise."""
         v1 = self.api == API_V1
-        fields = {
+        fields: dict[str, Any] = {
             "name": self.name_edit.text(),
             "api": self.api,
             "base_url": self._base_url(),

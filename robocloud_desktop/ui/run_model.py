@@ -488,7 +488,7 @@ class RunFilterProxy(QSortFilterProxyModel):
         if model is not None and not isinstance(model, RunTableModel):
             raise TypeError("RunFilterProxy filters a RunTableModel")
         self._runs = model
-        super().setSourceModel(model)
+        super().setSourceModel(model)  # type: ignore[arg-type]  # Qt takes None (no model); its stubs do not
 
     def record_at(self, index: QModelIndex | QPersistentModelIndex) -> RunRecord | None:
         """The run behind a row of this proxy (for the selection -> details pane)."""

@@ -185,8 +185,8 @@ class FilesPage(StoryPage):
         self._update_download()
 
     def artifacts(self) -> list[Artifact]:
-        return [artifact for group in range(self.tree.topLevelItemCount())
-                for artifact in _artifacts_under(self.tree.topLevelItem(group))]
+        groups = (self.tree.topLevelItem(row) for row in range(self.tree.topLevelItemCount()))
+        return [artifact for group in groups if group is not None for artifact in _artifacts_under(group)]
 
     def chosen(self) -> list[Artifact]:
         """What Download saves: the selected artifacts, or every one."""
@@ -292,7 +292,8 @@ class FilesPage(StoryPage):
 
 
 def _artifacts_under(group: QTreeWidgetItem) -> list[Artifact]:
-    found = [group.child(row).data(COL_NAME, _ARTIFACT) for row in range(group.childCount())]
+    children = (group.child(row) for row in range(group.childCount()))
+    found = [child.data(COL_NAME, _ARTIFACT) for child in children if child is not None]
     return [artifact for artifact in found if artifact is not None]
 
 

@@ -232,10 +232,10 @@ class StorySource(QObject):
                              lambda error: finish(on_error, error))
         return cancel
 
-    def _progressed(self, number: int, done: object, total: object) -> None:
+    def _progressed(self, number: int, done: int, total: object) -> None:
         report = self._progress.get(number)
         if report is not None:
-            report(int(done), total if isinstance(total, int) else None)  # type: ignore[arg-type]
+            report(int(done), total if isinstance(total, int) else None)
 
     def act(self, record: RunRecord, call: Call, on_done: Callable[[Any], None],
             on_error: Callable[[Exception], None]) -> None:

@@ -81,7 +81,8 @@ class StepsPage(StoryPage):
         self.read(STEPS, lambda client, target, key: client.step_runs(target, key, record.run_id), self._show)
 
     def _show(self, steps: list[StepRun]) -> None:
-        chosen = self.tree.currentItem().data(COL_NAME, Qt.ItemDataRole.UserRole) if self.tree.currentItem() else None
+        current = self.tree.currentItem()
+        chosen = current.data(COL_NAME, Qt.ItemDataRole.UserRole) if current else None
         self.steps = list(steps)
         self.tree.clear()
         bold = QFont(self.tree.font())
@@ -104,9 +105,9 @@ class StepsPage(StoryPage):
         first = first_to_look_at(self.steps)
         wanted = chosen or (first.id if first else None)
         for row in range(self.tree.topLevelItemCount()):
-            item = self.tree.topLevelItem(row)
-            if item.data(COL_NAME, Qt.ItemDataRole.UserRole) == wanted:
-                self.tree.setCurrentItem(item)
+            shown = self.tree.topLevelItem(row)
+            if shown is not None and shown.data(COL_NAME, Qt.ItemDataRole.UserRole) == wanted:
+                self.tree.setCurrentItem(shown)
         self._describe()
 
     def _describe(self) -> None:

@@ -217,7 +217,7 @@ class WorkspaceDialog(QDialog):
 
     # --- the fields ---------------------------------------------------------------------------
 
-    def _problems(self) -> dict[QWidget, str | None]:
+    def _problems(self) -> dict[QLineEdit, str | None]:
         return {self.url_edit: field_problem(API_V1, base_url=self.url_edit.text()),
                 self.workspace_edit: field_problem(API_V1, workspace_id=self.workspace_edit.text())}
 
@@ -233,7 +233,7 @@ class WorkspaceDialog(QDialog):
         self._describe_key(problems)
         fit_height(self)
 
-    def _describe_key(self, problems: dict[QWidget, str | None]) -> None:
+    def _describe_key(self, problems: dict[QLineEdit, str | None]) -> None:
         others = [] if any(problems.values()) else self._store.profiles_of_workspace(
             self.url_edit.text(), self.workspace_edit.text())
         if self._backend_name == NO_KEYRING:
