@@ -181,7 +181,8 @@ class ListFollowing:
         too_old = time.time() - record.triggered_at > self.plan.give_up_after
         finished = status.state in TERMINAL_STATES or too_old
         updated = self.history.with_status(record, status, finished=finished)
-        if updated.state == record.state and updated.duration == record.duration and not finished:
+        if (updated.state == record.state and updated.duration == record.duration and not finished
+                and not record.last_error):
             # Nothing a user sees changed: not written, not told (a list is read for every run at once).
             with self._cond:
                 self._runs[record.run_id] = updated

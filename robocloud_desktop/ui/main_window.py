@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import (
     QByteArray,
@@ -31,14 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from robocloud_desktop import __version__
-from robocloud_desktop.core.errors import OutcomeUnknown, ProcessApiError
+from robocloud_desktop.core.errors import CannotConnect, OutcomeUnknown, ProcessApiError, RequestTimeout, ServerError
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
 from robocloud_desktop.ui.board_actions import BoardActions
-from robocloud_desktop.ui.bridge import MonitorBridge
+from robocloud_desktop.ui.bridge import MonitorBridge, host_of
+from robocloud_desktop.ui.elided_label import ElidedLabel
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload_editor import PayloadEditor
@@ -80,6 +81,10 @@ NO_PROFILE_HINT = "Add a profile, or import one from the curl command Control Ro
 # Seconds a request may take, as the Settings menu offers them: a request needs a few seconds at
 # least, and an hour is longer than any VPN needs.
 MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT = 5, 3600
+
+
+# Trigger failures that say something about reaching Control Room, as the status bar tells of polls.
+_NETWORK_TROUBLE = (CannotConnect, RequestTimeout, ServerError, OutcomeUnknown, UnsureTrigger)
 
 
 class MainWindow(QMainWindow):
@@ -255,10 +260,13 @@ class MainWindow(QMainWindow):
 
         self.in_flight_label = QLabel("No runs in flight", self)
         self.in_flight_label.setObjectName("inFlight")
-        self.network_label = QLabel("", self)
+        self.network_label = ElidedLabel(self)
         self.network_label.setObjectName("networkProblem")
+        self.network_label.setAccessibleName("Network problem")
+        self._network_host = ""  # the host the network message is about
+        self._sent_to = ""  # the host of the trigger out, or last sent
         self.statusBar().addWidget(self.in_flight_label)
-        self.statusBar().addPermanentWidget(self.network_label)
+        self.statusBar().addPermanentWidget(self.network_label, 1)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -305,12 +313,17 @@ class MainWindow(QMainWindow):
         self.notifier.runsOpened.connect(self._open_runs)
         self.notifier.windowWanted.connect(self.bring_up)
         self.bridge.networkProblem.connect(self._network_problem)
+        self.bridge.networkRecovered.connect(self._network_recovered)
         self.bridge.notSaved.connect(self._runs_not_saved)
         self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
         # board, after removing many, moves the current row without saying so).
         self.run_model.rowsRemoved.connect(lambda *_: self._update_status())
-        self.run_model.modelReset.connect(lambda: (self._update_status(), self._show_selected_run()))
+        self.run_model.modelReset.connect(self._board_reset)
+
+    def _board_reset(self) -> None:
+        self._update_status()
+        self._show_selected_run()
 
     # --- start-up and shut-down -------------------------------------------------------------------
 
@@ -325,8 +338,8 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
-        self.notify_action.setChecked(s.value("notifications", True, type=bool))
-        last = s.value("lastProfile", "", type=str)
+        self.notify_action.setChecked(cast("bool", s.value("notifications", True, type=bool)))
+        last = cast("str", s.value("lastProfile", "", type=str))
         if not (last and self.profile_list.select_profile(last)):
             first = next(iter(self.services.profiles.profiles()), None)
             if first is not None:
@@ -507,7 +520,10 @@ class MainWindow(QMainWindow):
                       if profile.uses_key else
                       "No secret is stored for this profile. Edit the profile and enter its secret.")
         self.trigger_button.setEnabled(not reason)
-        self.trigger_button.setToolTip(reason or f"Start a run of {profile.name} with this payload (Ctrl+Enter)")
+        if reason or profile is None:  # no profile always has its reason
+            self.trigger_button.setToolTip(reason)
+        else:
+            self.trigger_button.setToolTip(f"Start a run of {profile.name} with this payload (Ctrl+Enter)")
 
     @Slot()
     def trigger(self) -> None:
@@ -562,6 +578,7 @@ class MainWindow(QMainWindow):
         self._triggering = True
         self._update_trigger_button()
         self._say("Starting the run…", None)
+        self._sent_to = host_of(profile.base_url)
         job = TriggerJob(self.services, profile, payload, self.editor.text())
         self.background.run(job, self._triggered, self._trigger_failed)
 
@@ -576,6 +593,7 @@ class MainWindow(QMainWindow):
         self.services.monitor.track(record)
         self._select_runs([record.run_id])
         self._say(f"Run started: {record.run_id}", Outcome.SUCCEEDED)
+        self._network_recovered(host_of(record.base_url))  # Control Room answered: no problem reaching it
         if warning:
             self.banner.show_message(warning, "warning")
             self._watch_history()
@@ -586,6 +604,8 @@ class MainWindow(QMainWindow):
 
     def _trigger_failed(self, error: Exception) -> None:
         self._triggering = False
+        if isinstance(error, _NETWORK_TROUBLE) and self._sent_to:
+            self._network_problem(self._sent_to, str(error))  # the status bar says as the message beside the button
         if isinstance(error, SecretStoreError):
             self._say(error.message, Outcome.FAILED)
             self.banner.show_message(error.message, "error")
@@ -694,10 +714,17 @@ class MainWindow(QMainWindow):
         self.in_flight_label.setText(
             "No runs in flight" if count == 0 else f"{count} run{'s' if count != 1 else ''} in flight")
 
+    @Slot(str, str)
+    def _network_problem(self, host: str, message: str) -> None:
+        self._network_host = host
+        self.network_label.set_full_text(f"Last network problem ({time.strftime('%H:%M')}): {message}")
+
     @Slot(str)
-    def _network_problem(self, message: str) -> None:
-        self.network_label.setText(f"Last network problem ({time.strftime('%H:%M')}): {message[:90]}")
-        self.network_label.setToolTip(message)
+    def _network_recovered(self, host: str) -> None:
+        """The host answered again: its problem is over (one of another host stays)."""
+        if host == self._network_host:
+            self._network_host = ""
+            self.network_label.set_full_text("")
 
     # --- settings and the rest ----------------------------------------------------------------------
 

@@ -1,0 +1,77 @@
+"""What the window says needs doing, and that its messages agree: real widgets, real HTTP to the emulator."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from robocloud_desktop.core.models import Outcome
+from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.emulator import Fault
+from robocloud_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def profile(paths, emulator, process, secret_service) -> Profile:
+    store = ProfileStore(paths.profiles_file, SecretStore())
+    return store.add(Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id,
+                             payload='{"simulate_duration": 2}'), secret=process.secret)
+
+
+def trigger(qtbot, window: MainWindow, profile: Profile) -> None:
+    assert window.profile_list.select_profile(profile.id)
+    qtbot.waitUntil(window.trigger_button.isEnabled, timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+
+
+def host(emulator) -> str:
+    return emulator.base_url.split("://", 1)[1].rstrip("/")
+
+
+def test_the_network_message_clears_once_the_host_answers_again(qtbot, profile, open_window, emulator):
+    window = open_window()
+    emulator.inject(Fault("drop", method="GET"))  # the run's first status check meets a dropped connection
+    trigger(qtbot, window, profile)
+    label = window.network_label
+    qtbot.waitUntil(lambda: "Last network problem" in label.full_text(), timeout=15000)
+    assert label.toolTip() == label.full_text()
+    window.grab().save("/tmp/network_problem.png")
+    qtbot.waitUntil(lambda: label.full_text() == "", timeout=15000)  # the next check was answered
+    assert label.text() == "" and label.toolTip() == ""
+    [record] = window.run_model.records()
+    qtbot.waitUntil(lambda: window.run_model.record_for(record.run_id).outcome is Outcome.SUCCEEDED, timeout=15000)
+    assert label.full_text() == ""
+
+
+def test_a_long_network_message_is_cut_to_the_status_bar_with_all_of_it_in_the_tooltip(qtbot, profile, open_window,
+                                                                                        emulator):
+    window = open_window()
+    window.resize(900, 600)
+    long = "The connection to Control Room failed: " + "the proxy said no, " * 40 + "end."
+    window.bridge.networkProblem.emit(host(emulator), long)
+    label = window.network_label
+    qtbot.waitUntil(lambda: label.text().endswith("…"))
+    assert long in label.toolTip() and long not in label.text()
+    assert label.geometry().right() <= window.statusBar().width()
+    assert window.width() == 900  # the message does not widen the window
+    window.grab().save("/tmp/network_long.png")
+    # A problem of another host is not cleared by this one's answer.
+    window.bridge.networkRecovered.emit("elsewhere.example:443")
+    assert label.full_text()
+
+
+def test_the_status_bar_never_contradicts_the_message_beside_trigger(qtbot, profile, open_window, emulator):
+    window = open_window()
+    window.bridge.networkProblem.emit(host(emulator), "The connection to 127.0.0.1 was refused.")
+    assert window.network_label.full_text()
+    trigger(qtbot, window, profile)
+    qtbot.waitUntil(lambda: window.trigger_message.text().startswith("Run started"), timeout=15000)
+    assert window.network_label.full_text() == ""  # Control Room just answered: no problem reaching it
+    emulator.inject(Fault("status", status=503, method="POST", times=10))
+    qtbot.waitUntil(window.trigger_button.isEnabled, timeout=15000)
+    window.trigger()
+    qtbot.waitUntil(lambda: window.trigger_button.isEnabled() and not window.trigger_message.text().startswith(
+        ("Run started", "Starting")), timeout=30000)
+    said = window.trigger_message.text()
+    assert said and said in window.network_label.full_text()
