@@ -19,7 +19,7 @@ from robocloud_desktop.core.errors import InvalidPayload, InvalidTarget
 from robocloud_desktop.core.payload import check_size, parse_payload
 from robocloud_desktop.core.redact import SECRET_HEADER, SECRET_PLACEHOLDER, redact
 from robocloud_desktop.core.shell_words import ShellSyntaxError, splitters
-from robocloud_desktop.core.target import Target, check_base_url, check_id
+from robocloud_desktop.core.target import API_V1, Target, check_base_url, check_id
 
 # The command Control Room shows is a few hundred characters; its payload can be at most 100 KB, and
 # quoting it for a shell (\" for every quote, ^\^" in cmd) can make it two or three times longer.
@@ -141,6 +141,40 @@ def render_curl(base_url: str, workspace_id: str, process_id: str, payload: str 
     if payload:
         parts.append("--data " + _single_quoted(payload))
     return " \\\n  ".join([*parts, shown_url])
+
+
+# The workspace API key (Control Room API v1) in a copied command: a shell variable, as the secret is.
+KEY_PLACEHOLDER = "$ROBOCLOUD_API_KEY"
+_KEY_HEADER = f'--header "Authorization: RC-WSKEY {KEY_PLACEHOLDER}"'
+
+
+def trigger_curl_for(target: Target, payload: str) -> str:
+    """A POSIX shell command that triggers the target's process with `payload` (the JSON text a run was
+    started with), through the target's API; the secret or key is a shell variable. InvalidPayload
+    when a v1 payload cannot be sent as work items."""
+    if target.api != API_V1:
+        return render_curl(target.base_url, target.workspace_id, target.process_id, payload,
+                           secret_in_query=target.secret_in_query)
+    from robocloud_desktop.core.api_v1 import encode_trigger_body  # the v1 client loads only for a v1 run
+    from robocloud_desktop.core.json_text import JsonProblem, load_json
+
+    try:
+        value = load_json(payload) if payload.strip() else None
+    except JsonProblem as problem:
+        raise InvalidPayload(f"The payload is not JSON: {problem.message}.") from None
+    body = encode_trigger_body(value).decode("utf-8")
+    parts = ["curl --request POST", _KEY_HEADER, '--header "Content-Type: application/json"',
+             "--data " + _single_quoted(body)]
+    return " \\\n  ".join([*parts, shlex.quote(target.v1_trigger_url())])
+
+
+def status_curl_for(target: Target, run_id: str) -> str:
+    """A POSIX shell command that reads one run's status through the target's API; the secret or key
+    is a shell variable."""
+    if target.api != API_V1:
+        return render_status_curl(target.base_url, target.workspace_id, target.process_id, run_id,
+                                  secret_in_query=target.secret_in_query)
+    return " \\\n  ".join([f"curl {_KEY_HEADER}", shlex.quote(target.v1_run_url(run_id))])
 
 
 def render_status_curl(base_url: str, workspace_id: str, process_id: str, run_id: str, *,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from robocloud_desktop.core.errors import InvalidTarget
+from robocloud_desktop.core.errors import InvalidTarget, ProcessApiError
 from robocloud_desktop.core.json_text import JsonProblem, load_json
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
@@ -184,7 +185,8 @@ class RunDetails(QWidget):
         self.setObjectName("runDetails")
         self.setAccessibleName("Run details")
         self._record: RunRecord | None = None
-        self._curl = ""
+        self._curl = ""  # the status check, as curl
+        self._trigger_curl = ""  # the trigger with the run's payload, as curl
         self._services = services
         self.story: StoryTabs | None = None  # made with the rest of the pane, for the first run shown
 
@@ -206,9 +208,19 @@ class RunDetails(QWidget):
         self._pages.addWidget(self._main)
         self._pages.setCurrentWidget(self._hint)
 
-        # The curl copy for the runs table's menu too, on the run shown here.
+        # "Copy as curl": the trigger with the run's payload, or the status check; on the Copy as curl
+        # button, and as a submenu of the runs table's menu, on the run shown here.
+        self._curl_menu = QMenu(self)
+        self._curl_menu.setObjectName("copyCurlMenu")
+        self._curl_menu.setToolTipsVisible(True)
+        self.copy_trigger_curl_action = self._curl_menu.addAction("Trigger with this run's payload")
+        self.copy_trigger_curl_action.setObjectName("copyTriggerCurl")
+        self.copy_trigger_curl_action.triggered.connect(lambda: self._copy_curl_command(self._trigger_curl))
+        self.copy_status_curl_action = self._curl_menu.addAction("Status check of this run")
+        self.copy_status_curl_action.setObjectName("copyStatusCurl")
+        self.copy_status_curl_action.triggered.connect(lambda: self._copy_curl_command(self._curl))
         self.copy_curl_action = QAction("Copy as curl (secret left out)", self)
-        self.copy_curl_action.triggered.connect(self._copy_curl_command)
+        self.copy_curl_action.setMenu(self._curl_menu)
         self.copy_curl_action.setEnabled(False)
         # Stop, Terminate, Retry and Mark done: buttons in the header, and in the runs table's menu.
         self.run_actions: RunActions | None = None
@@ -242,12 +254,8 @@ class RunDetails(QWidget):
 
         self._copy_id = _CopyButton("Copy run ID", "copyRunId", "Copy this run's id to the clipboard")
         self._copy_id.clicked.connect(self._copy_run_id)
-        self._copy_curl = _CopyButton(
-            "Copy as curl", "copyCurl",
-            "Copy a curl command that reads this run's status. The secret is left out: "
-            f"set {_SECRET_VARIABLE} in your shell before running it.",
-        )
-        self._copy_curl.clicked.connect(self._copy_curl_command)
+        self._copy_curl = _CopyButton("Copy as curl", "copyCurl", "")
+        self._copy_curl.setMenu(self._curl_menu)
         buttons = QHBoxLayout()
         buttons.addWidget(self._copy_id)
         buttons.addWidget(self._copy_curl)
@@ -485,24 +493,46 @@ class RunDetails(QWidget):
             self._payload.show()
             self._payload.show_text(_pretty_json(record.payload) if record.payload.strip() else "(empty)")
 
-        try:
-            from robocloud_desktop.core.curl import render_status_curl  # the shell parser behind it loads late
+        self._fill_curl(record)
 
-            self._curl = render_status_curl(record.base_url, record.workspace_id, record.process_id, record.run_id,
-                                            secret_in_query=record.secret_in_query)
+    def _fill_curl(self, record: RunRecord) -> None:
+        """The commands "Copy as curl" offers for the run, through the API it was started on."""
+        from robocloud_desktop.core.curl import status_curl_for, trigger_curl_for  # the shell parser loads late
+
+        variable = "ROBOCLOUD_API_KEY" if record.api == API_V1 else _SECRET_VARIABLE
+        try:
+            target = record.target()
         except InvalidTarget as error:
             # A history written by another version may hold a target the core refuses today.
-            self._curl = ""
-            self._copy_curl.setEnabled(False)
-            self.copy_curl_action.setEnabled(False)
-            self._copy_curl.setToolTip(f"No curl command for this run: {error.message}")
+            self._curl = self._trigger_curl = ""
+            why = f"No curl command for this run: {error.message}"
         else:
-            self._copy_curl.setEnabled(True)
-            self.copy_curl_action.setEnabled(True)
-            self._copy_curl.setToolTip(
-                "Copy a curl command that reads this run's status. The secret is left out: "
-                f"set {_SECRET_VARIABLE} in your shell before running it."
-            )
+            why = ""
+            self._curl = self._trigger_curl = ""
+            if not record.outcome_unknown:
+                with contextlib.suppress(InvalidTarget):  # a run id the core refuses today
+                    self._curl = status_curl_for(target, record.run_id)
+            if record.payload is not None:
+                try:
+                    self._trigger_curl = trigger_curl_for(target, record.payload)
+                except ProcessApiError:  # a payload kept by another version that cannot be sent today
+                    self._trigger_curl = ""
+        self.copy_status_curl_action.setEnabled(bool(self._curl))
+        self.copy_status_curl_action.setToolTip(
+            "The trigger's answer was lost: there is no run id to ask about" if record.outcome_unknown
+            else "A command that reads this run's status")
+        self.copy_trigger_curl_action.setEnabled(bool(self._trigger_curl))
+        self.copy_trigger_curl_action.setToolTip(
+            "A command that starts the process again with this run's payload" if self._trigger_curl
+            else "The payload was not kept (see Settings)" if record.payload is None
+            else "This run's payload cannot be sent as it is")
+        usable = bool(self._curl or self._trigger_curl)
+        self._copy_curl.setEnabled(usable)
+        self.copy_curl_action.setEnabled(usable)
+        self._copy_curl.setToolTip(why or (
+            "Copy a curl command that triggers the process with this run's payload, or reads this run's status. "
+            f"The {'key' if record.api == API_V1 else 'secret'} is left out: set {variable} in your shell before "
+            "running it."))
 
     def _apply_colours(self) -> None:
         if self._record is None:
@@ -552,9 +582,9 @@ class RunDetails(QWidget):
         if self._record is not None:
             self._copy_id.copy(self._record.run_id)
 
-    def _copy_curl_command(self) -> None:
-        if self._curl:
-            self._copy_curl.copy(self._curl)
+    def _copy_curl_command(self, command: str) -> None:
+        if command:
+            self._copy_curl.copy(command)
 
     # --- layout and theme ---------------------------------------------------------------------
 

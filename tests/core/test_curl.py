@@ -11,6 +11,7 @@ import traceback
 import pytest
 
 from robocloud_desktop.core.curl import (
+    KEY_PLACEHOLDER,
     MAX_COMMAND_LENGTH,
     SECRET_PLACEHOLDER,
     CurlImport,
@@ -18,9 +19,11 @@ from robocloud_desktop.core.curl import (
     parse_curl,
     render_curl,
     render_status_curl,
+    status_curl_for,
+    trigger_curl_for,
 )
 from robocloud_desktop.core.errors import InvalidTarget
-from robocloud_desktop.core.target import check_base_url
+from robocloud_desktop.core.target import Target, check_base_url
 
 SECRET = "Zq7-Secret_Value.9x"
 BASE = "https://api.eu1.robocloud.eu"
@@ -566,3 +569,37 @@ def test_payload_problems_get_the_payload_sentence(data: str, message: str) -> N
 def test_a_lone_surrogate_from_an_ansi_c_escape_gets_the_payload_sentence() -> None:
     with pytest.raises(CurlParseError, match="lone UTF-16 surrogate"):
         parse_curl(f"curl -X POST -H '{H}' -d $'{{\"a\":\"\\ud800\"}}' {URL}")
+
+
+# --- a run's commands, as "Copy as curl" gives them: run by a real shell and a real curl ----------
+
+
+def _run_copied(command: str, variable: str, value: str) -> dict:
+    done = subprocess.run(["bash", "-c", command + " --silent --show-error --fail"], capture_output=True, text=True,
+                          env={**os.environ, variable: value}, timeout=30, check=True)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize("in_query", [False, True], ids=["header", "query"])
+def test_a_runs_trigger_and_status_commands_work_with_the_secret_in_the_shell(emulator, process, in_query) -> None:
+    target = Target(emulator.base_url, process.workspace_id, process.process_id, in_query)
+    trigger = trigger_curl_for(target, '{"invoice": "it\'s $HOME"}')
+    assert SECRET_PLACEHOLDER in trigger and process.secret not in trigger
+    started = _run_copied(trigger, "ROBOCLOUD_PROCESS_SECRET", process.secret)
+    status = status_curl_for(target, started["processRunId"])
+    assert SECRET_PLACEHOLDER in status and "--request POST" not in status
+    assert _run_copied(status, "ROBOCLOUD_PROCESS_SECRET", process.secret)["id"] == started["processRunId"]
+    assert emulator.work_items_of(started["processRunId"]) == 1
+
+
+def test_a_v1_runs_commands_use_the_v1_routes_and_the_workspace_key(emulator, process) -> None:
+    key = emulator.add_key(process.workspace_id)
+    target = Target(emulator.v1_base_url, process.workspace_id, process.process_id, api="v1")
+    trigger = trigger_curl_for(target, '[{"invoice": 1}, {"invoice": 2}]')
+    assert 'Authorization: RC-WSKEY $ROBOCLOUD_API_KEY' in trigger and KEY_PLACEHOLDER == "$ROBOCLOUD_API_KEY"
+    assert target.v1_trigger_url() in trigger and key not in trigger
+    started = _run_copied(trigger, "ROBOCLOUD_API_KEY", key)
+    status = status_curl_for(target, started["id"])
+    assert target.v1_run_url(started["id"]) in status and 'Authorization: RC-WSKEY $ROBOCLOUD_API_KEY' in status
+    assert _run_copied(status, "ROBOCLOUD_API_KEY", key)["id"] == started["id"]
+    assert emulator.work_items_of(started["id"]) == 2  # one work item per element, as the app sends them

@@ -135,7 +135,8 @@ def test_copy_run_id(qtbot, details: RunDetails) -> None:
 def test_copy_as_curl_has_the_run_url_and_the_placeholder(qtbot, details: RunDetails, secret_in_query: bool) -> None:
     details.show_record(make_record(secret_in_query=secret_in_query))
     copy = button(details, "copyCurl")
-    qtbot.mouseClick(copy, PySide6.QtCore.Qt.MouseButton.LeftButton)
+    assert copy.menu().actions() == [details.copy_trigger_curl_action, details.copy_status_curl_action]
+    details.copy_status_curl_action.trigger()
     command = QGuiApplication.clipboard().text()
     assert command.startswith("curl ")
     assert f"https://api.eu1.robocloud.eu/workspace-v1/workspaces/ws-42/processes/proc-7/runs/{RUN_ID}" in command
@@ -251,3 +252,39 @@ def test_another_run_is_shown_from_the_top_of_its_details(qtbot) -> None:
     assert bar.value() > 0
     widget.show_record(make_record(run_id="2b2c3d4e-0000-4000-8000-00000000abf6", last_error="y" * 2000))
     assert bar.value() == 0
+
+
+@pytest.mark.parametrize("api", ["process-secret", "v1"])
+def test_copy_as_curl_offers_the_trigger_with_the_runs_payload_and_the_status_check(details: RunDetails,
+                                                                                    api: str) -> None:
+    v1 = api == "v1"
+    base = "https://cloud.robocorp.com/api/v1" if v1 else "https://api.eu1.robocloud.eu"
+    details.show_record(make_record(api=api, base_url=base, state="completed" if v1 else "COMPL"))
+    copy = button(details, "copyCurl")
+    assert [a.text() for a in copy.menu().actions()] == ["Trigger with this run's payload", "Status check of this run"]
+    assert details.copy_curl_action.menu() is copy.menu()  # the board's menu offers the same two
+    variable = "ROBOCLOUD_API_KEY" if v1 else "ROBOCLOUD_PROCESS_SECRET"
+    assert variable in copy.toolTip()
+    details.copy_trigger_curl_action.trigger()
+    trigger = QGuiApplication.clipboard().text()
+    assert trigger.startswith("curl --request POST") and "invoice" in trigger and "1001" in trigger
+    details.copy_status_curl_action.trigger()
+    status = QGuiApplication.clipboard().text()
+    assert "--request POST" not in status and RUN_ID in status
+    for command in (trigger, status):
+        if v1:
+            assert 'Authorization: RC-WSKEY $ROBOCLOUD_API_KEY' in command and "/api/v1/workspaces/ws-42/" in command
+            assert SECRET_PLACEHOLDER not in command and "workspace-v1" not in command
+        else:
+            assert SECRET_PLACEHOLDER in command and "/workspace-v1/workspaces/ws-42/processes/proc-7/runs" in command
+            assert "RC-WSKEY" not in command
+    assert "/process-runs" in status if v1 else status.rstrip("'").endswith(RUN_ID)
+
+
+def test_a_trigger_whose_answer_was_lost_offers_only_its_trigger_as_curl(details: RunDetails) -> None:
+    details.show_record(make_record(run_id="local:5f0c", outcome_unknown=True, finished=True, state="", result="",
+                                    error_code="", duration=None, last_answer=""))
+    assert details.copy_trigger_curl_action.isEnabled() and not details.copy_status_curl_action.isEnabled()
+    assert not button(details, "copyRunId").isEnabled()
+    details.show_record(make_record(payload=None))  # payload not kept: the status check only
+    assert not details.copy_trigger_curl_action.isEnabled() and details.copy_status_curl_action.isEnabled()
