@@ -45,6 +45,7 @@ from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload_editor import PayloadEditor
 from robocloud_desktop.ui.payload_saving import PayloadSaver
 from robocloud_desktop.ui.profile_list import ProfileList
+from robocloud_desktop.ui.profile_watch import ProfileFileWatcher
 from robocloud_desktop.ui.run_details import RunDetails
 from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.run_table import RunTableView, configure_run_table
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self._triggering = False
         self._shown_profile: Profile | None = None
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
+        self.profile_watch: ProfileFileWatcher | None = None  # made once the window is drawn
         self.history_recovery: HistoryRecovery | None = None  # made once the history has been opened
         self.request_timeout_dialog: QDialog | None = None  # Settings → Request timeout, while open
         self.send_again_dialog: QMessageBox | None = None  # "Send again?" after a trigger's answer was lost
@@ -356,6 +358,8 @@ class MainWindow(QMainWindow):
     def _start(self) -> None:
         startup_done()
         self.notifier.show_tray()
+        # Profiles added or changed from the command line come into the list (F5 reads them too).
+        self.profile_watch = ProfileFileWatcher(self.services.profiles, self.profile_list, self.background, self)
         services = self.services
         problems = [p.message for p in services.profiles.problems]
         if problems:

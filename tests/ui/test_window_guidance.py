@@ -10,6 +10,7 @@ from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Fault
 from robocloud_desktop.ui.main_window import MainWindow
+from tests.cli.test_profile_cli import cli
 
 
 @pytest.fixture
@@ -75,3 +76,38 @@ def test_the_status_bar_never_contradicts_the_message_beside_trigger(qtbot, prof
         ("Run started", "Starting")), timeout=30000)
     said = window.trigger_message.text()
     assert said and said in window.network_label.full_text()
+
+
+def profile_names(window: MainWindow) -> list[str]:
+    return [profile.name for profile in window.profile_list.model.profiles()]
+
+
+def test_profiles_added_or_changed_from_the_command_line_appear_in_the_open_window(
+        qtbot, profile, open_window, app_home, emulator, process):
+    window = open_window()
+    qtbot.waitUntil(lambda: window.profile_watch is not None)
+    added = cli(app_home, "profile", "add", "Payroll", "--base-url", emulator.base_url, "--workspace",
+                process.workspace_id, "--process", process.process_id, "--secret-stdin", stdin=process.secret + "\n")
+    assert added.returncode == 0, added.stderr
+    qtbot.waitUntil(lambda: profile_names(window) == ["Invoices", "Payroll"], timeout=10000)
+    # A change to the profile shown (its file replaced by an atomic write) comes in too.
+    renamed = cli(app_home, "profile", "rename", "Invoices", "Invoices EU")
+    assert renamed.returncode == 0, renamed.stderr
+    qtbot.waitUntil(lambda: profile_names(window) == ["Invoices EU", "Payroll"], timeout=10000)
+    qtbot.waitUntil(lambda: window.profile_title.text() == "Invoices EU", timeout=5000)
+    # And again, on the file written in place of the one watched before.
+    assert cli(app_home, "profile", "remove", "Payroll").returncode == 0
+    qtbot.waitUntil(lambda: profile_names(window) == ["Invoices EU"], timeout=10000)
+
+
+def test_f5_in_the_profile_list_reads_the_profile_file_again(qtbot, profile, open_window, paths, emulator, process):
+    window = open_window()
+    qtbot.waitUntil(lambda: window.profile_watch is not None)
+    window.profile_watch.watcher.blockSignals(True)  # as if the file system told nothing (a network drive)
+    ProfileStore(paths.profiles_file, SecretStore()).add(
+        Profile("Payroll", emulator.base_url, process.workspace_id, process.process_id), secret=process.secret)
+    qtbot.wait(500)
+    assert profile_names(window) == ["Invoices"]
+    window.profile_list.view.setFocus()
+    qtbot.keyClick(window.profile_list.view, Qt.Key.Key_F5)
+    qtbot.waitUntil(lambda: profile_names(window) == ["Invoices", "Payroll"], timeout=10000)
