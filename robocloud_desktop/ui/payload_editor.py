@@ -43,12 +43,13 @@ from robocloud_desktop.ui.json_highlighter import JsonHighlighter
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QMouseEvent, QResizeEvent
+    from PySide6.QtGui import QFocusEvent, QMouseEvent, QResizeEvent
 
 INDENT = "  "
 PREVIEW_CHARS = 60
 FORMAT_KEYS = QKeySequence("Ctrl+Shift+F")
 GO_TO_ERROR_KEYS = QKeySequence("F8")  # as in code editors: go to the next problem
+KEYS_HINT = "Tab indents · Ctrl+Tab leaves"
 
 # Core words a JSON error as "...: <what> at line L, column C. <advice>". The status line leads with
 # the place, which is what the eye looks for; the full sentence stays in the tooltip. Python's own
@@ -111,6 +112,8 @@ class CodeEdit(QPlainTextEdit):
     """A plain-text editor where Tab indents by two spaces; Ctrl+Tab and Shift+Tab leave it, forwards
     and backwards, so the keyboard is never trapped in it."""
 
+    focused = Signal(bool)  # focus came in (True) or went (False)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         # Tab is taken in event() below; letting Qt treat Tab as focus movement keeps Shift+Tab as
@@ -127,6 +130,14 @@ class CodeEdit(QPlainTextEdit):
                 self.focusNextChild()
                 return True
         return super().event(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit(True)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.focused.emit(False)
 
 
 class ElidedLabel(QLabel):
@@ -194,6 +205,13 @@ class PayloadEditor(QWidget):
         self.status = ElidedLabel(self)
         self.status.clicked.connect(self.go_to_error)
         self.status.setObjectName("payloadStatus")
+        # Tab indents here, unlike anywhere else: while the editor has focus, the line under it says
+        # how to leave (a tooltip only shows to a mouse that rests on the editor).
+        self.keys_hint = QLabel(KEYS_HINT, self)
+        self.keys_hint.setObjectName("payloadKeysHint")
+        self.keys_hint.setEnabled(False)  # drawn quieter than the status beside it
+        self.keys_hint.hide()
+        self.editor.focused.connect(self.keys_hint.setVisible)
         self.recent_menu = QMenu(self)
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.triggered.connect(self._recent_chosen)
@@ -213,6 +231,7 @@ class PayloadEditor(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.status_icon)
         row.addWidget(self.status, 1)
+        row.addWidget(self.keys_hint)
         row.addWidget(self.recent_button)
         row.addWidget(self.format_button)
         layout = QVBoxLayout(self)

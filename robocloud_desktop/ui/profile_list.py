@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QHBoxLayout,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, ProfileStore, Removal, SecretRemoval
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
 from robocloud_desktop.core.workspaces import workspace_key_name
+from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
 from robocloud_desktop.ui.workers import Background, SerialJobs
 
@@ -70,6 +71,7 @@ class ProfileList(QWidget):
         self._state_generation = 0
         self._current_id: str | None = None
         self._restoring = False
+        self._filtering = False  # the filter is hiding or showing rows: nothing is being picked
         self._dialog: QDialog | None = None
         self._background = background
         self._keyring_jobs = SerialJobs(background)
@@ -160,8 +162,7 @@ class ProfileList(QWidget):
         layout.addLayout(changing)
 
         # Down from the filter box goes into the list, as in a search field with results below.
-        QShortcut(QKeySequence(Qt.Key.Key_Down), self.filter_edit, self._focus_list,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        shortcut(Qt.Key.Key_Down, self.filter_edit, self._focus_list, Qt.ShortcutContext.WidgetShortcut)
 
     def _action(self, text: str, tip: str, name: str, keys: list[str] | None = None) -> QAction:
         action = QAction(text, self)
@@ -199,6 +200,14 @@ class ProfileList(QWidget):
     # --- reading ------------------------------------------------------------------------------
 
     def current_profile(self) -> Profile | None:
+        """The profile the window works on (and Trigger starts): the one picked last, even while
+        the filter hides it."""
+        row = self.model.row_of(self._current_id) if self._current_id else None
+        return None if row is None else self.model.profile_at(row)
+
+    def highlighted_profile(self) -> Profile | None:
+        """The profile the list shows selected, which Edit, Duplicate and Delete act on: never one
+        the filter hides."""
         index = self.view.selectionModel().currentIndex()
         if not index.isValid():
             return None
@@ -288,6 +297,9 @@ class ProfileList(QWidget):
     def _view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if self._restoring:
             return
+        if self._filtering:  # Qt moving "current" off a row the filter hid is no choice of the user's
+            self._update_actions()
+            return
         selection = self.view.selectionModel()
         if current.isValid() and not selection.isSelected(current):
             # When the filter hides the selected row, Qt moves "current" without selecting it;
@@ -297,23 +309,36 @@ class ProfileList(QWidget):
         self._sync_current()
 
     def _sync_current(self) -> None:
-        profile = self.current_profile()
+        profile = self.highlighted_profile()
         profile_id = profile.id if profile else None
         if profile_id != self._current_id:
             self._current_id = profile_id
             self.currentProfileChanged.emit(profile)
 
     def _update_actions(self) -> None:
-        has_current = self.current_profile() is not None
+        has_current = self.highlighted_profile() is not None
         for action in (self.edit_action, self.duplicate_action, self.delete_action):
             action.setEnabled(has_current)
 
     def _filter_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
+        # Typing narrows the list; it does not pick. The profile picked stays the window's (and the
+        # trigger's) until the user picks another: highlighted when shown, and no row highlighted
+        # while the filter hides it, so Edit and Delete never act on a profile nobody chose.
+        self._filtering = True
+        try:
+            self.proxy.setFilterFixedString(text.strip())
+            picked = self.model.row_of(self._current_id) if self._current_id else None
+            shown = QModelIndex() if picked is None else self.proxy.mapFromSource(self.model.index(picked))
+            selection = self.view.selectionModel()
+            if shown.isValid():
+                selection.setCurrentIndex(shown, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+                self.view.scrollTo(shown)
+            else:
+                selection.clear()
+        finally:
+            self._filtering = False
         self._update_empty_text()
         self._update_actions()
-        if not self._restoring:  # reload() says once, at its end, what the selection became
-            self._sync_current()
 
     def _update_empty_text(self) -> None:
         text = self.filter_edit.text().strip()
@@ -358,14 +383,14 @@ class ProfileList(QWidget):
         self._open_to_save(dialog, lambda: (dialog.result_profile(), dialog.entered_secret()), self._store.add)
 
     def edit_profile(self) -> None:
-        original = self.current_profile()
+        original = self.highlighted_profile()
         if original is None:
             return
         dialog = self._profile_dialog(original)
         self._open_to_save(dialog, lambda: (dialog.result_profile(), dialog.entered_secret()), self._store.update)
 
     def duplicate_profile(self) -> None:
-        original = self.current_profile()
+        original = self.highlighted_profile()
         if original is None:
             return
         dialog = self._profile_dialog(original, duplicate=True)
@@ -396,7 +421,7 @@ class ProfileList(QWidget):
         self._open_to_save(dialog, dialog.result, self._store.add)
 
     def delete_profile(self) -> None:
-        profile = self.current_profile()
+        profile = self.highlighted_profile()
         if profile is None:
             return
         from PySide6.QtWidgets import QMessageBox

@@ -13,7 +13,6 @@ from PySide6.QtGui import (
     QFontDatabase,
     QKeySequence,
     QPalette,
-    QShortcut,
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.story_source import STEPS
 from robocloud_desktop.ui.story_steps import first_to_look_at, step_title
 from robocloud_desktop.ui.story_widgets import StoryPage
@@ -107,7 +107,7 @@ class ConsolePage(StoryPage):
         self._shade = _TimeShade(self.text)
         self.text.verticalScrollBar().valueChanged.connect(lambda *_: self._maybe_read_on())
         self.text.verticalScrollBar().rangeChanged.connect(lambda *_: self._maybe_read_on())
-        QShortcut(QKeySequence("Ctrl+End"), self.text, self.read_to_the_end, context=Qt.ShortcutContext.WidgetShortcut)
+        shortcut("Ctrl+End", self.text, self.read_to_the_end, Qt.ShortcutContext.WidgetShortcut)
 
         self.find_box = QLineEdit(self)
         self.find_box.setObjectName("consoleFind")
@@ -120,7 +120,7 @@ class ConsolePage(StoryPage):
         self.find_box.textEdited.connect(lambda *_: self._find(forward=True, from_start_of_match=True))
         for keys, slot in ((QKeySequence.StandardKey.Find, self.focus_find), ("F3", self.find_next),
                            ("Shift+F3", self.find_previous)):
-            QShortcut(QKeySequence(keys), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut(keys, self, slot, Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
         self.layout_.addLayout(top)
         self.layout_.addWidget(self.text, 1)

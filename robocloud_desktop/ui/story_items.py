@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
+from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.story_source import ITEMS
 from robocloud_desktop.ui.story_widgets import LOADING, IdLine, StoryPage, StoryTree, message_of, short_time
 
@@ -82,7 +83,7 @@ class WorkItemsPage(StoryPage):
         self.tree.currentItemChanged.connect(lambda *_: self._describe())
         self.tree.itemSelectionChanged.connect(self.selectionChanged)
         for keys in ("Return", "Enter"):
-            QShortcut(QKeySequence(keys), self.tree, self.show_payload, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut(keys, self.tree, self.show_payload, Qt.ShortcutContext.WidgetShortcut)
 
         self.about = QLabel(self)
         self.about.setObjectName("workItemAbout")

@@ -566,15 +566,22 @@ def test_filter_box_filters_on_name_ids_region_and_notes(qtbot, eight, make_list
     assert len(shown_names(profiles)) == 8
 
 
-def test_filter_keeps_the_highlighted_row_and_the_current_profile_together(qtbot, eight, make_list):
+def test_filter_keeps_the_profile_picked_and_highlights_no_other(qtbot, eight, make_list):
     profiles = make_list(eight)
-    profiles.select_profile(eight.get("Payroll").id)
+    payroll = eight.get("Payroll").id
+    profiles.select_profile(payroll)
     qtbot.keyClicks(profiles.findChild(QWidget, "profileFilter"), "us1")
-    current = profiles.current_profile()
-    assert current is not None and current.name in ("Purchase orders", "Stock levels")
+    # Typing is no choice: the profile picked stays, and no row it does not show is highlighted,
+    # so Edit and Delete act on nothing unseen.
+    assert profiles.current_profile().id == payroll
+    assert profiles.highlighted_profile() is None and not profiles.view.selectionModel().hasSelection()
+    assert not profiles.edit_action.isEnabled() and not profiles.delete_action.isEnabled()
+    type_into(qtbot, profiles.filter_edit, "pay")  # shown again: highlighted again
+    assert profiles.highlighted_profile().id == payroll
     assert profiles.view.selectionModel().isSelected(profiles.view.currentIndex())
+    type_into(qtbot, profiles.filter_edit, "us1")
     # Selecting a profile the filter hides clears the filter rather than select something unseen.
-    assert profiles.select_profile(eight.get("Payroll").id)
+    assert profiles.select_profile(payroll)
     assert profiles.filter_edit.text() == ""
 
 
