@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from robocloud_desktop.core.models import Outcome
-from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.profiles import API_V1, Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Fault
 from robocloud_desktop.ui.main_window import MainWindow
+from robocloud_desktop.ui.run_model import COL_DURATION, format_duration
 from tests.cli.test_profile_cli import cli
 
 
@@ -111,3 +115,53 @@ def test_f5_in_the_profile_list_reads_the_profile_file_again(qtbot, profile, ope
     window.profile_list.view.setFocus()
     qtbot.keyClick(window.profile_list.view, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: profile_names(window) == ["Invoices", "Payroll"], timeout=10000)
+
+
+def duration_cell(window: MainWindow, run_id: str) -> str:
+    row = window.run_model.row_of(run_id)
+    return window.run_model.index(row, COL_DURATION).data()
+
+
+@pytest.mark.parametrize("simulate", ["", "fail", "pending"])
+@pytest.mark.parametrize("api", ["process-secret", "v1"])
+def test_ended_runs_show_the_duration_control_room_gave(qtbot, open_window, paths, emulator, process, secret_service,
+                                                        secret_guard, api, simulate):
+    payload = json.dumps({"simulate_duration": 2, "simulate": simulate})
+    store = ProfileStore(paths.profiles_file, SecretStore())
+    if api == "v1":
+        key = secret_guard.add(emulator.default_key)
+        [profile] = store.add_of_workspace([Profile("Reports", emulator.v1_base_url, process.workspace_id,
+                                                    process.process_id, api=API_V1, payload=payload,
+                                                    follow_others=False)], key)
+    else:
+        profile = store.add(Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id,
+                                    payload=payload), secret=process.secret)
+    window = open_window()
+    trigger(qtbot, window, profile)
+    qtbot.waitUntil(lambda: window.run_model.rowCount() == 1, timeout=15000)
+    [run_id] = [record.run_id for record in window.run_model.records()]
+    qtbot.waitUntil(lambda: window.run_model.record_for(run_id).is_ended, timeout=20000)
+    record = window.run_model.record_for(run_id)
+    assert record.duration is not None, record.last_answer  # the answer had one: it is kept
+    assert duration_cell(window, run_id) == format_duration(record.duration)
+    assert window.run_details.record == record
+    assert window.run_details.findChild(QLabel, "runDetails_duration").text() == format_duration(record.duration)
+    window.close()
+    window.shutdown()
+    again = open_window()  # and after a restart, from the run history
+    qtbot.waitUntil(lambda: again.run_model.record_for(run_id) is not None, timeout=15000)
+    assert duration_cell(again, run_id) == format_duration(record.duration)
+
+
+def test_a_run_started_elsewhere_shows_the_duration_control_room_gave_once_it_ended(
+        qtbot, open_window, paths, emulator, process, secret_service, secret_guard):
+    key = secret_guard.add(emulator.default_key)
+    ProfileStore(paths.profiles_file, SecretStore()).add_of_workspace(
+        [Profile("Reports", emulator.v1_base_url, process.workspace_id, process.process_id, api=API_V1)], key)
+    window = open_window()
+    qtbot.waitUntil(lambda: window.runs_elsewhere is not None, timeout=10000)
+    run_id = emulator.start_run(process, started_by="schedule", duration=1)
+    qtbot.waitUntil(lambda: (record := window.run_model.record_for(run_id)) is not None and record.is_ended,
+                    timeout=20000)
+    record = window.run_model.record_for(run_id)
+    assert record.duration is not None and duration_cell(window, run_id) == format_duration(record.duration)
