@@ -143,7 +143,8 @@ class WorkItemsPage(StoryPage):
 
     def _show(self, items: list[WorkItem]) -> None:
         selected = {item.data(COL_STATE, _ID) for item in self.tree.selectedItems()}
-        current = self.tree.currentItem().data(COL_STATE, _ID) if self.tree.currentItem() else None
+        current_row = self.tree.currentItem()
+        current = current_row.data(COL_STATE, _ID) if current_row else None
         self.items = sorted(items, key=lambda item: ORDER.get(item.state, 5))
         bold = QFont(self.tree.font())
         bold.setBold(True)
@@ -167,8 +168,9 @@ class WorkItemsPage(StoryPage):
             if found.id == current:
                 self.tree.setCurrentItem(row, 0, _NO_UPDATE)
         self.tree.blockSignals(False)
-        if self.tree.currentItem() is None and self.items:
-            self.tree.setCurrentItem(self.tree.topLevelItem(0), 0, _NO_UPDATE)
+        first = self.tree.topLevelItem(0)
+        if self.tree.currentItem() is None and self.items and first is not None:
+            self.tree.setCurrentItem(first, 0, _NO_UPDATE)
         self._describe()
         self.selectionChanged.emit()
 
