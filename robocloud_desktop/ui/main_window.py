@@ -49,6 +49,7 @@ from robocloud_desktop.ui.profile_watch import ProfileFileWatcher
 from robocloud_desktop.ui.run_details import RunDetails
 from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.run_table import RunTableView, configure_run_table
+from robocloud_desktop.ui.screen_fit import keep_on_screen, place_first
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob, UnsureTrigger
 from robocloud_desktop.ui.workers import Background
@@ -109,8 +110,7 @@ class MainWindow(QMainWindow):
         self._send_again_agreed: set[str] = set()  # triggers of unknown outcome the user chose to send past
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
         self.setWindowIcon(icon("app"))
-        self.resize(1280, 800)
-        self.setMinimumSize(900, 600)
+        place_first(self)  # the preferred size, or what the screen has room for
         self._build()
         self._build_menus()
         self._connect()
@@ -340,6 +340,8 @@ class MainWindow(QMainWindow):
             value = s.value(key)
             if isinstance(value, QByteArray):
                 restore(value)
+                if key == "geometry":  # saved on a monitor since unplugged, or a larger one
+                    keep_on_screen(self)
         self.notify_action.setChecked(cast("bool", s.value("notifications", True, type=bool)))
         last = cast("str", s.value("lastProfile", "", type=str))
         if not (last and self.profile_list.select_profile(last)):

@@ -26,16 +26,16 @@ _Index = QModelIndex | QPersistentModelIndex
 
 def subtitle(profile: Profile) -> str:
     """The quiet second line: where the process is (its region, or "API v1" and a tenant's host) and
-    its id, short enough for a narrow panel."""
+    its whole id. The list elides it in the middle to the width it has: processes of one workspace
+    often differ only at the end of their ids, which must stay in sight."""
     pid = profile.process_id
-    short = pid if len(pid) <= 12 else pid[:8] + "…"
     if profile.uses_key:
         if workspace_key_name(profile.base_url, "") == workspace_key_name(V1_CLOUD, ""):
-            return f"API v1 · process {short}"
+            return f"API v1 · process {pid}"
         # A single-sign-on tenant by its subdomain ("acme"), any other host whole.
         host = region_label(profile.base_url).removesuffix(".robocorp.com")
-        return f"API v1 · {host} · process {short}"
-    return f"{region_label(profile.base_url)} · process {short}"
+        return f"API v1 · {host} · process {pid}"
+    return f"{region_label(profile.base_url)} · process {pid}"
 
 
 def api_words(profile: Profile) -> str:
@@ -160,7 +160,7 @@ class ProfileModel(QAbstractListModel):
 
 
 class ProfileDelegate(QStyledItemDelegate):
-    """Two lines per profile: the name in bold, then region and short process id, quieter."""
+    """Two lines per profile: the name in bold, then region and process id, quieter (the tooltip has all)."""
 
     PAD_X, PAD_Y, ICON, GAP = 8, 6, 16, 8
 
@@ -220,9 +220,15 @@ class ProfileDelegate(QStyledItemDelegate):
         painter.drawText(QRect(left, area.top(), width, bold_metrics.height()), flags, name)
         painter.setFont(font)
         painter.setPen(quiet)
-        second = metrics.elidedText(str(index.data(SubtitleRole) or ""), Qt.TextElideMode.ElideRight, width)
+        second = self.second_line(metrics, str(index.data(SubtitleRole) or ""), width)
         painter.drawText(QRect(left, area.top() + bold_metrics.height() + 2, width, metrics.height()), flags, second)
         painter.restore()
+
+    @staticmethod
+    def second_line(metrics: QFontMetrics, text: str, width: int) -> str:
+        """The second line as drawn in `width` pixels: cut in the middle, so both the place and the
+        end of the process id (where ids of one workspace differ) stay readable."""
+        return metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, width)
 
     def _outline(self, icon: QIcon, colour: QColor, ratio: float) -> QPixmap:
         """The icon's shape in `colour`. On the selection's colour the icons' own greens and reds

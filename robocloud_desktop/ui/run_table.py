@@ -3,7 +3,7 @@ middle, state icons that stay readable on a selected row, and newest first."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, QSize, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,10 +32,10 @@ _Index = QModelIndex | QPersistentModelIndex
 # Sample contents that size each column by the font in use rather than by fixed pixels.
 _SAMPLES = {
     COL_PROFILE: "Invoice runs",
-    COL_RUN_ID: "0123456789ab",  # ids are elided in the middle; the full id is in the tooltip
+    COL_RUN_ID: "0123456789",  # ids are elided in the middle; the full id is in the tooltip
     COL_STATE: "Completed",  # longer labels (Needs attention, unknown states) elide; the tooltip has them whole
     COL_RESULT: "ERR",
-    COL_ERROR_CODE: "TIMEOUT_ERR",
+    COL_ERROR_CODE: "TIMEOUT",  # longer codes elide; the details have them whole
     COL_DURATION: "1 min 5 s",
     COL_STARTED: "Nov 28 14:03",
     COL_LAST_CHECKED: "Last checked",
@@ -43,6 +43,27 @@ _SAMPLES = {
 }
 _PADDING = 14  # cell margins; the header's sort arrow fits over the samples' spare room
 _ICON = 16
+# Shown in the details of the run selected, and off the board at first, so the columns that tell runs
+# apart fit a 1280 px window without a sideways scroll; a right-click on the header shows them.
+HIDDEN_AT_FIRST = (COL_RESULT, COL_LAST_CHECKED)
+
+
+def _column_menu(header: QHeaderView, point: QPoint) -> None:
+    """Which columns show: every one can be shown again, and at least one always stays."""
+    from PySide6.QtWidgets import QMenu  # made on first use
+
+    menu = QMenu(header)
+    menu.setObjectName("runColumnsMenu")
+    model = header.model()
+    shown = [column for column in range(header.count()) if not header.isSectionHidden(column)]
+    for visual in range(header.count()):
+        column = header.logicalIndex(visual)
+        action = menu.addAction(str(model.headerData(column, Qt.Orientation.Horizontal) or ""))
+        action.setCheckable(True)
+        action.setChecked(column in shown)
+        action.setEnabled(shown != [column])
+        action.toggled.connect(lambda on, column=column: header.setSectionHidden(column, not on))
+    menu.popup(header.mapToGlobal(point))
 
 
 class _MiddleElide(QStyledItemDelegate):
@@ -130,7 +151,6 @@ def configure_run_table(view: QTableView) -> None:
     header = view.horizontalHeader()
     header.setHighlightSections(False)
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     metrics = view.fontMetrics()
     for column, sample in _SAMPLES.items():
@@ -142,8 +162,18 @@ def configure_run_table(view: QTableView) -> None:
     header.setMinimumSectionSize(metrics.horizontalAdvance("Result") + _PADDING // 2)
 
     # Who started a run reads best beside when: the column came last in the model, so that a layout
-    # saved before it existed is not taken for one with it.
-    header.moveSection(header.visualIndex(COL_STARTED_BY), header.visualIndex(COL_STARTED) + 1)
+    # saved before it existed is not taken for one with it. Last shown, it takes the room left over
+    # (a person's whole name), and gives it up first when the board narrows.
+    header.moveSection(header.visualIndex(COL_STARTED_BY), header.count() - 1)
+    header.moveSection(header.visualIndex(COL_LAST_CHECKED), header.visualIndex(COL_STARTED_BY) - 1)
+    for column in HIDDEN_AT_FIRST:
+        header.hideSection(column)
+    # The stretched section never shrinks below the size it had when stretching began: from its
+    # least, it fits whatever room the others leave, and no sideways scroll bar is needed for it.
+    header.resizeSection(COL_STARTED_BY, header.minimumSectionSize())
+    header.setStretchLastSection(True)
+    header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+    header.customContextMenuRequested.connect(lambda point: _column_menu(header, point))
 
     # The indicator first: turning sorting on sorts by it, and the default is newest first.
     header.setSortIndicator(COL_STARTED, Qt.SortOrder.DescendingOrder)

@@ -15,6 +15,7 @@ from robocloud_desktop.core.secrets import SERVICE, SecretState, SecretStore
 from robocloud_desktop.core.workspaces import V1_CLOUD
 from robocloud_desktop.ui.profile_dialog import ProfileDialog
 from robocloud_desktop.ui.profile_list import ProfileList
+from robocloud_desktop.ui.profile_rows import ProfileDelegate, SubtitleRole
 from robocloud_desktop.ui.workers import Background
 from tests.ui.test_profile_ui import Keyring, fill, index_of, look, press_ok, type_into
 
@@ -177,7 +178,7 @@ def test_a_tenant_and_the_filter_show_on_the_second_line(qtbot, store, make_list
     store.add(Profile("Tenant", "https://acme.robocorp.com", WS, "0123456789abcdef", api="v1"))
     store.add(Profile("Old", "https://api.eu1.robocloud.eu", WS, "proc-2"))
     profiles = make_list(store)
-    assert index_of(profiles, "Tenant").data(Qt.ItemDataRole.UserRole + 2) == "API v1 · acme · process 01234567…"
+    assert index_of(profiles, "Tenant").data(Qt.ItemDataRole.UserRole + 2) == "API v1 · acme · process 0123456789abcdef"
     assert index_of(profiles, "Old").data(Qt.ItemDataRole.UserRole + 2) == "EU1 · process proc-2"
     profiles.filter_edit.setText("api v1")
     assert [profiles.proxy.index(r, 0).data() for r in range(profiles.proxy.rowCount())] == ["Tenant"]
@@ -201,3 +202,18 @@ def test_deleting_keeps_a_shared_key_and_takes_the_last_one(qtbot, keyring, stor
         assert entries(keyring) == left
     assert store.profiles() == [] and keyring.entries() == []
     assert SERVICE  # the keyring's service name, for the reader of entries()
+
+
+def test_the_second_line_keeps_the_end_of_the_process_id_in_a_narrow_list(qtbot, store, make_list):
+    # Processes of one workspace: their ids differ only at the end.
+    store.add(Profile("Orders", "https://acme.robocorp.com", WS, "4a4126b6-d29b-4073-a6be-d18c51b0d220", api="v1"))
+    store.add(Profile("Returns", "https://acme.robocorp.com", WS, "4a4126b6-d29b-4073-a6be-d18c51b07777", api="v1"))
+    profiles = make_list(store)
+    profiles.resize(200, 400)  # the side panel at its narrowest
+    metrics = profiles.view.fontMetrics()
+    width = profiles.view.viewport().width() - 60  # less the icon and the padding
+    shown = [ProfileDelegate.second_line(metrics, index_of(profiles, name).data(SubtitleRole), width)
+             for name in ("Orders", "Returns")]
+    assert shown[0] != shown[1] and shown[0].endswith("d220") and shown[1].endswith("7777")
+    assert "…" in shown[0] and shown[0].startswith("API v1")
+    assert "4a4126b6-d29b-4073-a6be-d18c51b0d220" in index_of(profiles, "Orders").data(Qt.ItemDataRole.ToolTipRole)
