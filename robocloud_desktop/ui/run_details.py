@@ -60,7 +60,7 @@ COPIED_FOR_MS = 1500
 WIDE_FROM = 640  # px: from here the raw texts go beside the form instead of under it
 _NONE = "—"
 _FIELD_MARGIN = 4  # QLineEdit's own text margins, each side
-_FIELD_MAX_MIN_WIDTH = 300
+_FIELD_MAX_MIN_WIDTH = 200  # px: what a 250 px pane leaves a field, beside its scroll bar and margins
 _SECRET_VARIABLE = SECRET_PLACEHOLDER.lstrip("$")
 
 
@@ -77,8 +77,8 @@ def advice_for(record: RunRecord) -> str:
     if record.outcome_unknown:
         when = format_full(record.triggered_at)
         return ("The trigger was sent, but its answer was lost: Control Room may or may not have started a run. "
-                f"Look in Control Room for a run of process {visible(record.process_id)} started at about {when} "
-                "before sending the payload again. This entry is never checked; remove it (Delete) once you know.")
+                f"Look in Control Room for a run of this process started at about {when} before sending the "
+                "payload again. This entry is never checked; remove it (Delete) once you know.")
     if record.outcome is not Outcome.NEEDS_ATTENTION:
         return ""
     what = ("Its work items failed and wait in Control Room for a person: each can be retried (processed again) "

@@ -36,7 +36,7 @@ def host(emulator) -> str:
 
 def test_the_network_message_clears_once_the_host_answers_again(qtbot, profile, open_window, emulator):
     window = open_window()
-    emulator.inject(Fault("drop", method="GET"))  # the run's first status check meets a dropped connection
+    emulator.inject(Fault("drop", method="GET", times=6))  # the run's first status checks meet dropped connections
     trigger(qtbot, window, profile)
     label = window.network_label
     qtbot.waitUntil(lambda: "Last network problem" in label.full_text(), timeout=15000)

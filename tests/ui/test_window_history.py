@@ -8,7 +8,7 @@ import time
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton, QScrollArea
 
 from robocloud_desktop.core.api_results import TriggeredRun
 from robocloud_desktop.core.history import RunHistory
@@ -115,6 +115,10 @@ def test_a_trigger_whose_answer_was_lost_stays_on_the_board_and_trigger_asks_bef
     shown = shown_texts(window.run_details)
     assert OUTCOME_UNKNOWN_LABEL in shown and '"invoice": 1' in shown and "Look in Control Room" in shown
     assert window.in_flight_label.text() == "No runs in flight"
+    # Read in full, however narrow the pane: the details never run past its right edge.
+    scroll = window.run_details.findChild(QScrollArea, "runDetailsScroll")
+    advice = window.run_details.findChild(QLabel, "runDetailsAdvice")
+    qtbot.waitUntil(lambda: scroll.widget().width() <= scroll.viewport().width() and advice.isVisible())
     window.grab().save("/tmp/outcome_unknown.png")
 
     # Trigger asks first; Cancel sends nothing.
