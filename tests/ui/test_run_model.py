@@ -7,9 +7,9 @@ from datetime import datetime
 from itertools import pairwise
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QTableView
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QColor, QContextMenuEvent, QIcon, QPalette
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QTableView
 
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.records import RunRecord
@@ -485,6 +485,28 @@ def test_configure_run_table(qtbot, proxy: RunFilterProxy) -> None:
     assert view.horizontalHeader().sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
     started = [proxy.index(row, COL_STARTED).data(SORT_ROLE) for row in range(proxy.rowCount())]
     assert started == sorted(started, reverse=True)
+
+
+def test_the_boards_columns_fit_and_a_right_click_on_the_header_shows_the_others(qtbot, proxy) -> None:
+    view = board_view(qtbot, proxy)
+    view.resize(600, 300)  # the board in a 1280 px window
+    view.show()
+    qtbot.waitExposed(view)
+    header = view.horizontalHeader()
+    assert [header.isSectionHidden(c) for c in (COL_RESULT, COL_LAST_CHECKED)] == [True, True]
+    assert not view.horizontalScrollBar().isVisible()
+    assert header.logicalIndex(header.count() - 1) == COL_STARTED_BY  # last: it takes the room left over
+
+    point = header.sectionViewportPosition(COL_STATE) + 5
+    QApplication.sendEvent(header.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(point, 5),
+                                                     header.mapToGlobal(QPoint(point, 5))))
+    menu = QApplication.activePopupWidget()
+    assert menu is not None and menu.objectName() == "runColumnsMenu"
+    by_title = {action.text(): action for action in menu.actions()}
+    assert not by_title["Result"].isChecked() and by_title["Profile"].isChecked()
+    by_title["Result"].trigger()
+    menu.close()
+    assert not header.isSectionHidden(COL_RESULT)
 
 
 def test_configure_run_table_needs_the_model_first(qtbot) -> None:
