@@ -16,6 +16,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QSortFilterP
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QApplication,
     QHBoxLayout,
     QLineEdit,
     QListView,
@@ -362,15 +363,23 @@ class ProfileList(QWidget):
             self._dialog.activateWindow()
             return False
         self._dialog = dialog
-        dialog.finished.connect(lambda _code: self._dialog_closed(dialog))
+        # Focus goes back where it was: a dialog opened from the File menu while the board had focus
+        # must not leave Delete and Enter acting on the profile list.
+        before = QApplication.focusWidget()
+        back = before if before is not None and self.window().isAncestorOf(before) else None
+        dialog.finished.connect(lambda _code: self._dialog_closed(dialog, back))
         dialog.open()
         return True
 
-    def _dialog_closed(self, dialog: QDialog) -> None:
+    def _dialog_closed(self, dialog: QDialog, back: QWidget | None) -> None:
         if self._dialog is dialog:
             self._dialog = None
         dialog.deleteLater()
-        self.view.setFocus()
+        # The widget may have gone meanwhile (the details pane rebuilt, the window closing).
+        if back is not None and shiboken6.isValid(back) and back.isVisible() and back.isEnabled():
+            back.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.view.setFocus()
 
     def _profile_dialog(self, profile: Profile | None, *, duplicate: bool = False) -> ProfileDialog:
         from robocloud_desktop.ui.profile_dialog import ProfileDialog  # loaded when first needed

@@ -178,3 +178,21 @@ def test_only_trigger_is_a_shortcut_of_the_whole_window(qtbot, profiles, open_wi
     whole_window = {shortcut.key().toString() for shortcut in window.findChildren(QShortcut)
                     if shortcut.context() in (Qt.ShortcutContext.WindowShortcut, Qt.ShortcutContext.ApplicationShortcut)}
     assert whole_window == {"Ctrl+Return", "Ctrl+Enter"}
+
+
+def test_a_dialog_opened_from_the_menu_gives_focus_back_to_the_board(qtbot, profiles, open_window):
+    window = open_window()
+    select(window, "Invoices")
+    trigger_and_get_run(qtbot, window)
+    board = window.run_table
+    focus(qtbot, board)
+    qtbot.keyClick(board, Qt.Key.Key_Home, CTRL)
+    qtbot.keyClick(board, Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)  # the File menu ...
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is not None)
+    qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key.Key_I)  # ... Import profile from curl…
+    cancel_dialog(qtbot, window, lambda: window.profile_list.open_dialog)
+    qtbot.waitUntil(lambda: focused() is board)
+    qtbot.keyClick(board, Qt.Key.Key_Delete)  # the runs, not the profile the list would offer
+    assert window.board_actions.open_dialog is not None
+    assert window.profile_list.open_dialog is None
+    cancel_dialog(qtbot, window, lambda: window.board_actions.open_dialog)
