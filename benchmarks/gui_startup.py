@@ -341,7 +341,7 @@ def sorting(count: int) -> None:
     from PySide6.QtCore import QSortFilterProxyModel, Qt
     from PySide6.QtWidgets import QApplication, QTableView
 
-    from robocloud_desktop.ui.run_model import (
+    from robocloud_desktop.ui.board.model import (
         COL_LAST_CHECKED,
         COL_STARTED,
         COL_STATE,
@@ -350,7 +350,7 @@ def sorting(count: int) -> None:
         RunFilterProxy,
         RunTableModel,
     )
-    from robocloud_desktop.ui.run_table import configure_run_table
+    from robocloud_desktop.ui.board.table import configure_run_table
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     runs = varied_runs(count)
@@ -419,9 +419,9 @@ def selecting(count: int) -> None:
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QApplication, QTableView, QWidget
 
-    from robocloud_desktop.ui.board_actions import BoardActions
-    from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
-    from robocloud_desktop.ui.run_table import configure_run_table
+    from robocloud_desktop.ui.board.actions import BoardActions
+    from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel
+    from robocloud_desktop.ui.board.table import configure_run_table
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     runs = varied_runs(count)

@@ -37,18 +37,18 @@ from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.launch import startup_done
 from robocloud_desktop.ui.banner import Banner
-from robocloud_desktop.ui.board_actions import BoardActions
+from robocloud_desktop.ui.board.actions import BoardActions
+from robocloud_desktop.ui.board.details import RunDetails
+from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel, format_full
+from robocloud_desktop.ui.board.table import RunTableView, configure_run_table
 from robocloud_desktop.ui.bridge import MonitorBridge, host_of
 from robocloud_desktop.ui.elided_label import ElidedLabel
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.notifications import Notifier
-from robocloud_desktop.ui.payload_editor import PayloadEditor
-from robocloud_desktop.ui.payload_saving import PayloadSaver
-from robocloud_desktop.ui.profile_list import ProfileList
-from robocloud_desktop.ui.profile_watch import ProfileFileWatcher
-from robocloud_desktop.ui.run_details import RunDetails
-from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel, format_full
-from robocloud_desktop.ui.run_table import RunTableView, configure_run_table
+from robocloud_desktop.ui.payload.editor import PayloadEditor
+from robocloud_desktop.ui.payload.saving import PayloadSaver
+from robocloud_desktop.ui.profiles.panel import ProfileList
+from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher
 from robocloud_desktop.ui.screen_fit import keep_on_screen, place_first
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob, UnsureTrigger
@@ -59,8 +59,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
-    from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
 
 STATE_FILTERS: list[tuple[str, Any]] = [
     ("All runs", None),
@@ -418,7 +418,7 @@ class MainWindow(QMainWindow):
         self._watch_history()
 
     def _follow_runs_from_elsewhere(self, history_read_at: float) -> None:
-        from robocloud_desktop.ui.runs_elsewhere import RunsFromElsewhere
+        from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
 
         self.runs_elsewhere = RunsFromElsewhere(self.services, self.background,
                                                 lambda run_id: self.run_model.row_of(run_id) is not None, self)

@@ -18,7 +18,7 @@ from robocloud_desktop.core.curl import MAX_COMMAND_LENGTH
 from robocloud_desktop.core.profiles import ProfileStore
 from robocloud_desktop.core.regions import REGIONS
 from robocloud_desktop.core.secrets import SecretStore
-from robocloud_desktop.ui.curl_import_dialog import HINT, READING, CurlImportDialog
+from robocloud_desktop.ui.profiles.curl_import import HINT, READING, CurlImportDialog
 from robocloud_desktop.ui.workers import Background
 
 SECRET = "Zq8-process-SECRET-4c1b9e"

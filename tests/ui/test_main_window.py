@@ -18,8 +18,8 @@ from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.demo import MemoryKeyring
 from robocloud_desktop.emulator import EmulatedProcess, Emulator
 from robocloud_desktop.ui.app import create_window
+from robocloud_desktop.ui.board.model import COL_PROFILE
 from robocloud_desktop.ui.main_window import MainWindow
-from robocloud_desktop.ui.run_model import COL_PROFILE
 from tests.cli.test_cli import run_cli
 from tests.ui.test_run_model import run_ids
 

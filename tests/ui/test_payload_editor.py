@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextFormat
 from PySide6.QtWidgets import QApplication, QWidget
 
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES
-from robocloud_desktop.ui.json_highlighter import COLOURS
 from robocloud_desktop.ui.look import is_dark
-from robocloud_desktop.ui.payload_editor import PayloadEditor, preview
+from robocloud_desktop.ui.payload.editor import PayloadEditor, preview
+from robocloud_desktop.ui.payload.highlighter import COLOURS
 from robocloud_desktop.ui.theme import dark_palette as theme_dark_palette
 
 CTRL = Qt.KeyboardModifier.ControlModifier

@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QMessageBox
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.regions import REGIONS
 from robocloud_desktop.core.secrets import SERVICE, SecretState, SecretStore
-from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog
 from robocloud_desktop.ui.look import icon
-from robocloud_desktop.ui.profile_dialog import QUERY_WARNING, ProfileDialog
-from robocloud_desktop.ui.profile_list import ProfileList
-from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView
+from robocloud_desktop.ui.profiles.curl_import import CurlImportDialog
+from robocloud_desktop.ui.profiles.dialog import QUERY_WARNING, ProfileDialog
+from robocloud_desktop.ui.profiles.panel import ProfileList
+from robocloud_desktop.ui.profiles.rows import ProfileDelegate, ProfileModel, ProfileView
 from robocloud_desktop.ui.workers import Background
 
 SECRET = "Zq8-process-SECRET-4c1b9e"
@@ -739,7 +739,7 @@ def test_delete_without_a_keyring_says_the_secret_goes_later_and_a_start_with_on
 
 
 def test_saving_in_a_read_only_folder_shows_why_in_the_list(qtbot, app_home, make_list, background):
-    from robocloud_desktop.ui.payload_saving import PayloadSaver
+    from robocloud_desktop.ui.payload.saving import PayloadSaver
     from tests.support.mounts import read_only
 
     folder = app_home / "config"

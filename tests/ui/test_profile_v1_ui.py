@@ -13,9 +13,9 @@ from PySide6.QtWidgets import QAbstractButton, QMessageBox
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SERVICE, SecretState, SecretStore
 from robocloud_desktop.core.workspaces import V1_CLOUD
-from robocloud_desktop.ui.profile_dialog import ProfileDialog
-from robocloud_desktop.ui.profile_list import ProfileList
-from robocloud_desktop.ui.profile_rows import ProfileDelegate, SubtitleRole
+from robocloud_desktop.ui.profiles.dialog import ProfileDialog
+from robocloud_desktop.ui.profiles.panel import ProfileList
+from robocloud_desktop.ui.profiles.rows import ProfileDelegate, SubtitleRole
 from robocloud_desktop.ui.workers import Background
 from tests.ui.test_profile_ui import Keyring, fill, index_of, look, press_ok, type_into
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QTableView
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.ui import look
-from robocloud_desktop.ui.run_model import (
+from robocloud_desktop.ui.board.model import (
     COL_DURATION,
     COL_ERROR_CODE,
     COL_LAST_CHECKED,
@@ -33,7 +33,7 @@ from robocloud_desktop.ui.run_model import (
     format_duration,
     format_when,
 )
-from robocloud_desktop.ui.run_table import configure_run_table
+from robocloud_desktop.ui.board.table import configure_run_table
 
 NOW = 1_764_000_000.0  # a fixed moment, so times and order are the same on every run
 

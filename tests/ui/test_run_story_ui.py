@@ -17,14 +17,21 @@ from robocloud_desktop.core.errors import PERMISSIONS, WRITE_WORK_ITEMS
 from robocloud_desktop.core.profiles import API_V1, Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
-from robocloud_desktop.ui import story_tabs
+from robocloud_desktop.ui.board.details import RunDetails
+from robocloud_desktop.ui.board.run_actions import Confirmation
+from robocloud_desktop.ui.board.story import tabs as story_tabs
+from robocloud_desktop.ui.board.story.source import STEPS
+from robocloud_desktop.ui.board.story.tabs import (
+    CONSOLE_TAB,
+    FILES_TAB,
+    ITEMS_TAB,
+    NEEDS_WORKSPACE_KEY,
+    STEPS_TAB,
+    TITLES,
+)
+from robocloud_desktop.ui.board.story.widgets import StatusLine
 from robocloud_desktop.ui.main_window import MainWindow
-from robocloud_desktop.ui.run_actions import Confirmation
-from robocloud_desktop.ui.run_details import RunDetails
 from robocloud_desktop.ui.services import Services
-from robocloud_desktop.ui.story_source import STEPS
-from robocloud_desktop.ui.story_tabs import CONSOLE_TAB, FILES_TAB, ITEMS_TAB, NEEDS_WORKSPACE_KEY, STEPS_TAB, TITLES
-from robocloud_desktop.ui.story_widgets import StatusLine
 
 FAILING = {"order": 1, "simulate": "fail", "simulate_message": "Invoice 1001 has no customer number"}
 STORY_PATHS = ("/step-runs", "/work-items", "/outputs")

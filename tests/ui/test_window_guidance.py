@@ -12,8 +12,8 @@ from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import API_V1, Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.emulator import Fault
+from robocloud_desktop.ui.board.model import COL_DURATION, format_duration
 from robocloud_desktop.ui.main_window import MainWindow
-from robocloud_desktop.ui.run_model import COL_DURATION, format_duration
 from tests.cli.test_profile_cli import cli
 
 

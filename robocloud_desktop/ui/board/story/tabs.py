@@ -18,13 +18,13 @@ from robocloud_desktop.core.target import API_V1
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.board.story.console import ConsolePage
+    from robocloud_desktop.ui.board.story.files import FilesPage
+    from robocloud_desktop.ui.board.story.items import WorkItemsPage
+    from robocloud_desktop.ui.board.story.source import StorySource
+    from robocloud_desktop.ui.board.story.steps import StepsPage
+    from robocloud_desktop.ui.board.story.widgets import StoryPage
     from robocloud_desktop.ui.services import Services
-    from robocloud_desktop.ui.story_console import ConsolePage
-    from robocloud_desktop.ui.story_files import FilesPage
-    from robocloud_desktop.ui.story_items import WorkItemsPage
-    from robocloud_desktop.ui.story_source import StorySource
-    from robocloud_desktop.ui.story_steps import StepsPage
-    from robocloud_desktop.ui.story_widgets import StoryPage
 
 STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB = "Steps", "Work items", "Console", "Files"
 TITLES = (STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB)
@@ -97,7 +97,7 @@ class StoryTabs(QObject):
     @property
     def source(self) -> StorySource:
         if self._source is None:
-            from robocloud_desktop.ui.story_source import StorySource
+            from robocloud_desktop.ui.board.story.source import StorySource
 
             self._source = StorySource(self._services, self)
         return self._source
@@ -116,22 +116,22 @@ class StoryTabs(QObject):
     def _build(self, title: str) -> StoryPage:
         source = self.source
         if title == STEPS_TAB:
-            from robocloud_desktop.ui.story_steps import StepsPage
+            from robocloud_desktop.ui.board.story.steps import StepsPage
 
             steps = StepsPage(source)
             steps.consoleWanted.connect(self.show_console_of)
             return steps
         if title == ITEMS_TAB:
-            from robocloud_desktop.ui.story_items import WorkItemsPage
+            from robocloud_desktop.ui.board.story.items import WorkItemsPage
 
             items = WorkItemsPage(source)
             items.selectionChanged.connect(self.selectionChanged)
             return items
         if title == CONSOLE_TAB:
-            from robocloud_desktop.ui.story_console import ConsolePage
+            from robocloud_desktop.ui.board.story.console import ConsolePage
 
             return ConsolePage(source)
-        from robocloud_desktop.ui.story_files import FilesPage
+        from robocloud_desktop.ui.board.story.files import FilesPage
 
         return FilesPage(source)
 

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
+from robocloud_desktop.ui.board.story.source import ITEMS
+from robocloud_desktop.ui.board.story.widgets import LOADING, IdLine, StoryPage, StoryTree, message_of, short_time
 from robocloud_desktop.ui.keys import shortcut
-from robocloud_desktop.ui.story_source import ITEMS
-from robocloud_desktop.ui.story_widgets import LOADING, IdLine, StoryPage, StoryTree, message_of, short_time
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.story_results import WorkItem
-    from robocloud_desktop.ui.story_source import StorySource
+    from robocloud_desktop.ui.board.story.source import StorySource
 
 ITEM_OUTCOMES = {"new": Outcome.QUEUED, "pending": Outcome.QUEUED, "in_progress": Outcome.RUNNING,
                  "done": Outcome.SUCCEEDED, "failed": Outcome.FAILED}

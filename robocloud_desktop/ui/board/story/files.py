@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
 
 from robocloud_desktop.core.errors import ProcessApiError
 from robocloud_desktop.core.visible import visible
-from robocloud_desktop.ui.story_source import FILES, RunFiles
-from robocloud_desktop.ui.story_steps import step_title
-from robocloud_desktop.ui.story_widgets import StoryPage, StoryTree, format_size, message_of, short_time
+from robocloud_desktop.ui.board.story.source import FILES, RunFiles
+from robocloud_desktop.ui.board.story.steps import step_title
+from robocloud_desktop.ui.board.story.widgets import StoryPage, StoryTree, format_size, message_of, short_time
 
 if TYPE_CHECKING:
     import threading
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.api_v1 import ControlRoomClient
     from robocloud_desktop.core.story_results import Artifact
     from robocloud_desktop.core.target import Target
-    from robocloud_desktop.ui.story_source import Call, StorySource
+    from robocloud_desktop.ui.board.story.source import Call, StorySource
 
 NO_FILES = "No files: the run's steps kept no artifacts, and it has no outputs."
 PAYLOAD_CHARS = 200

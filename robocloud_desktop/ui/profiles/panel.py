@@ -30,14 +30,14 @@ from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, Profi
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
 from robocloud_desktop.core.workspaces import workspace_key_name
 from robocloud_desktop.ui.keys import shortcut
-from robocloud_desktop.ui.profile_rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
+from robocloud_desktop.ui.profiles.rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
 from robocloud_desktop.ui.workers import Background, SerialJobs
 
 if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner without them
     from PySide6.QtWidgets import QDialog
 
-    from robocloud_desktop.ui.profile_dialog import ProfileDialog
-    from robocloud_desktop.ui.workspace_dialog import WorkspaceChoice
+    from robocloud_desktop.ui.profiles.dialog import ProfileDialog
+    from robocloud_desktop.ui.profiles.workspace_dialog import WorkspaceChoice
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,7 @@ class ProfileList(QWidget):
             self.view.setFocus()
 
     def _profile_dialog(self, profile: Profile | None, *, duplicate: bool = False) -> ProfileDialog:
-        from robocloud_desktop.ui.profile_dialog import ProfileDialog  # loaded when first needed
+        from robocloud_desktop.ui.profiles.dialog import ProfileDialog  # loaded when first needed
         state = self.model.state(profile.id) if profile else None
         return ProfileDialog(self._store, self._secrets, profile, self, duplicate=duplicate,
                              secret_state=state, backend_name=self._backend_name, states=self.model.states())
@@ -410,7 +410,7 @@ class ProfileList(QWidget):
             lambda profile, secret: _duplicate(self._store, self._secrets, original, profile, secret, copy_secret))
 
     def add_from_workspace(self) -> None:
-        from robocloud_desktop.ui.workspace_dialog import WorkspaceDialog  # loaded when first needed
+        from robocloud_desktop.ui.profiles.workspace_dialog import WorkspaceDialog  # loaded when first needed
 
         dialog = WorkspaceDialog(self._store, self._secrets, self._background, self,
                                  backend_name=self._backend_name)
@@ -424,7 +424,7 @@ class ProfileList(QWidget):
         self._open(dialog)
 
     def import_from_curl(self) -> None:
-        from robocloud_desktop.ui.curl_import_dialog import CurlImportDialog  # loaded when first needed
+        from robocloud_desktop.ui.profiles.curl_import import CurlImportDialog  # loaded when first needed
 
         dialog = CurlImportDialog(self._store, self)
         self._open_to_save(dialog, dialog.result, self._store.add)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
-    from robocloud_desktop.ui.run_model import RunFilterProxy, RunTableModel
+    from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel
     from robocloud_desktop.ui.services import Services
     from robocloud_desktop.ui.workers import Background
 

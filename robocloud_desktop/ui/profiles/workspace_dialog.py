@@ -36,7 +36,7 @@ from robocloud_desktop.core.visible import visible
 from robocloud_desktop.core.workspace_profiles import plan_profiles
 from robocloud_desktop.core.workspaces import V1_CLOUD, v1_base_url
 from robocloud_desktop.ui.empty_text import ShowsEmptyText
-from robocloud_desktop.ui.profile_dialog import (
+from robocloud_desktop.ui.profiles.dialog import (
     FOLLOW_OTHERS,
     NO_KEYRING,
     field_problem,

@@ -11,13 +11,13 @@ from PySide6.QtWidgets import QLabel, QTreeWidgetItem, QWidget
 
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.ui import look
-from robocloud_desktop.ui.run_model import format_duration, format_full
-from robocloud_desktop.ui.story_source import STEPS
-from robocloud_desktop.ui.story_widgets import IdLine, StoryPage, StoryTree, short_time
+from robocloud_desktop.ui.board.model import format_duration, format_full
+from robocloud_desktop.ui.board.story.source import STEPS
+from robocloud_desktop.ui.board.story.widgets import IdLine, StoryPage, StoryTree, short_time
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.story_results import StepRun
-    from robocloud_desktop.ui.story_source import StorySource
+    from robocloud_desktop.ui.board.story.source import StorySource
 
 STEP_OUTCOMES = {"new": Outcome.QUEUED, "awaiting_worker": Outcome.QUEUED, "in_progress": Outcome.RUNNING,
                  "completed": Outcome.SUCCEEDED, "failed": Outcome.FAILED}

@@ -26,7 +26,7 @@ from robocloud_desktop.ui.empty_text import ShowsEmptyText
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
-    from robocloud_desktop.ui.story_source import Call, StorySource
+    from robocloud_desktop.ui.board.story.source import Call, StorySource
 
 LOADING = "Asking Control Room…"
 

@@ -39,8 +39,8 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.errors import InvalidPayload
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, encode_payload, parse_payload
-from robocloud_desktop.ui.json_highlighter import JsonHighlighter
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
+from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QFocusEvent, QMouseEvent, QResizeEvent

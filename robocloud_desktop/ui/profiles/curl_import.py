@@ -27,7 +27,7 @@ from robocloud_desktop.core.curl import CurlImport, CurlParseError, parse_curl
 from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.redact import redact
 from robocloud_desktop.ui.look import banner_colours
-from robocloud_desktop.ui.profile_dialog import (
+from robocloud_desktop.ui.profiles.dialog import (
     QUERY_WARNING,
     fit_height,
     name_problem,

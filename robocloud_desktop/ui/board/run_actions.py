@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.api_v1 import ControlRoomClient
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.core.target import Target
-    from robocloud_desktop.ui.story_source import StorySource
+    from robocloud_desktop.ui.board.story.source import StorySource
 
 STOP, TERMINATE, RETRY, MARK_DONE = "stop", "terminate", "retry", "mark_as_done"
 IN_FLIGHT = {Outcome.QUEUED, Outcome.RUNNING, Outcome.STOPPING}

@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
-from robocloud_desktop.ui.empty_text import ShowsEmptyText
-from robocloud_desktop.ui.run_model import (
+from robocloud_desktop.ui.board.model import (
     COL_DURATION,
     COL_ERROR_CODE,
     COL_LAST_CHECKED,
@@ -26,6 +25,7 @@ from robocloud_desktop.ui.run_model import (
     COL_STATE,
     COLUMN_COUNT,
 )
+from robocloud_desktop.ui.empty_text import ShowsEmptyText
 
 _Index = QModelIndex | QPersistentModelIndex
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from robocloud_desktop.core.profiles import ProfileStore
-    from robocloud_desktop.ui.profile_list import ProfileList
+    from robocloud_desktop.ui.profiles.panel import ProfileList
     from robocloud_desktop.ui.workers import Background
 
 SETTLE_MS = 200  # a save is a few file events in a row: the file is read once they stop

@@ -29,14 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from robocloud_desktop.ui.board.story.source import STEPS
+from robocloud_desktop.ui.board.story.steps import first_to_look_at, step_title
+from robocloud_desktop.ui.board.story.widgets import StoryPage
 from robocloud_desktop.ui.keys import shortcut
-from robocloud_desktop.ui.story_source import STEPS
-from robocloud_desktop.ui.story_steps import first_to_look_at, step_title
-from robocloud_desktop.ui.story_widgets import StoryPage
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.story_results import ConsoleMessage, StepRun
-    from robocloud_desktop.ui.story_source import ConsoleLog, StorySource
+    from robocloud_desktop.ui.board.story.source import ConsoleLog, StorySource
 
 NO_STEP = "No step runs yet, so no console: Control Room writes one as each step runs."
 NO_LINES = "This step wrote nothing to its console."

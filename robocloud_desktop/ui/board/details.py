@@ -38,7 +38,7 @@ from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.core.target import API_V1
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
-from robocloud_desktop.ui.run_model import (
+from robocloud_desktop.ui.board.model import (
     NO_PROFILE,
     format_duration,
     format_full,
@@ -51,9 +51,9 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent, QResizeEvent
 
     from robocloud_desktop.core.records import RunRecord
-    from robocloud_desktop.ui.run_actions import RunActions
+    from robocloud_desktop.ui.board.run_actions import RunActions
+    from robocloud_desktop.ui.board.story.tabs import StoryTabs
     from robocloud_desktop.ui.services import Services
-    from robocloud_desktop.ui.story_tabs import StoryTabs
 
 EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500
@@ -225,7 +225,7 @@ class RunDetails(QWidget):
         # Stop, Terminate, Retry and Mark done: buttons in the header, and in the runs table's menu.
         self.run_actions: RunActions | None = None
         if services is not None:
-            from robocloud_desktop.ui.run_actions import RunActions
+            from robocloud_desktop.ui.board.run_actions import RunActions
 
             self.run_actions = RunActions(lambda: self._story_tabs().source, self._selected_failed_items, self)
             self.run_actions.acted.connect(self._acted)
@@ -267,8 +267,8 @@ class RunDetails(QWidget):
         outer.addLayout(self._header)
 
         if self.run_actions is not None:
-            from robocloud_desktop.ui.run_actions import action_button
-            from robocloud_desktop.ui.story_widgets import StatusLine
+            from robocloud_desktop.ui.board.run_actions import action_button
+            from robocloud_desktop.ui.board.story.widgets import StatusLine
 
             acts = QHBoxLayout()
             acts.setContentsMargins(8, 0, 8, 0)
@@ -328,7 +328,7 @@ class RunDetails(QWidget):
         self.tabs.addTab(self._scroll, "Details")
         self.tabs.setTabToolTip(0, "Ids, raw codes, times, the last answer and the payload")
         if self._services is not None:
-            from robocloud_desktop.ui.story_tabs import StoryTabs
+            from robocloud_desktop.ui.board.story.tabs import StoryTabs
 
             self.story = StoryTabs(self.tabs, self._services, self)
             self.story.selectionChanged.connect(self._items_selected)

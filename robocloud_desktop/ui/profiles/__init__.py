@@ -1,0 +1,1 @@
+"""The profile list on the left, and the dialogs that add or change a profile."""
