@@ -1,28 +1,12 @@
-"""The `robocloud-desktop` command as installed, and `python -m robocloud_desktop`.
-
-Python's cyclic garbage collector is paused while the app loads. Start-up creates tens of thousands
-of objects that live as long as the app does (modules, classes, Qt's enums) and almost no garbage,
-yet the collector would walk them again and again as they pile up: about 9 ms of the window's
-start here. A command turns it back on before it starts working; the window, once its first
-frame is drawn, or two seconds after its event loop starts if it is never drawn (started hidden or
-minimised): whichever comes first.
-"""
+"""The `robocloud-desktop` command as installed, and `python -m robocloud_desktop`."""
 
 from __future__ import annotations
 
-import gc
+from robocloud_desktop.startup import pause_collector
 
 
 def main() -> int:
-    gc.disable()
+    pause_collector()  # before anything else loads: see robocloud_desktop/startup.py
     from robocloud_desktop.cli import main as run
 
     return run()
-
-
-def startup_done() -> None:
-    """The app is up: collect garbage again, leaving the objects made while loading out of every
-    later collection (they stay for good, and walking them would only lengthen each pause)."""
-    if not gc.isenabled():  # started through main(); otherwise (embedded, tests) left as it is
-        gc.freeze()
-        gc.enable()

@@ -25,7 +25,7 @@ from robocloud_desktop.cli.common import (
 from robocloud_desktop.core.errors import ProcessApiError
 from robocloud_desktop.core.profiles import ProfileError
 from robocloud_desktop.core.secrets import SecretStoreError
-from robocloud_desktop.launch import startup_done
+from robocloud_desktop.startup import startup_done
 
 
 def build_parser() -> argparse.ArgumentParser:

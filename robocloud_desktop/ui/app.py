@@ -16,7 +16,7 @@ from robocloud_desktop.core.atomic import NotReadable, check_file, keep_aside
 from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
-from robocloud_desktop.launch import startup_done
+from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT, MainWindow
 from robocloud_desktop.ui.services import Services

@@ -35,7 +35,7 @@ from robocloud_desktop.core.errors import CannotConnect, OutcomeUnknown, Process
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
-from robocloud_desktop.launch import startup_done
+from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.banner import Banner
 from robocloud_desktop.ui.board.actions import BoardActions
 from robocloud_desktop.ui.board.details import RunDetails
