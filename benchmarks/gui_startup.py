@@ -434,7 +434,8 @@ def selecting(count: int) -> None:
         view.setModel(proxy)
         configure_run_table(view)
         if with_actions:  # no services: nothing here triggers, checks or removes
-            BoardActions(view, proxy, model, None, None, window)  # type: ignore[arg-type]
+            BoardActions(view, proxy, model, check_now=len, remove=len, background=None,  # type: ignore[arg-type]
+                         parent=window)
         window.resize(1000, 600)
         window.show()
         app.processEvents()

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from robocloud_desktop.core.history import RunHistory
     from robocloud_desktop.core.records import RunRecord
 
 log = logging.getLogger(__name__)
@@ -23,10 +25,10 @@ RETRY_MS = 30_000
 class HistoryRecovery(QObject):
     recovered = Signal(list)  # list[RunRecord]: the history can be written again; what it holds now
 
-    def __init__(self, services: Services, background: Background, parent: QObject | None = None, *,
+    def __init__(self, history: Callable[[], RunHistory], background: Background, parent: QObject | None = None, *,
                  interval_ms: int = RETRY_MS) -> None:
         super().__init__(parent)
-        self._services, self._background = services, background
+        self._history, self._background = history, background
         self._trying = False
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -34,7 +36,7 @@ class HistoryRecovery(QObject):
 
     def watch(self) -> None:
         """Start trying, unless the history can be written already."""
-        if not self._services.history.writable:
+        if not self._history().writable:
             self._timer.start()
 
     def stop(self) -> None:
@@ -44,7 +46,7 @@ class HistoryRecovery(QObject):
         if self._trying:
             return
         self._trying = True
-        history = self._services.history
+        history = self._history()
 
         def attempt() -> list[RunRecord] | None:
             if not history.retry():

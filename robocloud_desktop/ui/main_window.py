@@ -171,12 +171,13 @@ class MainWindow(QMainWindow):
         self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
-        self.run_details = RunDetails(self, services=services)
+        self.run_details = RunDetails(self, story=services.story_access())
         # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
         # check runs now (F5), the run's payload back in the editor (to send it again or a variation
         # of it), and removing runs.
-        self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model, services,
-                                          self.background, self)
+        self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model,
+                                          check_now=services.check_runs_now, remove=services.remove_runs,
+                                          background=self.background, parent=self)
         self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
         self.reuse_payload_action.setEnabled(False)
         self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
@@ -403,7 +404,7 @@ class MainWindow(QMainWindow):
         from robocloud_desktop.ui.history_recovery import HistoryRecovery
 
         if self.history_recovery is None:
-            self.history_recovery = HistoryRecovery(self.services, self.background, self)
+            self.history_recovery = HistoryRecovery(lambda: self.services.history, self.background, self)
             self.history_recovery.recovered.connect(self._history_recovered)
         self.history_recovery.watch()
 
@@ -420,7 +421,7 @@ class MainWindow(QMainWindow):
     def _follow_runs_from_elsewhere(self, history_read_at: float) -> None:
         from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
 
-        self.runs_elsewhere = RunsFromElsewhere(self.services, self.background,
+        self.runs_elsewhere = RunsFromElsewhere(lambda: self.services.history, self.background,
                                                 lambda run_id: self.run_model.row_of(run_id) is not None, self)
         self.runs_elsewhere.found.connect(self._runs_found_elsewhere)
         self.runs_elsewhere.start(history_read_at)

@@ -1,4 +1,5 @@
-"""The core objects the window works with, made once per app and handed to every widget.
+"""The core objects the window works with, made once per app; the window hands each widget the
+parts it uses.
 
 The run history, the HTTP client and the monitor are made on first use, which the window leaves
 to a worker thread once it has drawn itself: opening SQLite is a disk wait, and loading the HTTP
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.profile import Profile
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.core.target import Target
+    from robocloud_desktop.ui.board.story.access import StoryAccess
 
 # Enough threads to keep 500 runs polled every 2 s over real round trips of tens of ms.
 MONITOR_WORKERS = 16
@@ -80,6 +82,13 @@ class Services:
     @property
     def monitor(self) -> RunMonitor:
         return self._ensure()[1]
+
+    def story_access(self) -> StoryAccess:
+        """What the details pane's story tabs of v1 runs use: the client and monitor made on first use."""
+        from robocloud_desktop.ui.board.story.access import StoryAccess
+
+        return StoryAccess(self.profiles, self.secrets, lambda: self.client.v1,
+                           lambda records: self.monitor.hurry(records))
 
     def remove_runs(self, run_ids: list[str]) -> int:
         """Delete these runs from the history, then stop following them. In that order: if the

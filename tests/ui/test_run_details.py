@@ -201,7 +201,7 @@ def test_a_run_found_on_control_room_says_who_started_it_and_control_rooms_times
 
 @pytest.mark.parametrize("size", [(350, 600), (420, 600), (900, 250)])
 def test_a_v1_run_with_its_tabs_and_actions_fits_side_and_bottom_panes(qtbot, paths, size: tuple[int, int]) -> None:
-    widget = RunDetails(services=Services.create(paths, SecretStore()))
+    widget = RunDetails(story=Services.create(paths, SecretStore()).story_access())
     qtbot.addWidget(widget)
     widget.show_record(make_record(api="v1", state="unresolved", result="", base_url="https://cloud.robocorp.com/api/v1"))
     widget.resize(*size)
@@ -215,7 +215,7 @@ def test_a_v1_run_with_its_tabs_and_actions_fits_side_and_bottom_panes(qtbot, pa
 
 
 def test_a_run_that_needs_attention_says_what_it_means_and_what_to_do(qtbot, paths) -> None:
-    widget = RunDetails(services=Services.create(paths, SecretStore()))
+    widget = RunDetails(story=Services.create(paths, SecretStore()).story_access())
     qtbot.addWidget(widget)
     widget.resize(420, 700)
     widget.show()

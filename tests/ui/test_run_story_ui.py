@@ -464,7 +464,7 @@ def test_a_run_of_a_process_secret_says_a_workspace_key_is_needed(qtbot, paths, 
 
 
 def test_the_confirmation_dialog_says_what_happens_and_offers_marking_the_rest_done(qtbot, paths):
-    details = RunDetails(services=Services.create(paths, SecretStore()))
+    details = RunDetails(story=Services.create(paths, SecretStore()).story_access())
     qtbot.addWidget(details)
     details.show()
     answers: list[bool] = []

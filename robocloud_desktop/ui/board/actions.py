@@ -18,18 +18,20 @@ if TYPE_CHECKING:
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel
-    from robocloud_desktop.ui.services import Services
     from robocloud_desktop.ui.workers import Background
 
 
 class BoardActions(QObject):
     problem = Signal(str)  # a removal that failed, in words for the banner
 
-    def __init__(self, view: QTableView, proxy: RunFilterProxy, model: RunTableModel, services: Services,
+    def __init__(self, view: QTableView, proxy: RunFilterProxy, model: RunTableModel, *,
+                 check_now: Callable[[list[str]], int], remove: Callable[[list[str]], int],
                  background: Background, parent: QWidget) -> None:
         super().__init__(parent)
         self._view, self._proxy, self._model = view, proxy, model
-        self._services, self._background = services, background
+        # check_now: has the monitor look at these runs at once; remove: deletes them from the history
+        # and stops following them (from a worker thread).
+        self._check_now, self._remove_runs, self._background = check_now, remove, background
         self.open_dialog: QMessageBox | None = None
 
         self.copy_ids_action = self._action("Copy run ID", self.copy_selected_ids, QKeySequence.StandardKey.Copy)
@@ -126,7 +128,7 @@ class BoardActions(QObject):
     def check_selected_now(self) -> None:
         followed = [record.run_id for record in self._records_at(self._acted_on_rows()) if not record.finished]
         if followed:  # F5 on runs that ended does nothing
-            self._services.check_runs_now(followed)
+            self._check_now(followed)
 
     # --- removing -----------------------------------------------------------------------------
 
@@ -184,11 +186,11 @@ class BoardActions(QObject):
         if selection.currentIndex().isValid() and not selection.hasSelection():
             selection.select(selection.currentIndex(), QItemSelectionModel.SelectionFlag.ClearAndSelect
                              | QItemSelectionModel.SelectionFlag.Rows)
-        services = self._services
+        remove_runs = self._remove_runs
 
         def failed(error: Exception) -> None:
             self._model.restore(removed)
             self.problem.emit(f"The runs could not be removed from the run history ({error}). "
                               "They are back on the board.")
 
-        self._background.run(lambda: services.remove_runs(ids), None, failed)
+        self._background.run(lambda: remove_runs(ids), None, failed)

@@ -52,8 +52,8 @@ if TYPE_CHECKING:
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.board.run_actions import RunActions
+    from robocloud_desktop.ui.board.story.access import StoryAccess
     from robocloud_desktop.ui.board.story.tabs import StoryTabs
-    from robocloud_desktop.ui.services import Services
 
 EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500
@@ -177,17 +177,17 @@ class _CopyButton(QPushButton):
 class RunDetails(QWidget):
     """Shows one RunRecord; `show_record(None)` shows a hint instead.
 
-    With `services`, a run of Control Room API v1 also gets its story tabs (Steps, Work items,
+    With `story`, a run of Control Room API v1 also gets its story tabs (Steps, Work items,
     Console, Files) and its actions (Stop, Terminate; Retry or Mark done its failed items)."""
 
-    def __init__(self, parent: QWidget | None = None, *, services: Services | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, story: StoryAccess | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runDetails")
         self.setAccessibleName("Run details")
         self._record: RunRecord | None = None
         self._curl = ""  # the status check, as curl
         self._trigger_curl = ""  # the trigger with the run's payload, as curl
-        self._services = services
+        self._story_access = story
         self.story: StoryTabs | None = None  # made with the rest of the pane, for the first run shown
 
         self._hint = QLabel(EMPTY_HINT, self)
@@ -224,7 +224,7 @@ class RunDetails(QWidget):
         self.copy_curl_action.setEnabled(False)
         # Stop, Terminate, Retry and Mark done: buttons in the header, and in the runs table's menu.
         self.run_actions: RunActions | None = None
-        if services is not None:
+        if story is not None:
             from robocloud_desktop.ui.board.run_actions import RunActions
 
             self.run_actions = RunActions(lambda: self._story_tabs().source, self._selected_failed_items, self)
@@ -327,10 +327,10 @@ class RunDetails(QWidget):
 
         self.tabs.addTab(self._scroll, "Details")
         self.tabs.setTabToolTip(0, "Ids, raw codes, times, the last answer and the payload")
-        if self._services is not None:
+        if self._story_access is not None:
             from robocloud_desktop.ui.board.story.tabs import StoryTabs
 
-            self.story = StoryTabs(self.tabs, self._services, self)
+            self.story = StoryTabs(self.tabs, self._story_access, self)
             self.story.selectionChanged.connect(self._items_selected)
         outer.addWidget(self.tabs, 1)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from robocloud_desktop.core.records import HistoryError
-from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
+    from robocloud_desktop.core.history import RunHistory
     from robocloud_desktop.core.records import RunRecord
 
 log = logging.getLogger(__name__)
@@ -29,10 +29,10 @@ SLACK_S = 120.0
 class RunsFromElsewhere(QObject):
     found = Signal(list)  # list[RunRecord]: runs the board does not have yet, oldest first
 
-    def __init__(self, services: Services, background: Background, on_board: Callable[[str], bool],
+    def __init__(self, history: Callable[[], RunHistory], background: Background, on_board: Callable[[str], bool],
                  parent: QObject | None = None, *, interval_ms: int = CHECK_MS) -> None:
         super().__init__(parent)
-        self._services, self._background, self._on_board = services, background, on_board
+        self._history, self._background, self._on_board = history, background, on_board
         self._since = 0.0
         self._looking = False
         self._look_again = False  # a change was noticed, but reading the runs failed
@@ -51,7 +51,7 @@ class RunsFromElsewhere(QObject):
     def _check(self) -> None:
         if self._looking:  # a slow disk: one look at a time
             return
-        history = self._services.history
+        history = self._history()
         # Asked here on the GUI thread: SQLite answers from memory in microseconds, where a worker
         # job would cost milliseconds every time. Not waiting: a write under way means next time.
         try:

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.core.story_results import Artifact, ConsoleMessage, RunOutput, StepRun, WorkItem
     from robocloud_desktop.core.target import Target
-    from robocloud_desktop.ui.services import Services
+    from robocloud_desktop.ui.board.story.access import StoryAccess
 
 KEPT_RUNS = 16  # runs whose story stays in memory; the least recently shown goes first
 STEPS, ITEMS, FILES, CONSOLE, PAYLOAD = "steps", "items", "files", "console", "payload"
@@ -78,14 +78,14 @@ class _Relay(QObject):
 
 
 class StorySource(QObject):
-    def __init__(self, services: Services, parent: QObject | None = None) -> None:
+    def __init__(self, access: StoryAccess, parent: QObject | None = None) -> None:
         # Imported here, on the GUI thread (where the monitor has loaded it already, as a rule), so
         # that pool threads never import it for the first time side by side.
         from robocloud_desktop.core.run_secrets import run_secret_lookup
 
         super().__init__(parent)
-        self._services = services
-        self._key_for = run_secret_lookup(services.profiles, services.secrets)
+        self._access = access
+        self._key_for = run_secret_lookup(access.profiles, access.secrets)
         self._background = Background(self, max_threads=3)
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._latest: dict[tuple[str, str], int] = {}  # (run id, what) -> the request that counts
@@ -241,11 +241,11 @@ class StorySource(QObject):
             on_error: Callable[[Exception], None]) -> None:
         """Send an action on the run (stop, retry...); what was read of it is forgotten when it is
         accepted, and the monitor follows the run closely again."""
-        services = self._services
+        hurry = self._access.hurry
 
         def acting(client: ControlRoomClient, target: Target, key: str) -> Any:
             result = call(client, target, key)
-            services.monitor.hurry([record])
+            hurry([record])
             return result
 
         def done(value: Any) -> None:
@@ -255,11 +255,11 @@ class StorySource(QObject):
         self._background.run(self._job(record, acting), done, on_error)
 
     def _job(self, record: RunRecord, call: Call) -> Callable[[], Any]:
-        services, key_for = self._services, self._key_for
+        v1, key_for = self._access.v1, self._key_for
 
         def job() -> Any:
             # The key from the keyring (or the environment), read here, off the GUI thread.
-            return call(services.client.v1, record.target(), key_for(record))
+            return call(v1(), record.target(), key_for(record))
 
         return job
 

@@ -18,13 +18,13 @@ from robocloud_desktop.core.target import API_V1
 
 if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.board.story.access import StoryAccess
     from robocloud_desktop.ui.board.story.console import ConsolePage
     from robocloud_desktop.ui.board.story.files import FilesPage
     from robocloud_desktop.ui.board.story.items import WorkItemsPage
     from robocloud_desktop.ui.board.story.source import StorySource
     from robocloud_desktop.ui.board.story.steps import StepsPage
     from robocloud_desktop.ui.board.story.widgets import StoryPage
-    from robocloud_desktop.ui.services import Services
 
 STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB = "Steps", "Work items", "Console", "Files"
 TITLES = (STEPS_TAB, ITEMS_TAB, CONSOLE_TAB, FILES_TAB)
@@ -74,9 +74,9 @@ class _Holder(QWidget):
 class StoryTabs(QObject):
     selectionChanged = Signal()  # the failed work items selected in Work items changed
 
-    def __init__(self, tabs: QTabWidget, services: Services, parent: QWidget) -> None:
+    def __init__(self, tabs: QTabWidget, access: StoryAccess, parent: QWidget) -> None:
         super().__init__(parent)
-        self._tabs, self._services = tabs, services
+        self._tabs, self._access = tabs, access
         self._source: StorySource | None = None
         self._record: RunRecord | None = None
         self.holders: dict[str, _Holder] = {}
@@ -99,7 +99,7 @@ class StoryTabs(QObject):
         if self._source is None:
             from robocloud_desktop.ui.board.story.source import StorySource
 
-            self._source = StorySource(self._services, self)
+            self._source = StorySource(self._access, self)
         return self._source
 
     def page(self, title: str) -> StoryPage:
