@@ -288,3 +288,29 @@ def test_a_trigger_whose_answer_was_lost_offers_only_its_trigger_as_curl(details
     assert not button(details, "copyRunId").isEnabled()
     details.show_record(make_record(payload=None))  # payload not kept: the status check only
     assert not details.copy_trigger_curl_action.isEnabled() and details.copy_status_curl_action.isEnabled()
+
+
+def test_tab_from_the_tabs_of_a_narrow_pane_skips_their_scroll_arrows(qtbot, paths) -> None:
+    """The arrows that scroll the tabs of a narrow pane are for the mouse; the keyboard has the arrow keys."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QToolButton
+
+    window = QWidget()
+    qtbot.addWidget(window)
+    QLineEdit(window)  # where Tab goes once past the pane
+    widget = RunDetails(window, story=Services.create(paths, SecretStore()).story_access())
+    widget.setGeometry(0, 30, 260, 600)
+    widget.show_record(make_record(api="v1", state="unresolved", result="", base_url="https://cloud.robocorp.com/api/v1"))
+    window.resize(260, 640)
+    window.show()
+    qtbot.waitExposed(window)
+    arrows = [b for b in widget.tabs.tabBar().findChildren(QToolButton) if b.isVisible()]
+    assert arrows, "the pane is wide enough for every tab: this test needs it narrower"
+    widget.tabs.tabBar().setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget.tabs.tabBar())
+    reached = []
+    for _ in range(12):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        reached.append(QApplication.focusWidget())
+    assert not set(arrows) & set(reached)
+    assert any(widget.isAncestorOf(w) and w is not widget.tabs.tabBar() for w in reached)  # Tab went on into the pane

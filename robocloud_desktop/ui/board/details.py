@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QStackedLayout,
     QTabWidget,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -290,6 +291,10 @@ class RunDetails(QWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.setTabBarAutoHide(True)  # without the story tabs, no tab bar for the one tab left
         self.tabs.setUsesScrollButtons(True)  # a narrow pane scrolls its tabs rather than widening
+        # The scroll arrows are for the mouse: the keyboard goes from tab to tab with the arrow keys
+        # on the tab bar, and Tab should not stop at two more buttons on the way to the content.
+        for arrow in self.tabs.tabBar().findChildren(QToolButton):
+            arrow.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self._scroll = QScrollArea(main)
         self._scroll.setObjectName("runDetailsScroll")
         self._scroll.setAccessibleName("Run details")
