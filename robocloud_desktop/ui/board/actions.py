@@ -118,8 +118,9 @@ class BoardActions(QObject):
     # --- copying ------------------------------------------------------------------------------
 
     def copy_selected_ids(self) -> None:
-        """The selected runs' ids, one per line, in the board's order."""
-        ids = [record.run_id for record in self._records_at(self._acted_on_rows())]
+        """The selected runs' ids, one per line, in the board's order. A trigger of unknown outcome has
+        only the app's placeholder, which no Control Room page or command knows: it is left out."""
+        ids = [record.run_id for record in self._records_at(self._acted_on_rows()) if not record.outcome_unknown]
         if ids:
             QGuiApplication.clipboard().setText("\n".join(ids))
 
