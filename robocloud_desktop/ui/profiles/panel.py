@@ -124,7 +124,7 @@ class ProfileList(QWidget):
         self.import_action = self._action("&Import from curl…",
                                           "Add a profile from the curl command Control Room shows for a process",
                                           "importCurl")
-        self.refresh_action = self._action("Check secrets again", "Read the secrets' state from the keyring again (F5)",
+        self.refresh_action = self._action("Reload profiles", "Read the profile file and the secrets' state again (F5)",
                                            "refreshProfiles", ["F5"])
         self.view.addActions([self.edit_action, self.duplicate_action, self.delete_action, self.refresh_action])
 

@@ -36,7 +36,6 @@ class ProfileFileWatcher(QObject):
         self._reading = False
         self._again = False
         profile_list.refresh_action.triggered.connect(self.reload_now)
-        profile_list.refresh_action.setToolTip("Read the profiles file and the secrets' state again (F5)")
         self._watch()
 
     def _watch(self) -> None:
