@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from robocloud_desktop import launch
+from robocloud_desktop.cli import build_parser
 from robocloud_desktop.core.paths import app_paths
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.demo import MemoryKeyring
@@ -33,9 +34,15 @@ def test_a_command_runs_with_the_collector_on(collector_restored, monkeypatch, t
         return real(ctx)
 
     # Wrapped only to look at the collector while the command works; the command itself runs as is.
+    # The parser, built once per process, takes its handlers when built: it is built again with the
+    # wrapper, and again without it afterwards.
     monkeypatch.setattr(history_commands, "runs_command", runs_command)
-    monkeypatch.setattr(sys, "argv", ["robocloud-desktop", "runs", "--config-dir", str(tmp_path)])
-    assert launch.main() == 0
+    build_parser.cache_clear()
+    try:
+        monkeypatch.setattr(sys, "argv", ["robocloud-desktop", "runs", "--config-dir", str(tmp_path)])
+        assert launch.main() == 0
+    finally:
+        build_parser.cache_clear()
     assert seen == [True]
 
 

@@ -8,6 +8,7 @@ found; 4 network or server error, a failed download, or outcome unknown; 5 timed
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 from collections.abc import Sequence
 from typing import TextIO
@@ -28,7 +29,12 @@ from robocloud_desktop.core.secrets import SecretStoreError
 from robocloud_desktop.startup import startup_done
 
 
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
+    # Built once per process: the installed command calls main() once, but a program that imports it
+    # (the tests do) may call it many times, and building every command's parser (argparse and its
+    # gettext look-ups) takes ~25 ms each time. argparse keeps no state between parse_args calls:
+    # each gets a fresh namespace, and the appending options (`--process`, `--item`) start new lists.
     # The commands' modules load here, not for the window opened with no arguments: see parse().
     from robocloud_desktop.cli import (
         emulator_command,

@@ -8,13 +8,12 @@ the command line's `main` is what the installed command runs.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import random
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,7 +29,6 @@ from robocloud_desktop.core.target import Target
 
 DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5}
 SECRET = "fuzz-secret-8d1f0c7e4b2a9d6f3e5c1b0a"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -41,10 +39,14 @@ class Command:
 
 
 def _help(words: list[str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "robocloud_desktop", *words, "--help"], capture_output=True,
-                          text=True, timeout=60, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    """The command's --help as the installed command prints it (argparse writes it to sys.stdout), at
+    the 80 columns a pipe gets."""
+    shown = io.StringIO()
+    with pytest.MonkeyPatch.context() as env, contextlib.redirect_stdout(shown), pytest.raises(SystemExit) as done:
+        env.setenv("COLUMNS", "80")
+        main([*words, "--help"])
+    assert done.value.code == 0
+    return shown.getvalue()
 
 
 def _sections(text: str) -> dict[str, list[str]]:
