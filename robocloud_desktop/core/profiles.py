@@ -396,8 +396,18 @@ def _profile_problems(profiles: list[Profile]) -> list[str]:
             profile.target()
         except InvalidTarget as error:
             problems.append(error.message)
+    # The first profile before each that name_clash() would refuse it beside (the same name in any
+    # case, or the same environment variable): each name's key and variable are worked out once,
+    # not once for every pair of profiles.
+    first_with_name: dict[str, int] = {}
+    first_with_variable: dict[str, int] = {}
     for index, profile in enumerate(profiles):
-        other = next((p for p in profiles[:index] if name_clash([p], profile.name) is not None), None)
+        key, variable = profile.name.casefold(), env_var_for(profile.name)
+        earlier = [first_with_name.setdefault(key, index)]
+        if variable is not None:
+            earlier.append(first_with_variable.setdefault(variable, index))
+        first = min(earlier)
+        other = profiles[first] if first < index else None
         if other is None:
             pass
         elif other.name.casefold() == profile.name.casefold():
