@@ -48,7 +48,6 @@ from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload.editor import PayloadEditor
 from robocloud_desktop.ui.payload.saving import PayloadSaver
 from robocloud_desktop.ui.profiles.panel import ProfileList
-from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher
 from robocloud_desktop.ui.screen_fit import keep_on_screen, place_first
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.trigger import TriggerJob, UnsureTrigger
@@ -61,6 +60,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
+    from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher
 
 STATE_FILTERS: list[tuple[str, Any]] = [
     ("All runs", None),
@@ -139,7 +139,7 @@ class MainWindow(QMainWindow):
         self.profile_target.setAccessibleName("Selected process")
         self.profile_target.setWordWrap(True)
 
-        self.editor = PayloadEditor(self)
+        self.editor = PayloadEditor(self, colour_now=False)  # coloured once the window is drawn
         self.payloads = PayloadSaver(services.profiles, self.background,
                                      lambda: (self._shown_profile, self.editor.text()), self)
         self.trigger_button = QPushButton(icon("running"), "Trigger run", self)
@@ -360,8 +360,11 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         startup_done()
+        self.editor.colour_syntax()
         self.notifier.show_tray()
         # Profiles added or changed from the command line come into the list (F5 reads them too).
+        from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher  # Qt's file watcher loads after the frame
+
         self.profile_watch = ProfileFileWatcher(self.services.profiles, self.profile_list, self.background, self)
         services = self.services
         problems = [p.message for p in services.profiles.problems]

@@ -12,38 +12,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFontDatabase,
-    QKeyEvent,
-    QKeySequence,
-    QPalette,
-    QTextCharFormat,
-    QTextCursor,
-    QTextDocument,
-    QTextFormat,
-)
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
-    QMenu,
-    QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
-    QTextEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from robocloud_desktop.core.errors import InvalidPayload
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, encode_payload, parse_payload
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
-from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
 
-if TYPE_CHECKING:
-    from PySide6.QtGui import QFocusEvent, QMouseEvent, QResizeEvent
+if TYPE_CHECKING:  # the text classes load when an error is first marked, not for the window's first frame
+    from PySide6.QtGui import QFocusEvent, QMouseEvent, QResizeEvent, QTextDocument
+    from PySide6.QtWidgets import QTextEdit
+
+    from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
 
 INDENT = "  "
 PREVIEW_CHARS = 60
@@ -182,18 +163,21 @@ class PayloadEditor(QWidget):
     validityChanged = Signal(bool, str)  # (valid, reason): reason is "" when valid
     payloadEdited = Signal()  # the user changed the text (typing, Format, Recent, undo)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, colour_now: bool = True) -> None:
+        """`colour_now` False leaves the JSON's colours until colour_syntax() is called: the window
+        calls it once it is drawn."""
         super().__init__(parent)
         self.validation_delay_ms = 250
         self._allow_array = False
         self._verdict = judge("")
         self._quiet = False  # set while the text changes for reasons other than the user
+        self._marked = False  # the place of an error is marked in the text
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.validate_now)
 
         self.editor = self._build_editor()
-        self._highlighter = JsonHighlighter(self.editor.document())
+        self._highlighter: JsonHighlighter | None = None
         self.format_action = self._build_format_action()
         self.error_action = QAction("Go to the error", self)
         self.error_action.setShortcut(GO_TO_ERROR_KEYS)
@@ -243,6 +227,8 @@ class PayloadEditor(QWidget):
         self.editor.textChanged.connect(self._text_changed)
         self.set_recent([])
         self._show(self._verdict)
+        if colour_now:
+            self.colour_syntax()
 
     def _build_editor(self) -> CodeEdit:
         editor = CodeEdit(self)
@@ -270,6 +256,20 @@ class PayloadEditor(QWidget):
         return action
 
     # --- API --------------------------------------------------------------------------------------
+
+    def colour_syntax(self) -> None:
+        """Colour the JSON from now on (once is enough)."""
+        if self._highlighter is None:
+            from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
+
+            # Coloured at once rather than on Qt's next turn: colouring fires textChanged, which is
+            # not an edit.
+            self._quiet = True
+            try:
+                self._highlighter = JsonHighlighter(self.editor.document())
+                self._highlighter.rehighlight()
+            finally:
+                self._quiet = False
 
     def text(self) -> str:
         # toPlainText() would turn non-breaking spaces into plain ones and so change string values;
@@ -353,6 +353,8 @@ class PayloadEditor(QWidget):
 
     def _replace_text(self, text: str) -> None:
         """Replace everything as one undo step, so Ctrl+Z brings the old text back."""
+        from PySide6.QtGui import QTextCursor
+
         cursor = self.editor.textCursor()
         cursor.beginEditBlock()
         cursor.select(QTextCursor.SelectionType.Document)
@@ -407,13 +409,21 @@ class PayloadEditor(QWidget):
         self.status_icon.setToolTip("Valid payload" if verdict.valid else "Invalid payload")
         self.status_icon.setAccessibleName(self.status_icon.toolTip())
         self.editor.setAccessibleDescription(verdict.status)
-        self.editor.setExtraSelections([] if verdict.place is None else self._marks(*verdict.place, error))
+        if verdict.place is not None:
+            self.editor.setExtraSelections(self._marks(*verdict.place, error))
+            self._marked = True
+        elif self._marked:  # not asked before: Qt's text classes load only once there is something to mark
+            self.editor.setExtraSelections([])
+            self._marked = False
 
     def _marks(self, line: int, column: int, colour: QColor) -> list[QTextEdit.ExtraSelection]:
         """A faint wash over the line core names and a wavy underline on the character it points at.
 
         The wash finds the line at a glance; the underline alone is hard to see under a comma.
         """
+        from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextFormat
+        from PySide6.QtWidgets import QTextEdit
+
         cursor = QTextCursor(self.editor.document())
         cursor.setPosition(_fault_position(self.editor.document(), line, column))
         line_format = QTextCharFormat()
@@ -435,11 +445,12 @@ class PayloadEditor(QWidget):
         super().changeEvent(event)
         # Qt may send a PaletteChange from QWidget.__init__ (a parent with its own palette), before
         # the highlighter exists; there is nothing to recolour yet then.
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_highlighter"):
+        highlighter = getattr(self, "_highlighter", None)
+        if event.type() == QEvent.Type.PaletteChange and highlighter is not None:
             # Light/dark switched: new syntax colours. Re-highlighting fires textChanged, which is not an edit.
             self._quiet = True
             try:
-                self._highlighter.refresh_theme()
+                highlighter.refresh_theme()
             finally:
                 self._quiet = False
             self._show(self._verdict)
