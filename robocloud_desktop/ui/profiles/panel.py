@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, ProfileStore, Removal, SecretRemoval
+from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, ProfileStore
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
 from robocloud_desktop.core.workspaces import workspace_key_name
 from robocloud_desktop.ui.keys import shortcut
@@ -36,6 +36,7 @@ from robocloud_desktop.ui.workers import Background, SerialJobs
 if TYPE_CHECKING:  # the dialogs load on first use: the window comes up sooner without them
     from PySide6.QtWidgets import QDialog
 
+    from robocloud_desktop.core.profiles import Removal
     from robocloud_desktop.ui.profiles.dialog import ProfileDialog
     from robocloud_desktop.ui.profiles.workspace_dialog import WorkspaceChoice
 
@@ -482,6 +483,8 @@ class ProfileList(QWidget):
             self.select_profile(profile.id)
 
     def _removed(self, removal: Removal) -> None:
+        from robocloud_desktop.core.profiles import SecretRemoval  # loaded once a profile is removed
+
         if not self._alive():
             return
         self.reload()
