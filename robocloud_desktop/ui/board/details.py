@@ -15,7 +15,6 @@ from PySide6.QtCore import QEvent, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
-    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,10 +22,8 @@ from PySide6.QtWidgets import (
     QMenu,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QStackedLayout,
-    QTabWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -35,7 +32,6 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.errors import InvalidTarget, ProcessApiError
 from robocloud_desktop.core.json_text import JsonProblem, load_json
 from robocloud_desktop.core.models import Outcome
-from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 from robocloud_desktop.core.target import API_V1
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
@@ -62,7 +58,6 @@ WIDE_FROM = 640  # px: from here the raw texts go beside the form instead of und
 _NONE = "—"
 _FIELD_MARGIN = 4  # QLineEdit's own text margins, each side
 _FIELD_MAX_MIN_WIDTH = 200  # px: what a 250 px pane leaves a field, beside its scroll bar and margins
-_SECRET_VARIABLE = SECRET_PLACEHOLDER.lstrip("$")
 
 
 def _pretty_json(text: str) -> str:
@@ -234,6 +229,8 @@ class RunDetails(QWidget):
     # --- building -----------------------------------------------------------------------------
 
     def _build_content(self) -> None:
+        from PySide6.QtWidgets import QScrollArea, QTabWidget
+
         main = self._main
         outer = QVBoxLayout(main)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -340,6 +337,8 @@ class RunDetails(QWidget):
         outer.addWidget(self.tabs, 1)
 
     def _build_form(self, parent: QWidget) -> QWidget:
+        from PySide6.QtWidgets import QFormLayout
+
         box = QWidget(parent)
         form = QFormLayout(box)
         form.setContentsMargins(0, 0, 0, 0)
@@ -502,9 +501,11 @@ class RunDetails(QWidget):
 
     def _fill_curl(self, record: RunRecord) -> None:
         """The commands "Copy as curl" offers for the run, through the API it was started on."""
-        from robocloud_desktop.core.curl import status_curl_for, trigger_curl_for  # the shell parser loads late
+        # The shell parser and the redaction rules load with the first run shown.
+        from robocloud_desktop.core.curl import status_curl_for, trigger_curl_for
+        from robocloud_desktop.core.redact import SECRET_PLACEHOLDER
 
-        variable = "ROBOCLOUD_API_KEY" if record.api == API_V1 else _SECRET_VARIABLE
+        variable = "ROBOCLOUD_API_KEY" if record.api == API_V1 else SECRET_PLACEHOLDER.lstrip("$")
         try:
             target = record.target()
         except InvalidTarget as error:
