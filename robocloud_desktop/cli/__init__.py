@@ -88,6 +88,8 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
         return _fail(ctx, interruption.message, interruption.code, "Interrupted", None)
     except KeyboardInterrupt:
         return _fail(ctx, "Interrupted.", EXIT_INTERRUPTED, "Interrupted", None)
+    finally:
+        ctx.close()
 
 
 def _history_error() -> type[Exception]:

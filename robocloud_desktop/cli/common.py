@@ -137,6 +137,12 @@ class Context:
             self.warn(problem)
         return history
 
+    def close(self) -> None:
+        """Close what the call opened: a program that calls main() again keeps no history open."""
+        history = self.__dict__.get("history")  # only if a command opened it
+        if history is not None:
+            history.close()
+
     def client(self) -> ProcessApiClient:
         """The HTTP client, with the --request-timeout the command was given."""
         from robocloud_desktop.core.api import ProcessApiClient  # the HTTP stack loads only when needed

@@ -1,4 +1,5 @@
-"""The command line as a user runs it: a real process, real HTTP to the emulator, exit codes."""
+"""The command line as a user runs it: real HTTP to the emulator, exit codes. Most calls run the
+command line in this process (tests/support/cli.py); those about the command as a process run one."""
 
 from __future__ import annotations
 
@@ -12,16 +13,23 @@ import pytest
 
 from robocloud_desktop.cli import NO_ARGUMENTS, build_parser, parse
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
+from tests.support.cli import as_process, in_process
 
 
-def run_cli(*args: str, secret: str | None = None, stdin: str = "", env: dict[str, str] | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k != "ROBOCLOUD_PROCESS_SECRET"}
-    if secret is not None:
-        environ["ROBOCLOUD_PROCESS_SECRET"] = secret
-    environ.update(env or {})
-    return subprocess.run([sys.executable, "-m", "robocloud_desktop", *args], input=stdin,
-                          capture_output=True, text=True, env=environ, timeout=timeout)
+def _environ(secret: str | None, env: dict[str, str] | None) -> dict[str, str | None]:
+    return {"ROBOCLOUD_PROCESS_SECRET": secret, **(env or {})}
+
+
+def run_cli(*args: str, secret: str | None = None, stdin: str = "", env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+    """The command line, called in this process; ROBOCLOUD_PROCESS_SECRET is `secret` (unset when None)."""
+    return in_process(list(args), stdin=stdin, env=_environ(secret, env))
+
+
+def run_cli_process(*args: str, secret: str | None = None, stdin: str = "", env: dict[str, str] | None = None,
+                    timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command line in a process of its own, as a user runs it."""
+    return as_process(list(args), stdin=stdin, env=_environ(secret, env), timeout=timeout)
 
 
 def where(emulator: Emulator, process: EmulatedProcess) -> list[str]:
@@ -33,27 +41,30 @@ def assert_no_secret(done: subprocess.CompletedProcess[str], secret: str) -> Non
 
 
 def test_trigger_json_then_status_shows_state_and_result(emulator, process):
-    done = run_cli("trigger", *where(emulator, process), "--payload", '{"a": 1}', "--json", secret=process.secret)
+    # As a user runs it: the installed command, a process each time.
+    done = run_cli_process("trigger", *where(emulator, process), "--payload", '{"a": 1}', "--json", secret=process.secret)
     assert done.returncode == 0, done.stderr
     run_id = json.loads(done.stdout)["runId"]
     assert run_id and emulator.runs_created == 1
 
     deadline = time.monotonic() + 10
     while True:
-        status = run_cli("status", *where(emulator, process), run_id, "--json", secret=process.secret)
+        status = run_cli_process("status", *where(emulator, process), run_id, "--json", secret=process.secret)
         answer = json.loads(status.stdout)
         if answer["ended"] or time.monotonic() > deadline:
             break
     assert status.returncode == 0
     assert (answer["state"], answer["result"]) == ("COMPL", "OK")
-    human = run_cli("status", *where(emulator, process), run_id, secret=process.secret)
+    human = run_cli_process("status", *where(emulator, process), run_id, secret=process.secret)
     assert "Completed" in human.stdout and "state COMPL, result OK" in human.stdout
     for d in (done, status, human):
         assert_no_secret(d, process.secret)
 
 
 def test_secret_can_come_from_stdin(emulator, process):
-    done = run_cli("trigger", *where(emulator, process), "--secret-stdin", "--json", stdin=process.secret + "\n")
+    # A real pipe, as a shell gives the command.
+    done = run_cli_process("trigger", *where(emulator, process), "--secret-stdin", "--json",
+                           stdin=process.secret + "\n")
     assert done.returncode == 0, done.stderr
     assert emulator.count("POST") == 1 and emulator.requests[0].secret_via == "header"
 
@@ -169,7 +180,7 @@ def test_no_arguments_are_read_as_the_full_parser_reads_them() -> None:
 
 
 def test_help_still_lists_every_command() -> None:
-    done = run_cli("--help")
+    done = run_cli_process("--help")
     assert done.returncode == 0
     for command in ("trigger", "status", "profile", "runs", "watch", "emulator"):
         assert command in done.stdout

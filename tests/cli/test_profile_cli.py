@@ -1,4 +1,6 @@
-"""Profiles on the command line, with secrets in a real Secret Service and never in a file."""
+"""Profiles on the command line, with secrets in a real Secret Service and never in a file. The
+command line runs in this process, but for a whole cycle run as a user does and what needs a
+process of its own (another user, a process without a keyring)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from urllib.parse import quote
 
 from robocloud_desktop.core.secrets import SERVICE
 from robocloud_desktop.emulator import EmulatedProcess, Emulator
-from tests.cli.test_cli import run_cli
+from tests.cli.test_cli import run_cli, run_cli_process
 
 
 def control_room_snippet(emulator: Emulator, process: EmulatedProcess) -> str:
@@ -32,17 +34,22 @@ def cli(home: Path, *args: str, **kwargs):  # type: ignore[no-untyped-def]
     return run_cli(*args, "--config-dir", str(home), **kwargs)
 
 
+def cli_process(home: Path, *args: str, **kwargs):  # type: ignore[no-untyped-def]
+    return run_cli_process(*args, "--config-dir", str(home), **kwargs)
+
+
 def test_import_curl_then_trigger_then_remove(secret_service, emulator, process, app_home):
-    done = cli(app_home, "profile", "import-curl", "demo", stdin=control_room_snippet(emulator, process))
+    # As a user runs it: each command a process that finds the Secret Service on its own.
+    done = cli_process(app_home, "profile", "import-curl", "demo", stdin=control_room_snippet(emulator, process))
     assert done.returncode == 0, done.stderr
     assert "secret stored in the Secret Service" in done.stdout
 
-    triggered = cli(app_home, "trigger", "demo", "--payload", '{"a":1}', "--json")
+    triggered = cli_process(app_home, "trigger", "demo", "--payload", '{"a":1}', "--json")
     assert triggered.returncode == 0, triggered.stderr
     assert json.loads(triggered.stdout)["runId"]
     assert emulator.requests[-1].secret_via == "header"
 
-    listed = cli(app_home, "profile", "list", "--json")
+    listed = cli_process(app_home, "profile", "list", "--json")
     [row] = json.loads(listed.stdout)
     assert row["name"] == "demo" and row["secretStored"] is True and row["secret"] == "stored"
     assert row["payload"] == '{"workItemKey":"workItemValue"}'
@@ -52,7 +59,7 @@ def test_import_curl_then_trigger_then_remove(secret_service, emulator, process,
     assert stored == process.secret and "demo" in label
     assert files_containing(app_home, process.secret) == []
 
-    removed = cli(app_home, "profile", "remove", "demo")
+    removed = cli_process(app_home, "profile", "remove", "demo")
     assert removed.returncode == 0, removed.stderr
     assert secret_service.items(SERVICE) == []
     for d in (done, triggered, listed, removed):
@@ -308,7 +315,7 @@ def test_remove_without_a_keyring_says_so_and_clean_secrets_finishes_the_job(emu
                                                                               secret_service):
     assert cli(app_home, *add_args(emulator, process), "--secret-stdin", stdin=process.secret).returncode == 0
     nowhere = {"DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/no-keyring-here"}
-    removed = cli(app_home, "profile", "remove", "Invoices", env=nowhere)
+    removed = cli_process(app_home, "profile", "remove", "Invoices", env=nowhere)  # a process without a keyring
     assert removed.returncode == 0, removed.stderr
     assert "Removed profile 'Invoices'; its keyring entry is not deleted yet." in removed.stdout
     assert "No keyring is available" in removed.stderr and "profile clean-secrets" in removed.stderr

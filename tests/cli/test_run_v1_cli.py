@@ -1,6 +1,7 @@
 """`trigger`, `status`, `--wait`, `runs --remote` and `watch` for Control Room API v1 as a user runs
-them: real subprocesses, real HTTP to the emulator's /api/v1, a real Secret Service where a profile
-keeps its workspace key, and the key never on screen or in a file."""
+them: real HTTP to the emulator's /api/v1, a real Secret Service where a profile keeps its workspace
+key, and the key never on screen or in a file. The command line runs in this process, but for a
+cycle run as a user does and `watch`, stopped with Ctrl+C."""
 
 from __future__ import annotations
 
@@ -17,20 +18,28 @@ import pytest
 
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
 from tests.cli.test_profile_cli import files_containing
+from tests.support.cli import as_process, in_process
 from tests.support.waiting import wait_for
 
 PERMISSIONS = ("Processes.trigger_processes", "Processes.read_runs", "Processes.read_processes",
                "Processes.read_work_items", "Processes.write_work_items", "Processes.read_run_outputs")
 
 
-def run(home: Path, *args: str, key: str | None = None, stdin: str = "", timeout: float = 60
-        ) -> subprocess.CompletedProcess[str]:
-    """The command line in a process of its own; ROBOCLOUD_API_KEY is `key` (unset when None)."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("ROBOCLOUD_API_KEY", "ROBOCLOUD_PROCESS"))}
-    if key is not None:
-        environ["ROBOCLOUD_API_KEY"] = key
-    return subprocess.run([sys.executable, "-m", "robocloud_desktop", *args, "--config-dir", str(home)],
-                          input=stdin, capture_output=True, text=True, env=environ, timeout=timeout)
+def _environ(key: str | None) -> dict[str, str | None]:
+    """ROBOCLOUD_API_KEY is `key` (unset when None), and no other key or secret is in the environment."""
+    unset: dict[str, str | None] = {name: None for name in os.environ
+                                    if name.startswith(("ROBOCLOUD_API_KEY", "ROBOCLOUD_PROCESS"))}
+    return {**unset, "ROBOCLOUD_API_KEY": key}
+
+
+def run(home: Path, *args: str, key: str | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command line, called in this process."""
+    return in_process([*args, "--config-dir", str(home)], stdin=stdin, env=_environ(key))
+
+
+def run_process(home: Path, *args: str, key: str | None = None, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command line in a process of its own, as a user runs it."""
+    return as_process([*args, "--config-dir", str(home)], stdin=stdin, env=_environ(key))
 
 
 def flags(emulator: Emulator, process: EmulatedProcess, *, root: bool = False) -> list[str]:
@@ -64,26 +73,27 @@ def limited_key(emulator: Emulator, secret_guard, lacking: str) -> str:
 
 def test_a_v1_profile_triggers_reads_and_waits_with_its_stored_key(secret_service, emulator, process, key, app_home):
     add_profile(app_home, emulator, process, key)
-    started = run(app_home, "trigger", "Invoices", "--payload", '{"simulate_duration": 30}', "--json")
+    # As a user runs them: trigger and status each a process that finds the Secret Service on its own.
+    started = run_process(app_home, "trigger", "Invoices", "--payload", '{"simulate_duration": 30}', "--json")
     assert started.returncode == 0, started.stderr
     answer = json.loads(started.stdout)
     assert (answer["started"], answer["api"]) == (True, "v1") and answer["runId"]
     assert emulator.requests[-1].secret_via == "authorization" and "/api/v1/" in emulator.requests[-1].path
 
-    status = run(app_home, "status", "Invoices", answer["runId"])
+    status = run_process(app_home, "status", "Invoices", answer["runId"])
     assert status.returncode == 0, status.stderr
     assert f"Run {answer['runId']}: " in status.stdout
     assert "started by API" in status.stdout and "process Process 1" in status.stdout
     assert "created " in status.stdout and "(local time)" in status.stdout
-    read = json.loads(run(app_home, "status", "Invoices", answer["runId"], "--json").stdout)
+    read = json.loads(run_process(app_home, "status", "Invoices", answer["runId"], "--json").stdout)
     assert (read["api"], read["startedBy"], read["startedByType"]) == ("v1", "API", "api")
     assert read["state"] in ("new", "in_progress") and read["endedAt"] is None
     assert read["createdAt"] <= (read["startedAt"] or read["createdAt"])
 
-    waited = run(app_home, "trigger", "Invoices", "--payload", '{"simulate_duration": 0.5}', "--wait")
+    waited = run_process(app_home, "trigger", "Invoices", "--payload", '{"simulate_duration": 0.5}', "--wait")
     assert waited.returncode == 0, waited.stderr
     assert "Completed (completed)" in waited.stdout
-    done = json.loads(run(app_home, "status", "Invoices", waited.stdout.split()[2], "--json").stdout)
+    done = json.loads(run_process(app_home, "status", "Invoices", waited.stdout.split()[2], "--json").stdout)
     assert done["state"] == "completed" and done["ended"] and done["endedAt"] >= done["createdAt"]
     assert_key_hidden(key, app_home, started, status, waited)
 

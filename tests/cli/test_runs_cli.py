@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 
-from tests.cli.test_cli import run_cli, where
+from tests.cli.test_cli import run_cli, run_cli_process, where
 
 
 def cli(home, emulator, process, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -65,7 +65,7 @@ def test_watch_killed_and_started_again_finishes_every_run(app_home, emulator, p
     first.send_signal(signal.SIGKILL)
     first.wait()
 
-    again = run_cli("watch", "--config-dir", str(app_home), secret=process.secret, timeout=60)
+    again = run_cli_process("watch", "--config-dir", str(app_home), secret=process.secret)  # as a user starts it again
     assert again.returncode == 0, again.stderr
     assert "Following" in again.stdout
     runs = {r["runId"]: r for r in json.loads(cli(app_home, emulator, process, "runs", "--json").stdout)}

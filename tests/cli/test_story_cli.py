@@ -1,7 +1,9 @@
 """A run's story on the command line (Control Room API v1): `steps`, `items`, `logs`, `artifacts`,
-`stop`, `retry` and `mark-done` as a user runs them: real subprocesses, real HTTP to the emulator's
-/api/v1 and its storage host, a real Secret Service where a profile keeps its workspace key, and
-neither the key nor a download link ever on screen."""
+`stop`, `retry` and `mark-done` as a user runs them: real HTTP to the emulator's /api/v1 and its
+storage host, a real Secret Service where a profile keeps its workspace key, and neither the key nor
+a download link ever on screen. The command line runs in this process, but where a real pipe or
+terminal is the point: `logs` streaming into a pipe, a download's progress and `stop`'s question on
+a terminal run it as a process, as a user does."""
 
 from __future__ import annotations
 
