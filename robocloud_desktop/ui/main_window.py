@@ -184,9 +184,11 @@ class MainWindow(QMainWindow):
         actions = self.board_actions
         self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
                                    actions.check_now_action, self.reuse_payload_action, _separator(self)])
-        if self.run_details.run_actions is not None:  # Stop, Terminate, Retry, Mark done: those that fit the run
-            self.run_table.addActions([*self.run_details.run_actions.actions(), _separator(self)])
         self.run_table.addActions([actions.remove_action, actions.remove_ended_action])
+        # Stop, Terminate, Retry, Mark done (those that fit the run) go before Remove once the details
+        # pane has made them, for the first run shown: until then none fits, and the menu looks the same.
+        self.run_details.runActionsMade.connect(
+            lambda made: self.run_table.insertActions(actions.remove_action, [*made, _separator(self)]))
         # Never squeezed below a useful width; at the default size it shows a whole run id.
         self.run_details.setMinimumWidth(250)
 

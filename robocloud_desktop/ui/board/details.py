@@ -11,7 +11,7 @@ import contextlib
 import json
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -176,6 +176,8 @@ class RunDetails(QWidget):
     With `story`, a run of Control Room API v1 also gets its story tabs (Steps, Work items,
     Console, Files) and its actions (Stop, Terminate; Retry or Mark done its failed items)."""
 
+    runActionsMade = Signal(list)  # list[QAction]: the run's actions, once made (for the runs table's menu)
+
     def __init__(self, parent: QWidget | None = None, *, story: StoryAccess | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("runDetails")
@@ -219,12 +221,20 @@ class RunDetails(QWidget):
         self.copy_curl_action.setMenu(self._curl_menu)
         self.copy_curl_action.setEnabled(False)
         # Stop, Terminate, Retry and Mark done: buttons in the header, and in the runs table's menu.
-        self.run_actions: RunActions | None = None
-        if story is not None:
+        # Made with the rest of the pane, for the first run shown: until then they fit no run.
+        self._run_actions: RunActions | None = None
+
+    @property
+    def run_actions(self) -> RunActions | None:
+        """The actions on the run shown (with `story` only), made on first use; `runActionsMade`
+        says when, with the actions."""
+        if self._run_actions is None and self._story_access is not None:
             from robocloud_desktop.ui.board.run_actions import RunActions
 
-            self.run_actions = RunActions(lambda: self._story_tabs().source, self._selected_failed_items, self)
-            self.run_actions.acted.connect(self._acted)
+            self._run_actions = RunActions(lambda: self._story_tabs().source, self._selected_failed_items, self)
+            self._run_actions.acted.connect(self._acted)
+            self.runActionsMade.emit(self._run_actions.actions())
+        return self._run_actions
 
     # --- building -----------------------------------------------------------------------------
 
@@ -409,8 +419,8 @@ class RunDetails(QWidget):
         if record is None:
             self._pages.setCurrentWidget(self._hint)
             self.copy_curl_action.setEnabled(False)
-            if self.run_actions is not None:
-                self.run_actions.update(None)
+            if self._run_actions is not None:
+                self._run_actions.update(None)
             if self.story is not None:
                 self.story.show_record(None)
             return
@@ -561,8 +571,8 @@ class RunDetails(QWidget):
         return self.story.selected_failed() if self.story is not None else []
 
     def _items_selected(self) -> None:
-        if self.run_actions is not None:
-            self.run_actions.update(keep=True)
+        if self._run_actions is not None:
+            self._run_actions.update(keep=True)
 
     def _action_said(self, run_id: str, text: str, kind: str) -> None:
         if self._record is not None and self._record.run_id == run_id:
