@@ -81,7 +81,8 @@ class ProfileStore:
     def __init__(self, path: Path, secrets: SecretStore | None = None) -> None:
         self.path = path
         self.secrets = secrets
-        self.problems: list[LoadProblem] = []
+        self._problems: list[LoadProblem] = []
+        self._unchecked: list[Profile] | None = None  # profiles whose problems are to be worked out
         self.read_only = False
         # The file could not be read at open: what is shown is not what it holds, and until it is
         # read, nothing may be written over it.
@@ -90,7 +91,16 @@ class ProfileStore:
         self._profiles: list[Profile] = document.profiles
         self._to_delete: list[SecretToDelete] = document.to_delete
         self._keys_to_delete: list[KeyToDelete] = document.keys_to_delete
-        self.problems += [LoadProblem(message) for message in _profile_problems(document.profiles)]
+        self._unchecked = document.profiles  # checked when the problems are first read
+
+    @property
+    def problems(self) -> list[LoadProblem]:
+        """What went wrong reading the file, then what the user should fix in the profiles it held
+        when opened (worked out when first asked for: the window asks once it is drawn)."""
+        if self._unchecked is not None:
+            self._problems += [LoadProblem(message) for message in _profile_problems(self._unchecked)]
+            self._unchecked = None
+        return self._problems
 
     def __repr__(self) -> str:
         return f"ProfileStore({str(self.path)!r}, {len(self._profiles)} profiles)"
