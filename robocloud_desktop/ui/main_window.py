@@ -171,7 +171,7 @@ class MainWindow(QMainWindow):
         self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
-        self.run_details = RunDetails(self, story=services.story_access())
+        self.run_details = RunDetails(self, story=services.story_access)  # made for the first run shown
         # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
         # check runs now (F5), the run's payload back in the editor (to send it again or a variation
         # of it), and removing runs.

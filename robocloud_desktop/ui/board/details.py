@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
@@ -178,7 +179,10 @@ class RunDetails(QWidget):
 
     runActionsMade = Signal(list)  # list[QAction]: the run's actions, once made (for the runs table's menu)
 
-    def __init__(self, parent: QWidget | None = None, *, story: StoryAccess | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *,
+                 story: StoryAccess | Callable[[], StoryAccess] | None = None) -> None:
+        """`story`: what the story tabs use, or a function that makes it when the pane's content is
+        built (for the first run shown)."""
         super().__init__(parent)
         self.setObjectName("runDetails")
         self.setAccessibleName("Run details")
@@ -342,6 +346,8 @@ class RunDetails(QWidget):
         if self._story_access is not None:
             from robocloud_desktop.ui.board.story.tabs import StoryTabs
 
+            if callable(self._story_access):
+                self._story_access = self._story_access()
             self.story = StoryTabs(self.tabs, self._story_access, self)
             self.story.selectionChanged.connect(self._items_selected)
         outer.addWidget(self.tabs, 1)
