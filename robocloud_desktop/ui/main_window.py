@@ -50,7 +50,6 @@ from robocloud_desktop.ui.payload.saving import PayloadSaver
 from robocloud_desktop.ui.profiles.panel import ProfileList
 from robocloud_desktop.ui.screen_fit import keep_on_screen, place_first
 from robocloud_desktop.ui.services import Services
-from robocloud_desktop.ui.trigger import TriggerJob, UnsureTrigger
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
@@ -85,8 +84,9 @@ NO_PROFILE_HINT = "Add a profile, or import one from the curl command Control Ro
 MIN_REQUEST_TIMEOUT, MAX_REQUEST_TIMEOUT = 5, 3600
 
 
-# Trigger failures that say something about reaching Control Room, as the status bar tells of polls.
-_NETWORK_TROUBLE = (CannotConnect, RequestTimeout, ServerError, OutcomeUnknown, UnsureTrigger)
+# Trigger failures that say something about reaching Control Room, as the status bar tells of polls
+# (and UnsureTrigger, loaded with the first trigger).
+_NETWORK_TROUBLE = (CannotConnect, RequestTimeout, ServerError, OutcomeUnknown)
 
 
 class MainWindow(QMainWindow):
@@ -591,6 +591,8 @@ class MainWindow(QMainWindow):
         self._update_trigger_button()
         self._say("Starting the run…", None)
         self._sent_to = host_of(profile.base_url)
+        from robocloud_desktop.ui.trigger import TriggerJob  # loaded with the first trigger
+
         job = TriggerJob(self.services, profile, payload, self.editor.text())
         self.background.run(job, self._triggered, self._trigger_failed)
 
@@ -615,8 +617,10 @@ class MainWindow(QMainWindow):
         self._update_status()
 
     def _trigger_failed(self, error: Exception) -> None:
+        from robocloud_desktop.ui.trigger import UnsureTrigger
+
         self._triggering = False
-        if isinstance(error, _NETWORK_TROUBLE) and self._sent_to:
+        if isinstance(error, (*_NETWORK_TROUBLE, UnsureTrigger)) and self._sent_to:
             self._network_problem(self._sent_to, str(error))  # the status bar says as the message beside the button
         if isinstance(error, SecretStoreError):
             self._say(error.message, Outcome.FAILED)
