@@ -1,0 +1,83 @@
+"""The window's first frame comes before the parts of the app it does not show: they load once it is
+drawn, or when first used, and then work as before."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# Not needed to draw the window: the payload's colours, the details of a run (its story tabs and its
+# actions), sending a trigger, watching the profile file, removing a profile, curl commands.
+LATER = [
+    "robocloud_desktop.ui.payload.highlighter",
+    "robocloud_desktop.ui.board.run_actions",
+    "robocloud_desktop.ui.board.story.access",
+    "robocloud_desktop.ui.board.story.tabs",
+    "robocloud_desktop.ui.trigger",
+    "robocloud_desktop.ui.profiles.watch",
+    "robocloud_desktop.core.profile_removal",
+    "robocloud_desktop.core.redact",
+    "robocloud_desktop.core.curl",
+]
+
+# A fresh interpreter (this one has loaded everything the other tests use) opens the window on a
+# profile, then says which modules were loaded at its first paint, and whether the payload was
+# coloured once the window had started.
+OPENING = """
+import json, sys
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication
+
+from robocloud_desktop.core.paths import app_paths
+from robocloud_desktop.core.profiles import Profile, ProfileStore
+from robocloud_desktop.core.secrets import SecretStore
+from robocloud_desktop.demo import MemoryKeyring
+from robocloud_desktop.ui.app import create_window
+
+paths = app_paths(Path(sys.argv[1]))
+ProfileStore(paths.profiles_file).add(Profile("Invoices", "https://api.eu1.robocloud.eu", "ws-1", "proc-1",
+                                              payload='{"n": 1}'))
+app = QApplication(sys.argv[:1])
+memory = MemoryKeyring()
+window = create_window(paths, SecretStore(backend=lambda: memory, environ={}))
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and "at_first_paint" not in seen:
+            seen["at_first_paint"] = sorted(sys.modules)
+        return False
+
+def started():
+    block = window.editor.editor.document().firstBlock()
+    seen["coloured"] = bool(block.layout().formats())
+    seen["after_start"] = sorted(sys.modules)
+    QTimer.singleShot(0, app.quit)
+
+spy = FirstPaint()
+window.installEventFilter(spy)
+window.started.connect(started)
+window.show()
+QTimer.singleShot(20000, app.quit)
+app.exec()
+window.close()
+window.shutdown()
+print(json.dumps(seen))
+"""
+
+
+def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", OPENING, str(tmp_path)], capture_output=True, text=True,
+                          timeout=60, env={"QT_QPA_PLATFORM": "offscreen", "PATH": ""})
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.splitlines()[-1])
+    assert "robocloud_desktop.ui.main_window" in seen["at_first_paint"]
+    assert not set(LATER) & set(seen["at_first_paint"])
+    # Once drawn, the window goes on: the payload is coloured, its file watched.
+    assert seen["coloured"]
+    assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch"} <= set(
+        seen["after_start"])
