@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from .answers import MAX_PAYLOAD, Answer, error, json_answer, too_large
 from .runs import STARTED_BY, EmulatedProcess, RunStore
 from .schedule import Scheduler
-from .storage import Storage, StorageRequest
+from .storage import POLL_INTERVAL, Storage, StorageRequest
 from .story import StoryBook
 from .v1 import PREFIX as V1_PREFIX
 from .v1 import V1Api, is_v1
@@ -472,7 +472,7 @@ class Emulator:
                 server = _Server((self.host, self.port), self)
                 self._thread = threading.Thread(
                     target=server.serve_forever,
-                    kwargs={"poll_interval": 0.05},  # bounds how long stop() waits
+                    kwargs={"poll_interval": POLL_INTERVAL},
                     name=f"process-api-emulator:{server.server_port}",
                     daemon=True,
                 )
@@ -486,13 +486,16 @@ class Emulator:
             server, thread = self._server, self._thread
             self._server = self._thread = None
         self._scheduler.stop()
-        self._storage.stop()
-        if server is None or thread is None:
-            return
-        server.shutdown()
-        server.server_close()
-        server.close_connections()
-        thread.join(timeout=5)
+        # The storage host stops at the same time: each server's loop takes up to POLL_INTERVAL to
+        # notice, and a test suite starts and stops an emulator for every test.
+        storage = threading.Thread(target=self._storage.stop, name="emulator-storage-stop")
+        storage.start()
+        if server is not None and thread is not None:
+            server.shutdown()
+            server.server_close()
+            server.close_connections()
+            thread.join(timeout=5)
+        storage.join(timeout=5)
 
     def __enter__(self) -> Emulator:
         return self.start()

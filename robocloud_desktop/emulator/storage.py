@@ -31,6 +31,8 @@ from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 PATH_PREFIX = "/storage/"
+# How often a server's loop looks whether it is asked to stop: the longest stop() waits for it.
+POLL_INTERVAL = 0.02
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class Storage:
             return
         self.closing.clear()
         server = _StorageServer(("127.0.0.1", 0), self)
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
                                         name=f"emulator-storage:{server.server_port}", daemon=True)
         self._server = server
         self._thread.start()
