@@ -50,7 +50,7 @@ def secret_guard(caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture
 
 @pytest.fixture
 def emulator(secret_guard: SecretGuard) -> Iterator[Emulator]:
-    with Emulator(run_duration=0.6) as emu:
+    with Emulator(run_duration=0.3) as emu:
         secret_guard.add(emu.default_process.secret)
         secret_guard.add(emu.default_key)
         yield emu

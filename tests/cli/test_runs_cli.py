@@ -33,7 +33,7 @@ def test_wait_exits_0_on_success_and_1_on_failure(app_home, emulator, process):
 
 
 def test_wait_times_out_with_exit_5_and_the_run_id(app_home, emulator, process):
-    done = trigger(app_home, emulator, process, '{"simulate_duration": 60}', "--wait", "--timeout", "1.5")
+    done = trigger(app_home, emulator, process, '{"simulate_duration": 60}', "--wait", "--timeout", "0.5")
     assert done.returncode == 5
     run_id = done.stdout.split("Run started: ")[1].split()[0]
     assert run_id in done.stderr and "Timed out" in done.stderr

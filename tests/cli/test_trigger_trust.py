@@ -1,6 +1,7 @@
 """A run that started is never lost: the command line with a history that cannot be written, Ctrl+C at
-every moment of a trigger, and input refused before anything is sent. Real processes, real HTTP to the
-emulator, real SQLite files, a real read-only folder and a real full disk."""
+every moment of a trigger, and input refused before anything is sent. Real processes where Ctrl+C is
+sent (the rest call the command line in this process), real HTTP to the emulator, real SQLite files,
+a real read-only folder and a real full disk."""
 
 from __future__ import annotations
 
@@ -135,7 +136,7 @@ def test_ctrl_c_while_the_trigger_is_sent_says_it_may_have_started(emulator, pro
 
 def test_ctrl_c_once_the_run_id_arrived_still_records_and_prints_the_run(emulator, process, app_home):
     path = make_history(app_home)
-    emulator.inject(Fault("delay", seconds=1.0, method="POST"))
+    emulator.inject(Fault("delay", seconds=0.5, method="POST"))  # room to take the lock before the answer
     running = Running("trigger", *where(emulator, process), "--config-dir", str(app_home), secret=process.secret)
     wait_for(lambda: post_status(emulator) == 0, timeout=30)  # sent: the history was opened before that
     other = sqlite3.connect(path, isolation_level=None)
@@ -288,10 +289,10 @@ def test_a_secret_in_the_environment_that_cannot_be_one_is_refused_before_sendin
 
 
 def test_request_timeout_ends_a_trickling_trigger_which_says_it_may_have_started(emulator, process):
-    emulator.inject(Fault("trickle", seconds=1.0, where="headers", method="POST"))
-    done = run_cli("trigger", *where(emulator, process), "--request-timeout", "2", secret=process.secret)
+    emulator.inject(Fault("trickle", seconds=0.25, where="headers", method="POST"))
+    done = run_cli("trigger", *where(emulator, process), "--request-timeout", "0.5", secret=process.secret)
     no_traceback(done)
-    assert done.returncode == 4 and "within 2 s" in done.stderr and "may or may not have started" in done.stderr
+    assert done.returncode == 4 and "within 0.5 s" in done.stderr and "may or may not have started" in done.stderr
     assert emulator.count("POST") == 1  # never sent again
 
 

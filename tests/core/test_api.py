@@ -193,10 +193,11 @@ def test_truncated_status_answer_is_retried_then_reported(client, target, proces
 
 def test_status_timeout_after_retries(client, target, process, emulator):
     run = client.trigger(target, process.secret, {})
-    emulator.inject(Fault("delay", seconds=2.5, method="GET", times=2))
-    error = raises(RequestTimeout, lambda: client.get_run(target, process.secret, run.run_id,
-                                                           retry=RetryPolicy(attempts=2, base_delay=0.05)),
-                   process.secret)
+    emulator.inject(Fault("delay", seconds=1.0, method="GET", times=2))
+    with ProcessApiClient(timeout=(2.0, 0.3), retry=FAST) as impatient:  # waits less than the server takes
+        error = raises(RequestTimeout, lambda: impatient.get_run(target, process.secret, run.run_id,
+                                                                 retry=RetryPolicy(attempts=2, base_delay=0.05)),
+                       process.secret)
     assert "did not answer" in error.message
 
 
@@ -273,9 +274,10 @@ def test_trigger_with_a_lost_answer_is_outcome_unknown_and_never_resent(client, 
     assert emulator.count("POST") == 1
 
 
-def test_trigger_that_timed_out_after_sending_is_outcome_unknown(client, target, process, emulator):
-    emulator.inject(Fault("delay", seconds=2.5, method="POST"))
-    error = raises(OutcomeUnknown, lambda: client.trigger(target, process.secret, {}), process.secret)
+def test_trigger_that_timed_out_after_sending_is_outcome_unknown(target, process, emulator):
+    emulator.inject(Fault("delay", seconds=1.0, method="POST"))
+    with ProcessApiClient(timeout=(2.0, 0.3), retry=FAST) as impatient:  # waits less than the server takes
+        error = raises(OutcomeUnknown, lambda: impatient.trigger(target, process.secret, {}), process.secret)
     assert "may or may not have started" in error.message
     assert emulator.count("POST") == 1
     _wait_for(lambda: emulator.runs_created == 1)  # the server did start it: that is why we never resend

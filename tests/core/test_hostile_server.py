@@ -381,35 +381,35 @@ def test_answer_that_is_not_http_is_an_unexpected_answer(client, emulator, targe
 
 @pytest.fixture
 def quick() -> Iterator[ProcessApiClient]:
-    """Per-read timeouts far above the pauses of a trickle, and one second for the whole request."""
-    with ProcessApiClient(timeout=(5.0, 5.0), request_timeout=1, retry=NO_RETRY) as api:
+    """Per-read timeouts far above the pauses of a trickle, and half a second for the whole request."""
+    with ProcessApiClient(timeout=(5.0, 5.0), request_timeout=0.5, retry=NO_RETRY) as api:
         yield api
 
 
 @pytest.mark.parametrize("where", ["status", "headers", "body"])
 def test_status_read_answered_a_byte_at_a_time_ends_at_the_deadline(quick, emulator, target, process, where):
     run = quick.trigger(target, process.secret, {})
-    emulator.inject(Fault("trickle", seconds=0.2, where=where, method="GET"))
+    emulator.inject(Fault("trickle", seconds=0.1, where=where, method="GET"))
     error = ends_within(10, lambda: quick.get_run(target, process.secret, run.run_id))
     assert isinstance(error, RequestTimeout)
-    assert "did not answer within 1 s" in error.message
+    assert "did not answer within 0.5 s" in error.message
     assert_clean(error, process.secret)
 
 
 @pytest.mark.parametrize("where", ["status", "headers", "body"])
 def test_trigger_answered_a_byte_at_a_time_ends_at_the_deadline_unknown_and_not_resent(emulator, target, process,
                                                                                       where):
-    emulator.inject(Fault("trickle", seconds=0.2, where=where, method="POST", times=5))
-    with ProcessApiClient(timeout=(5.0, 5.0), request_timeout=1) as api:  # retries allowed: none may happen
+    emulator.inject(Fault("trickle", seconds=0.1, where=where, method="POST", times=5))
+    with ProcessApiClient(timeout=(5.0, 5.0), request_timeout=0.5) as api:  # retries allowed: none may happen
         error = ends_within(10, lambda: api.trigger(target, process.secret, {}))
     assert isinstance(error, OutcomeUnknown)
-    assert "within 1 s" in error.message and "may or may not have started" in error.message
+    assert "within 0.5 s" in error.message and "may or may not have started" in error.message
     assert emulator.count("POST") == 1
     assert emulator.runs_created == 1  # the trickled answer was for a run that did start
 
 
 def test_request_timeout_caps_the_connect_and_read_timeouts(emulator, target, process):
-    emulator.inject(Fault("delay", seconds=3, method="GET"))
+    emulator.inject(Fault("delay", seconds=1.5, method="GET"))
     run_id = "no-such-run"
     with ProcessApiClient(timeout=(30.0, 30.0), request_timeout=0.5, retry=NO_RETRY) as api:
         error = ends_within(10, lambda: api.get_run(target, process.secret, run_id))
@@ -418,7 +418,7 @@ def test_request_timeout_caps_the_connect_and_read_timeouts(emulator, target, pr
 
 def test_connection_is_reused_after_a_request_ended_at_its_deadline(quick, emulator, target, process):
     run = quick.trigger(target, process.secret, {})
-    emulator.inject(Fault("trickle", seconds=0.2, where="body", method="GET"))
+    emulator.inject(Fault("trickle", seconds=0.1, where="body", method="GET"))
     assert isinstance(ends_within(10, lambda: quick.get_run(target, process.secret, run.run_id)), RequestTimeout)
     for _ in range(3):
         quick.get_run(target, process.secret, run.run_id)
@@ -431,10 +431,10 @@ def test_proxy_answering_a_byte_at_a_time_ends_at_the_deadline(quick, emulator, 
     monkeypatch.setenv("HTTPS_PROXY", emulator.base_url)
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    emulator.inject(Fault("trickle", seconds=0.2, where="status", method="CONNECT"))
+    emulator.inject(Fault("trickle", seconds=0.1, where="status", method="CONNECT"))
     remote = Target("https://api.eu1.robocloud.eu", "ws", "pid")
     error = ends_within(10, lambda: quick.trigger(remote, process.secret, {}))
-    assert isinstance(error, CannotConnect) and "within 1 s" in error.message
+    assert isinstance(error, CannotConnect) and "within 0.5 s" in error.message
     assert emulator.count("CONNECT") == 1
 
 
@@ -443,7 +443,7 @@ def test_tls_handshake_answered_a_byte_at_a_time_ends_at_the_deadline(quick, pro
     with _TricklingServer() as server:
         target = Target(f"https://127.0.0.1:{server.port}", "ws", "pid")
         error = ends_within(10, lambda: quick.get_run(target, process.secret, "run"))
-    assert isinstance(error, CannotConnect) and "within 1 s" in error.message
+    assert isinstance(error, CannotConnect) and "within 0.5 s" in error.message
 
 
 def test_https_verified_by_the_system_trust_store_keeps_alive_and_keeps_its_deadline(emulator, target, process,

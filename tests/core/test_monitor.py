@@ -197,7 +197,7 @@ def test_dropped_connections_and_timeouts_do_not_stop_it(monitor, client, histor
 
 def test_stop_while_requests_are_in_flight(client, history, target, process, emulator, recorder):
     records = [trigger(client, history, target, process.secret, {"simulate_duration": 0}) for _ in range(3)]
-    emulator.latency = 3.0
+    emulator.latency = 2.0
     m = RunMonitor(client, history, lambda _: process.secret, plan=FAST, workers=4, on_update=recorder)
     m.start(resume=False)
     for record in records:
@@ -205,7 +205,7 @@ def test_stop_while_requests_are_in_flight(client, history, target, process, emu
     wait_for(lambda: m.in_flight == 3)
     began = time.monotonic()
     assert m.stop(timeout=1.0) is True  # all but the three threads waiting on the network ended
-    assert time.monotonic() - began < 1.5  # well before the 3 s answers: stopping does not wait for them
+    assert time.monotonic() - began < 1.5  # well before the 2 s answers: stopping does not wait for them
     emulator.latency = 0
     wait_for(lambda: all(r.status for r in emulator.requests))  # the answers did arrive meanwhile
     time.sleep(0.3)  # give a stray worker the chance to misbehave

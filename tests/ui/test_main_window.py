@@ -210,7 +210,7 @@ def test_a_run_started_from_the_command_line_comes_onto_the_board_and_is_followe
     told: list[str] = []
     window.notifier.notified.connect(lambda title, _message: told.append(title))
 
-    done = run_cli("trigger", "Invoices", "--config-dir", str(app_home), "--payload", '{"simulate_duration": 1}',
+    done = run_cli("trigger", "Invoices", "--config-dir", str(app_home), "--payload", '{"simulate_duration": 0.3}',
                    "--json", secret=process.secret)
     assert done.returncode == 0, done.stderr
     run_id = json.loads(done.stdout)["runId"]

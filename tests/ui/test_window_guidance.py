@@ -21,7 +21,7 @@ from tests.cli.test_profile_cli import cli
 def profile(paths, emulator, process, secret_service) -> Profile:
     store = ProfileStore(paths.profiles_file, SecretStore())
     return store.add(Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id,
-                             payload='{"simulate_duration": 2}'), secret=process.secret)
+                             payload='{"simulate_duration": 0.5}'), secret=process.secret)
 
 
 def trigger(qtbot, window: MainWindow, profile: Profile) -> None:
@@ -36,7 +36,7 @@ def host(emulator) -> str:
 
 def test_the_network_message_clears_once_the_host_answers_again(qtbot, profile, open_window, emulator):
     window = open_window()
-    emulator.inject(Fault("drop", method="GET", times=6))  # the run's first status checks meet dropped connections
+    emulator.inject(Fault("drop", method="GET", times=3))  # the run's first status checks meet dropped connections
     trigger(qtbot, window, profile)
     label = window.network_label
     qtbot.waitUntil(lambda: "Last network problem" in label.full_text(), timeout=15000)
@@ -126,7 +126,7 @@ def duration_cell(window: MainWindow, run_id: str) -> str:
 @pytest.mark.parametrize("api", ["process-secret", "v1"])
 def test_ended_runs_show_the_duration_control_room_gave(qtbot, open_window, paths, emulator, process, secret_service,
                                                         secret_guard, api, simulate):
-    payload = json.dumps({"simulate_duration": 2, "simulate": simulate})
+    payload = json.dumps({"simulate_duration": 0.5, "simulate": simulate})
     store = ProfileStore(paths.profiles_file, SecretStore())
     if api == "v1":
         key = secret_guard.add(emulator.default_key)
@@ -160,7 +160,7 @@ def test_a_run_started_elsewhere_shows_the_duration_control_room_gave_once_it_en
         [Profile("Reports", emulator.v1_base_url, process.workspace_id, process.process_id, api=API_V1)], key)
     window = open_window()
     qtbot.waitUntil(lambda: window.runs_elsewhere is not None, timeout=10000)
-    run_id = emulator.start_run(process, started_by="schedule", duration=1)
+    run_id = emulator.start_run(process, started_by="schedule", duration=0.3)
     qtbot.waitUntil(lambda: (record := window.run_model.record_for(run_id)) is not None and record.is_ended,
                     timeout=20000)
     record = window.run_model.record_for(run_id)
