@@ -36,15 +36,11 @@ from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.startup import startup_done
-from robocloud_desktop.ui.banner import Banner
 from robocloud_desktop.ui.board.actions import BoardActions
 from robocloud_desktop.ui.board.details import RunDetails
 from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.board.table import RunTableView, configure_run_table
-from robocloud_desktop.ui.bridge import MonitorBridge, host_of
-from robocloud_desktop.ui.elided_label import ElidedLabel
 from robocloud_desktop.ui.look import icon, outcome_colour
-from robocloud_desktop.ui.notifications import Notifier
 from robocloud_desktop.ui.payload.editor import PayloadEditor
 from robocloud_desktop.ui.payload.saving import PayloadSaver
 from robocloud_desktop.ui.profiles.panel import ProfileList
@@ -57,8 +53,12 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.banner import Banner
     from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
+    from robocloud_desktop.ui.bridge import MonitorBridge
+    from robocloud_desktop.ui.elided_label import ElidedLabel
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
+    from robocloud_desktop.ui.notifications import Notifier
     from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher
 
 STATE_FILTERS: list[tuple[str, Any]] = [
@@ -98,8 +98,11 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.background = Background(self)
         self.background.hold()  # released once the run history is on the board
-        self.bridge = MonitorBridge(self)
-        self.notifier = Notifier(self, self)
+        # Nothing of these shows in the first frame: each is made when first used (see below).
+        self._bridge: MonitorBridge | None = None
+        self._notifier: Notifier | None = None
+        self._banner: Banner | None = None
+        self._network_label: ElidedLabel | None = None
         self._triggering = False
         self._shown_profile: Profile | None = None
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
@@ -124,7 +127,6 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         services = self.services
-        self.banner = Banner(self)
         self.profile_list = ProfileList(services.profiles, services.secrets, self.background, self)
 
         self.profile_title = QLabel("No profile selected", self)
@@ -257,21 +259,70 @@ class MainWindow(QMainWindow):
         self.main_splitter.setSizes([230, 1050])
 
         central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(6, 6, 6, 0)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.main_splitter, 1)
+        self._central_layout = QVBoxLayout(central)  # the banner goes on top, with the first message
+        self._central_layout.setContentsMargins(6, 6, 6, 0)
+        self._central_layout.addWidget(self.main_splitter, 1)
         self.setCentralWidget(central)
 
         self.in_flight_label = QLabel("No runs in flight", self)
         self.in_flight_label.setObjectName("inFlight")
-        self.network_label = ElidedLabel(self)
-        self.network_label.setObjectName("networkProblem")
-        self.network_label.setAccessibleName("Network problem")
         self._network_host = ""  # the host the network message is about
         self._sent_to = ""  # the host of the trigger out, or last sent
         self.statusBar().addWidget(self.in_flight_label)
-        self.statusBar().addPermanentWidget(self.network_label, 1)
+
+    # --- made when first used: none of these shows in the first frame ---------------------------
+
+    @property
+    def banner(self) -> Banner:
+        """The message strip at the top of the window, made with the first message."""
+        if self._banner is None:
+            from robocloud_desktop.ui.banner import Banner
+
+            self._banner = Banner(self)  # hidden until it has a message
+            self._central_layout.insertWidget(0, self._banner)
+        return self._banner
+
+    @property
+    def network_label(self) -> ElidedLabel:
+        """The status bar's last network problem, made with the first one."""
+        if self._network_label is None:
+            from robocloud_desktop.ui.elided_label import ElidedLabel
+
+            label = ElidedLabel(self)
+            label.setObjectName("networkProblem")
+            label.setAccessibleName("Network problem")
+            self.statusBar().addPermanentWidget(label, 1)
+            self._network_label = label
+        return self._network_label
+
+    @property
+    def bridge(self) -> MonitorBridge:
+        """Brings the monitor's news to the window's thread; made as the monitor starts, once the
+        window is drawn."""
+        if self._bridge is None:
+            from robocloud_desktop.ui.bridge import MonitorBridge
+
+            bridge = MonitorBridge(self)
+            bridge.runsUpdated.connect(self._runs_updated)
+            bridge.runEnded.connect(self.notifier.run_ended)
+            bridge.networkProblem.connect(self._network_problem)
+            bridge.networkRecovered.connect(self._network_recovered)
+            bridge.notSaved.connect(self._runs_not_saved)
+            self._bridge = bridge
+        return self._bridge
+
+    @property
+    def notifier(self) -> Notifier:
+        """Desktop notifications and the tray icon, made once the window is drawn."""
+        if self._notifier is None:
+            from robocloud_desktop.ui.notifications import Notifier
+
+            notifier = Notifier(self, self)
+            notifier.enabled = self.notify_action.isChecked()
+            notifier.runsOpened.connect(self._open_runs)
+            notifier.windowWanted.connect(self.bring_up)
+            self._notifier = notifier
+        return self._notifier
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -313,13 +364,6 @@ class MainWindow(QMainWindow):
         self.state_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.started_by_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
-        self.bridge.runsUpdated.connect(self._runs_updated)
-        self.bridge.runEnded.connect(self.notifier.run_ended)
-        self.notifier.runsOpened.connect(self._open_runs)
-        self.notifier.windowWanted.connect(self.bring_up)
-        self.bridge.networkProblem.connect(self._network_problem)
-        self.bridge.networkRecovered.connect(self._network_recovered)
-        self.bridge.notSaved.connect(self._runs_not_saved)
         self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
         # board, after removing many, moves the current row without saying so).
@@ -373,9 +417,11 @@ class MainWindow(QMainWindow):
         if problems:
             self.banner.show_message("\n".join(problems), "warning")
 
+        bridge = self.bridge  # made here, on the window's thread: the monitor starts on another
+
         def start_monitor() -> None:
             monitor = services.monitor  # loads the HTTP stack: after the board is filled
-            monitor.add_listener(self.bridge.on_update)  # the bridge only queues: safe from any thread
+            monitor.add_listener(bridge.on_update)  # the bridge only queues: safe from any thread
             monitor.start(resume=False)
             monitor.resume()  # a history that cannot be read says so; runs triggered now are followed anyway
             services.watch_processes()  # runs of API v1 profiles' processes started elsewhere
@@ -475,7 +521,8 @@ class MainWindow(QMainWindow):
         s.setValue("lastProfile", profile.id if profile else "")
         s.setValue("notifications", self.notify_action.isChecked())
         s.sync()
-        self.bridge.flush()
+        if self._bridge is not None:
+            self._bridge.flush()
         super().closeEvent(event)
 
     # --- profiles and payload ---------------------------------------------------------------------
@@ -589,14 +636,17 @@ class MainWindow(QMainWindow):
         # Disabled until the answer is in: a second click must never start a second run.
         self._triggering = True
         self._update_trigger_button()
-        self._say("Starting the run…", None)
-        self._sent_to = host_of(profile.base_url)
+        from robocloud_desktop.ui.bridge import host_of
         from robocloud_desktop.ui.trigger import TriggerJob  # loaded with the first trigger
 
+        self._say("Starting the run…", None)
+        self._sent_to = host_of(profile.base_url)
         job = TriggerJob(self.services, profile, payload, self.editor.text())
         self.background.run(job, self._triggered, self._trigger_failed)
 
     def _triggered(self, result: tuple[RunRecord | None, str]) -> None:
+        from robocloud_desktop.ui.bridge import host_of
+
         record, warning = result
         self._triggering = False
         if record is None:  # Control Room answered that it started nothing: no run, no error
@@ -740,12 +790,14 @@ class MainWindow(QMainWindow):
         """The host answered again: its problem is over (one of another host stays)."""
         if host == self._network_host:
             self._network_host = ""
-            self.network_label.set_full_text("")
+            if self._network_label is not None:
+                self._network_label.set_full_text("")
 
     # --- settings and the rest ----------------------------------------------------------------------
 
     def _set_notifications(self, on: bool) -> None:
-        self.notifier.enabled = on
+        if self._notifier is not None:  # else it reads the setting when made
+            self._notifier.enabled = on
 
     def _ask_request_timeout(self) -> None:
         from PySide6.QtWidgets import QInputDialog  # dialogs load when first opened

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 # Not needed to draw the window: the payload's colours, the details of a run (its story tabs and its
-# actions), sending a trigger, watching the profile file, removing a profile, curl commands.
+# actions), sending a trigger, watching the profile file, removing a profile, curl commands, the
+# monitor's news, notifications, the message strip and the status bar's network problem.
 LATER = [
     "robocloud_desktop.ui.payload.highlighter",
     "robocloud_desktop.ui.board.run_actions",
@@ -20,6 +21,10 @@ LATER = [
     "robocloud_desktop.core.profile_removal",
     "robocloud_desktop.core.redact",
     "robocloud_desktop.core.curl",
+    "robocloud_desktop.ui.bridge",
+    "robocloud_desktop.ui.notifications",
+    "robocloud_desktop.ui.banner",
+    "robocloud_desktop.ui.elided_label",
 ]
 
 # A fresh interpreter (this one has loaded everything the other tests use) opens the window on a
@@ -77,7 +82,7 @@ def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows
     seen = json.loads(done.stdout.splitlines()[-1])
     assert "robocloud_desktop.ui.main_window" in seen["at_first_paint"]
     assert not set(LATER) & set(seen["at_first_paint"])
-    # Once drawn, the window goes on: the payload is coloured, its file watched.
+    # Once drawn, the window goes on: the payload is coloured, its file watched, the runs followed.
     assert seen["coloured"]
-    assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch"} <= set(
-        seen["after_start"])
+    assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch",
+            "robocloud_desktop.ui.bridge", "robocloud_desktop.ui.notifications"} <= set(seen["after_start"])
