@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 from .answers import MAX_PAYLOAD, Answer, error, json_answer, too_large
 from .runs import STARTED_BY, EmulatedProcess, RunStore
 from .schedule import Scheduler
-from .storage import POLL_INTERVAL, Storage, StorageRequest
+from .storage import POLL_INTERVAL, Storage, StorageRequest, stop_serving
 from .story import StoryBook
 from .v1 import PREFIX as V1_PREFIX
 from .v1 import V1Api, is_v1
@@ -486,16 +486,13 @@ class Emulator:
             server, thread = self._server, self._thread
             self._server = self._thread = None
         self._scheduler.stop()
-        # The storage host stops at the same time: each server's loop takes up to POLL_INTERVAL to
-        # notice, and a test suite starts and stops an emulator for every test.
-        storage = threading.Thread(target=self._storage.stop, name="emulator-storage-stop")
-        storage.start()
-        if server is not None and thread is not None:
-            server.shutdown()
-            server.server_close()
-            server.close_connections()
-            thread.join(timeout=5)
-        storage.join(timeout=5)
+        self._storage.stop()
+        if server is None or thread is None:
+            return
+        stop_serving(server)
+        server.server_close()
+        server.close_connections()
+        thread.join(timeout=5)
 
     def __enter__(self) -> Emulator:
         return self.start()
