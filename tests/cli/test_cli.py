@@ -7,13 +7,13 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from robocloud_desktop.cli import NO_ARGUMENTS, build_parser, parse
 from robocloud_desktop.emulator import EmulatedProcess, Emulator, Fault
 from tests.support.cli import as_process, in_process
+from tests.support.waiting import wait_for
 
 
 def _environ(secret: str | None, env: dict[str, str] | None) -> dict[str, str | None]:
@@ -47,13 +47,10 @@ def test_trigger_json_then_status_shows_state_and_result(emulator, process):
     run_id = json.loads(done.stdout)["runId"]
     assert run_id and emulator.runs_created == 1
 
-    deadline = time.monotonic() + 10
-    while True:
-        status = run_cli_process("status", *where(emulator, process), run_id, "--json", secret=process.secret)
-        answer = json.loads(status.stdout)
-        if answer["ended"] or time.monotonic() > deadline:
-            break
-    assert status.returncode == 0
+    wait_for(lambda: emulator.run_state(run_id) == "completed")  # then asked about, once
+    status = run_cli_process("status", *where(emulator, process), run_id, "--json", secret=process.secret)
+    answer = json.loads(status.stdout)
+    assert status.returncode == 0 and answer["ended"]
     assert (answer["state"], answer["result"]) == ("COMPL", "OK")
     human = run_cli_process("status", *where(emulator, process), run_id, secret=process.secret)
     assert "Completed" in human.stdout and "state COMPL, result OK" in human.stdout
