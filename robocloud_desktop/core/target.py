@@ -3,7 +3,6 @@ credential travels."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -22,6 +21,8 @@ def is_loopback(host: str) -> bool:
     host = host.strip("[]").lower()
     if host in LOOPBACK_NAMES:
         return True
+    import ipaddress  # loaded with the first address to check: https profiles need none to be listed
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
