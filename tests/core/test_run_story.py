@@ -130,7 +130,7 @@ def test_an_expired_link_says_to_download_again(client, v1, key, emulator, tmp_p
 @pytest.mark.parametrize(("terminate", "mark_done", "state"), [
     (False, False, "unresolved"), (True, False, "unresolved"), (False, True, "completed")])
 def test_stop_and_terminate_end_a_run_in_flight(client, v1, key, emulator, terminate, mark_done, state):
-    run_id = run_of(client, v1, key, [{"simulate_duration": 3}, {"n": 2}, {"n": 3}])
+    run_id = run_of(client, v1, key, [{"simulate_duration": 1.5}, {"n": 2}, {"n": 3}])
     wait_for(lambda: "in_progress" in emulator.work_item_states(run_id).values())
     assert client.v1.stop_run(v1, key, run_id, terminate=terminate, mark_done=mark_done, reason="test")
     assert ended(emulator, run_id) == state
