@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from tests.cli.test_cli import run_cli, run_cli_process, where
+from tests.support.cli import at_once
 
 
 def cli(home, emulator, process, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -21,14 +22,20 @@ def trigger(home, emulator, process, payload: str, *extra: str):  # type: ignore
 
 
 def test_wait_exits_0_on_success_and_1_on_failure(app_home, emulator, process):
-    ok = trigger(app_home, emulator, process, '{"simulate_duration": 0.5}', "--wait")
+    def waiting(payload: str, *extra: str) -> list[str]:
+        return ["trigger", *where(emulator, process), "--payload", payload, "--wait", *extra,
+                "--config-dir", str(app_home)]
+
+    # Three commands waiting at once, as three shells would.
+    ok, failed, pending = at_once(waiting('{"simulate_duration": 0.5}'),
+                                  waiting('{"simulate": "fail", "simulate_duration": 0.5}', "--json"),
+                                  waiting('{"simulate": "pending", "simulate_duration": 0.2}'),
+                                  env={"ROBOCLOUD_PROCESS_SECRET": process.secret})
     assert ok.returncode == 0, ok.stderr
     assert "Completed (COMPL/OK)" in ok.stdout
-    failed = trigger(app_home, emulator, process, '{"simulate": "fail", "simulate_duration": 0.5}', "--wait", "--json")
     assert failed.returncode == 1
     answer = json.loads(failed.stdout)
     assert (answer["state"], answer["result"], answer["errorCode"]) == ("COMPL", "ERR", "EMULATED_FAILURE")
-    pending = trigger(app_home, emulator, process, '{"simulate": "pending", "simulate_duration": 0.2}', "--wait")
     assert pending.returncode == 1 and "Needs attention" in pending.stdout
 
 

@@ -325,25 +325,30 @@ def test_trigger_wait_and_another_follower_of_the_same_history_poll_a_run_once(e
     from robocloud_desktop.core.api import ProcessApiClient
     from robocloud_desktop.core.monitor import RunMonitor
 
-    def follow(*, with_window: bool) -> int:
+    def trigger_and_wait(home: Path) -> tuple[Running, str]:
         payload = json.dumps({"simulate_duration": 2})
         running = Running("trigger", *where(emulator, process), "--payload", payload, "--wait", "--config-dir",
-                          str(app_home), secret=process.secret)
+                          str(home), secret=process.secret)
         assert running.proc.stdout is not None
-        run_id = running.proc.stdout.readline().strip().removeprefix("Run started: ")
-        monitor = history = None
-        if with_window:  # the window, open on the same history, finds the run and follows it too
-            history = RunHistory(history_of(app_home))
-            client = ProcessApiClient()
+        return running, running.proc.stdout.readline().strip().removeprefix("Run started: ")
+
+    # Two runs at once, each with a history of its own: one followed by `trigger --wait` alone, the
+    # other by `trigger --wait` and the window, open on the same history, which finds the run and
+    # follows it too.
+    alone, alone_id = trigger_and_wait(app_home / "alone")
+    shared, shared_id = trigger_and_wait(app_home / "shared")
+    history = RunHistory(history_of(app_home / "shared"))
+    try:
+        with ProcessApiClient() as client:
             monitor = RunMonitor(client, history, lambda _: process.secret)
             monitor.start(resume=True)
-        code, _, err = running.result()
-        if monitor is not None and history is not None:
-            monitor.stop()
-            history.close()
-        assert code == 0, err
-        return emulator.count("GET", run_id)
-
-    alone = follow(with_window=False)
-    shared = follow(with_window=True)
-    assert shared <= alone + 1, (alone, shared)  # each follower on its own would double it
+            try:
+                for running in (alone, shared):
+                    code, _, err = running.result()
+                    assert code == 0, err
+            finally:
+                monitor.stop()
+    finally:
+        history.close()
+    gets_alone, gets_shared = emulator.count("GET", alone_id), emulator.count("GET", shared_id)
+    assert gets_shared <= gets_alone + 1, (gets_alone, gets_shared)  # each follower on its own would double it

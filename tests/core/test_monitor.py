@@ -92,6 +92,12 @@ def one_check(m: RunMonitor, client: ProcessApiClient, history: RunHistory, targ
     return saved
 
 
+def heard_finished(recorder: Recorder, run_id: str) -> bool:
+    """Whether the listener has heard the run finish: it is told just after the history is written."""
+    latest = recorder.latest(run_id)
+    return latest is not None and latest.finished
+
+
 def gets_for(emulator: Emulator, run_id: str) -> list[float]:
     return [r.time for r in emulator.requests if r.method == "GET" and r.path.endswith(run_id)]
 
@@ -99,7 +105,8 @@ def gets_for(emulator: Emulator, run_id: str) -> list[float]:
 def test_a_run_is_followed_through_its_states_to_completed(monitor, client, history, target, process, recorder):
     record = trigger(client, history, target, process.secret, {"simulate_duration": 0.8})
     monitor.track(record)
-    wait_for(lambda: history.get(record.run_id).finished)
+    # The listener hears of the last answer just after it is saved: both are waited for.
+    wait_for(lambda: history.get(record.run_id).finished and heard_finished(recorder, record.run_id))
     saved = history.get(record.run_id)
     assert (saved.state, saved.result, saved.outcome) == ("COMPL", "OK", Outcome.SUCCEEDED)
     assert saved.ended_at is not None and saved.last_checked is not None and saved.last_answer
@@ -274,7 +281,7 @@ def test_a_forgotten_run_tracked_again_is_followed_again(monitor, client, histor
     monitor.forget([record.run_id])
     monitor.track(record)  # taken back (an undo) before the poll that was out has ended
     assert monitor.in_flight == 1
-    wait_for(lambda: history.get(record.run_id).finished)
+    wait_for(lambda: history.get(record.run_id).finished and heard_finished(recorder, record.run_id))
     assert recorder.states(record.run_id)[-1] == "COMPL"
     assert len(gets_for(emulator, record.run_id)) >= 2
 

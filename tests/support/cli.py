@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -42,6 +43,26 @@ def in_process(args: list[str], *, stdin: str = "", env: Mapping[str, str | None
         except SystemExit as stop:  # argparse's --help, --version and refusals, as the command exits
             code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
     return subprocess.CompletedProcess(["robocloud-desktop", *args], code, out.getvalue(), err.getvalue())
+
+
+def at_once(*calls: list[str], env: Mapping[str, str | None] | None = None) -> list[subprocess.CompletedProcess[str]]:
+    """Several command lines called in this process at the same time, one thread each (commands that
+    wait on runs, so that their waits overlap); their results in the order given. For commands that
+    print only through main()'s streams: argparse's own messages would go to this process's."""
+    def call(args: list[str]) -> subprocess.CompletedProcess[str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main(args, stdin=io.StringIO(""), out=out, err=err)
+        return subprocess.CompletedProcess(["robocloud-desktop", *args], code, out.getvalue(), err.getvalue())
+
+    changes = dict(env or {})
+    assert all(name.startswith("ROBOCLOUD_") for name in changes), "see in_process()"
+    with pytest.MonkeyPatch.context() as environ, ThreadPoolExecutor(len(calls)) as pool:
+        for name, value in changes.items():
+            if value is None:
+                environ.delenv(name, raising=False)
+            else:
+                environ.setenv(name, value)
+        return list(pool.map(call, calls))
 
 
 def as_process(args: list[str], *, stdin: str = "", env: Mapping[str, str | None] | None = None,
