@@ -301,7 +301,7 @@ def startup(launches: int) -> None:
               f"     {p['frame'] / bare['frame']:.2f}{note}")
 
     line("bare PySide6 window", bare)
-    line("robocloud-desktop", app, "   (target <= 1.5)")
+    line("robocloud-desktop", app)
     print("  for reference, no app code:")
     line("bare window + Qt's enum namespace", phases(runs["bare+Qt"]))
     line("the same widgets in plain PySide", plain)
