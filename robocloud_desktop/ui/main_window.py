@@ -291,6 +291,7 @@ class MainWindow(QMainWindow):
             label = ElidedLabel(self)
             label.setObjectName("networkProblem")
             label.setAccessibleName("Network problem")
+            label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.statusBar().addPermanentWidget(label, 1)
             self._network_label = label
         return self._network_label

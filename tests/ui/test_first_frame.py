@@ -24,7 +24,6 @@ LATER = [
     "robocloud_desktop.ui.bridge",
     "robocloud_desktop.ui.notifications",
     "robocloud_desktop.ui.banner",
-    "robocloud_desktop.ui.elided_label",
 ]
 
 # A fresh interpreter (this one has loaded everything the other tests use) opens the window on a

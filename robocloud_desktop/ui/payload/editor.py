@@ -12,15 +12,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeyEvent, QKeySequence, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from robocloud_desktop.core.errors import InvalidPayload
 from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.payload import MAX_PAYLOAD_BYTES, encode_payload, parse_payload
+from robocloud_desktop.ui.elided_label import ElidedLabel
 from robocloud_desktop.ui.look import outcome_colour, outcome_icon
 
 if TYPE_CHECKING:  # the text classes load when an error is first marked, not for the window's first frame
-    from PySide6.QtGui import QFocusEvent, QMouseEvent, QResizeEvent, QTextDocument
+    from PySide6.QtGui import QFocusEvent, QTextDocument
     from PySide6.QtWidgets import QTextEdit
 
     from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
@@ -117,42 +118,6 @@ class CodeEdit(QPlainTextEdit):
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         self.focused.emit(False)
-
-
-class ElidedLabel(QLabel):
-    """One line of text that shrinks with "…" instead of widening the window; the full text is the tooltip."""
-
-    clicked = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._full = ""
-        self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-
-    def full_text(self) -> str:
-        return self._full
-
-    def set_full_text(self, text: str) -> None:
-        self._full = text
-        self.setToolTip(text)
-        self._elide()
-
-    def minimumSizeHint(self) -> QSize:
-        return QSize(0, super().minimumSizeHint().height())
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self._elide()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        super().mouseReleaseEvent(event)
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
-            self.clicked.emit()
-
-    def _elide(self) -> None:
-        width = max(self.contentsRect().width(), 0)
-        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
 
 
 class PayloadEditor(QWidget):
