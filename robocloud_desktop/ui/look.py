@@ -1,29 +1,19 @@
-"""How things look: icons from resources/, run-state colours, and light/dark following the OS."""
+"""How things look: the package's icons, run-state colours, and light/dark following the OS."""
 
 from __future__ import annotations
 
-import sys
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 
+from robocloud_desktop import resources
 from robocloud_desktop.core.models import Outcome
-
-
-def resources_dir() -> Path:
-    """resources/ beside the package in a checkout, or where an installed wheel put it."""
-    for candidate in (Path(__file__).resolve().parents[2] / "resources",
-                      Path(sys.prefix) / "share" / "robocloud-desktop"):
-        if (candidate / "icons").is_dir():
-            return candidate
-    raise FileNotFoundError("The app's icons were not found; reinstall robocloud-desktop.")
 
 
 @cache
 def icon(name: str) -> QIcon:
-    return QIcon(str(resources_dir() / "icons" / f"{name}.svg"))
+    return QIcon(str(resources.folder() / "icons" / f"{name}.svg"))
 
 
 OUTCOME_ICONS = {
