@@ -6,15 +6,17 @@ from __future__ import annotations
 import errno
 import json
 import math
-import os
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from robocloud_desktop.core.atomic import keep_aside, read_bounded, write_atomic
 from robocloud_desktop.core.json_text import load_json
-from robocloud_desktop.core.paths import private_dir, tighten_fd
+from robocloud_desktop.core.paths import private_dir
 from robocloud_desktop.core.profile import Profile, ProfileError, clause, kind_of
 from robocloud_desktop.core.target import APIS
+
+if TYPE_CHECKING:
+    from robocloud_desktop.core.process_lock import ProcessLock
 
 # Version 2 added each profile's "api" and "follow_others", and KEYS_TO_DELETE. A version-1 file is
 # read as profiles of the per-process secret API, and written as version 2 at the next change; the
@@ -32,6 +34,11 @@ SECRETS_TO_DELETE = "secrets_to_delete"
 # Apart from SECRETS_TO_DELETE, which the app of version 1 may clean: it must not touch a key.
 KEYS_TO_DELETE = "keys_to_delete"
 _BOM = b"\xef\xbb\xbf"  # Windows editors start UTF-8 files with it
+# A change holds the file's lock while it reads the file and writes it back: milliseconds, a second
+# for the largest file on a slow disk. Held longer, its process is stuck (stopped, or its disk
+# hangs): the change is refused in words rather than waited for without end, by a window whose
+# every click would wait with it.
+LOCK_WAIT_S = 5.0
 
 # NamedTuples, not dataclasses: the window reads the file before its first frame, and a dataclass
 # costs several times as much to define.
@@ -245,23 +252,22 @@ def write_document(path: Path, document: Document) -> None:
     write_atomic(path, encoded)
 
 
-def lock(path: Path) -> int:
-    """An advisory lock beside the file, held while it is read, changed and written back. Returns
-    the open lock file: closing it releases the lock."""
-    private_dir(path.parent)
-    lock_path = path.with_name(path.name + ".lock")
-    # O_NONBLOCK: a FIFO in the lock file's place must not hang the app; flock still waits.
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0), 0o600)
-    try:
-        tighten_fd(fd)
-        if os.name == "posix":
-            import fcntl
+def lock(path: Path, wait_s: float = LOCK_WAIT_S) -> ProcessLock:
+    """The lock beside the file, held while it is read, changed and written back; `release()` it.
+    ProfileError when another process held it for `wait_s` seconds; OSError when it cannot be made."""
+    from robocloud_desktop.core.process_lock import ProcessLock
 
-            fcntl.flock(fd, fcntl.LOCK_EX)
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd
+    private_dir(path.parent)
+    held = ProcessLock(path.with_name(path.name + ".lock"))
+    if not held.acquire(wait_s):
+        pid = held.holder_pid()
+        # Only this app writes its process id in the lock file.
+        holder = f"another robocloud-desktop window or command (process {pid})" if pid else "another program"
+        raise ProfileError(
+            f"The profile file {path} is being changed by {holder}, which has not let go of it for {wait_s:g} s, "
+            "so nothing was changed. Try again in a moment; if it stays so, end that process, then try again."
+        )
+    return held
 
 
 # --- words --------------------------------------------------------------------------------------

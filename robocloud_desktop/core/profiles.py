@@ -10,7 +10,6 @@ their keyring entries in `profile_removal`; their names are all importable from 
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -333,7 +332,7 @@ class ProfileStore:
                 raise ProfileError(cannot_save(self.path, error)) from None
             self._take(document)
         finally:
-            os.close(held)  # closing releases the lock
+            held.release()
 
     # --- the file -----------------------------------------------------------------------------
 

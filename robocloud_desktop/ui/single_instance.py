@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 
-from robocloud_desktop.core.instance_lock import InstanceLock
 from robocloud_desktop.core.paths import AppPaths, private_dir
+from robocloud_desktop.core.process_lock import ProcessLock
 
 if TYPE_CHECKING:
     from PySide6.QtNetwork import QLocalSocket
@@ -40,7 +40,7 @@ class Claim(enum.Enum):
 class WindowLock:
     def __init__(self, paths: AppPaths) -> None:
         self.paths = paths
-        self._lock = InstanceLock(paths.data_dir / LOCK_NAME)
+        self._lock = ProcessLock(paths.data_dir / LOCK_NAME)
 
     @property
     def server_name(self) -> str:

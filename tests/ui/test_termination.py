@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QSettings
 
-from robocloud_desktop.core.instance_lock import InstanceLock
 from robocloud_desktop.core.paths import app_paths
+from robocloud_desktop.core.process_lock import ProcessLock
 from robocloud_desktop.ui.single_instance import LOCK_NAME, WindowLock, ask_to_come_forward
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def test_the_window_closes_as_usual_when_asked_to_end(qtbot, app_home: Path, sig
     assert window.returncode == 0, err
     assert "Traceback" not in err
     assert QSettings(str(paths.config_dir / "window.ini"), QSettings.Format.IniFormat).value("geometry") is not None
-    lock = InstanceLock(paths.data_dir / LOCK_NAME)
+    lock = ProcessLock(paths.data_dir / LOCK_NAME)
     assert lock.acquire()  # let go
     lock.release()
     assert not ask_to_come_forward(server, within_s=0)  # nobody listens any more
