@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -97,6 +98,26 @@ def redact(text: str, *secrets: str | None) -> str:
     return _QUERY_SECRET.sub(r"\1" + MASK, text)
 
 
+def secrets_pattern(secrets: Iterable[str | None]) -> re.Pattern[str] | None:
+    """One pattern for every form `redact` finds each of `secrets` in (None without secrets): masking
+    many texts, such as log lines, against many secrets costs one pass each, where `redact` would
+    build each secret's pattern again once there are more than its cache holds."""
+    alternatives: list[str] = []
+    # Longest first: a secret that holds another is masked whole.
+    for secret in sorted({secret for secret in secrets if secret}, key=len, reverse=True):
+        if len(secret) <= MAX_PATTERN_CHARS:
+            alternatives.append("".join(_char_forms(ch) for ch in secret))
+        else:
+            alternatives.extend(re.escape(form) for form in _whole_forms(secret))
+    return re.compile("|".join(alternatives)) if alternatives else None
+
+
+def mask_queries(text: str) -> str:
+    """`text` with the query string of every URL in it masked, a query-string secret's name left: a
+    presigned download link carries its signature there."""
+    return _ANY_QUERY.sub("?" + MASK, redact(text))
+
+
 def redact_head(text: str, end: int, *secrets: str | None) -> str:
     """`text[:end]` with every secret masked, including one that starts before `end` and runs past
     it: an excerpt cut there shows no first half of a secret. `text` must run on far enough
@@ -159,7 +180,7 @@ _ANY_QUERY = re.compile(r"\?[^\s\"']+")
 class _RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        cleaned = _ANY_QUERY.sub("?" + MASK, redact(message))
+        cleaned = mask_queries(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
         return True

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import DecodeError, HTTPError, InvalidHeader, NameResolutionError, NewConnectionError
@@ -31,6 +32,7 @@ from robocloud_desktop.core.errors import (
     SecretRejected,
     UnexpectedAnswer,
 )
+from robocloud_desktop.core.logs import mask_in_logs
 from robocloud_desktop.core.redact import SECRET_HEADER, install_log_redaction
 from robocloud_desktop.core.target import Target
 from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT, DEFAULT_TIMEOUT
@@ -45,6 +47,11 @@ _CONTENT_LENGTH = re.compile(r"\s*(\d{1,18})\s*")
 KEY_SCHEME = "RC-WSKEY"
 # Control Room's secrets are a few dozen characters; servers refuse headers of tens of kilobytes.
 MAX_SECRET_CHARS = 1024
+# The words of Control Room's routes (both APIs). A log line shows a URL's path with every other part,
+# the ids of workspaces, processes, runs and work items, as `*`: ids are not secrets, but a log sent
+# to support needs none of them to tell which call failed.
+ROUTE_WORDS = frozenset({"api", "v1", "workspace-v1", "workspaces", "processes", "runs", "process-runs",
+                         "step-runs", "console-messages", "artifacts", "work-items", "batch", "outputs", "stop"})
 
 
 class NeverSent(CannotConnect):
@@ -80,6 +87,20 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         yield item
         nested = [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
         todo.extend(x for x in nested if isinstance(x, BaseException))
+
+
+def route_of(url: str) -> str:
+    """Where a request goes, for the log: host, port when not the scheme's own, and the path's shape
+    (`api.eu1.robocloud.eu /workspace-v1/workspaces/*/processes/*/runs`). Never the query string,
+    nor anything of the URL but the words of Control Room's routes."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "?", parts.port
+    except ValueError:
+        return "(an unreadable URL)"
+    where = host if port is None or (parts.scheme, port) in (("https", 443), ("http", 80)) else f"{host}:{port}"
+    shape = "/".join(word if word in ROUTE_WORDS else "*" for word in parts.path.strip("/").split("/") if word)
+    return f"{where} /{shape}"
 
 
 def _printable_ascii(secret: str) -> bool:
@@ -138,6 +159,7 @@ class Transport:
                 f"The {what} is {len(secret):,} characters long, far longer than Control Room's. "
                 "Copy it from Control Room again and store it again."
             )
+        mask_in_logs(secret)
         headers = {"Accept": "application/json"}
         params = None
         if target.uses_key:
@@ -167,10 +189,13 @@ class Transport:
                 failure, content = self._read_body(method, target, response, call)
         # Raised out here, not in the handlers: the error keeps no link to the library's exception,
         # whose text may hold the URL with a query-string secret.
-        if failure is not None:
-            raise failure
         elapsed = time.monotonic() - started
-        log.debug("%s %s -> %s in %.0f ms", method, url, response.status_code, elapsed * 1000)
+        if failure is not None:
+            status = f", HTTP {failure.status}" if failure.status is not None else ""
+            log.warning("%s %s failed after %.0f ms: %s%s", method, route_of(url), elapsed * 1000,
+                        type(failure).__name__, status)
+            raise failure
+        log.info("%s %s -> %s in %.0f ms", method, route_of(url), response.status_code, elapsed * 1000)
         return Answer(response.status_code, response.headers, content, elapsed)
 
     def _read_body(
