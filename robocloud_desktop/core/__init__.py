@@ -20,6 +20,8 @@ Where each concept lives:
 - **Runs**: states and outcomes in `models`; one run as the history knows it in `records.RunRecord`;
   the SQLite history in `history`; following runs to their end in `monitor`, v1 runs through their
   process's run list in `list_following` and `run_lists`.
+- **What went wrong**: the log file (rotated, secrets masked) in `logs`, the versions it starts with
+  in `versions`, Help → Copy diagnostics' text in `diagnostics`.
 - **The app's own files**: folders in `paths`; one window at a time, and one change of the profile
   file at a time, through `process_lock`; text shown as it is in `visible`.
 """

@@ -19,6 +19,7 @@ from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
 from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT, MainWindow
+from robocloud_desktop.ui.reporting import ProblemReporting
 from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.single_instance import (
     ANSWER_WITHIN_S,
@@ -86,11 +87,22 @@ def _no_display() -> bool:
             and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"))
 
 
-def run_gui(config_dir: str | None, demo: bool) -> int:
+def run_gui(config_dir: str | None, demo: bool, *, verbose: bool = False) -> int:
     if _no_display():
         print("robocloud-desktop: no display to open the window on. Run it in a desktop session, or use "
               "the command line (robocloud-desktop --help).", file=sys.stderr)
         return 2
+    reporting = ProblemReporting(verbose=verbose)  # the log, Qt's messages, uncaught exceptions
+    try:
+        return _run_window(config_dir, demo, reporting)
+    except Exception:
+        log.exception("The window stopped with an error")
+        raise
+    finally:
+        reporting.close()
+
+
+def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting) -> int:
     app = QApplication.instance() or make_application()
     assert isinstance(app, QApplication)
     app.setApplicationName("robocloud-desktop")
@@ -102,9 +114,11 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
         from robocloud_desktop.demo import start_demo
 
         demo_env = start_demo()
+        reporting.use_log_dir(demo_env.paths.log_dir)
         window = create_window(demo_env.paths, demo_env.secrets, demo=True)
     else:
         paths = app_paths(Path(config_dir) if config_dir else None)
+        reporting.use_log_dir(paths.log_dir)
         lock = WindowLock(paths)
         claim = lock.claim()
         if claim is Claim.TAKEN:
@@ -121,6 +135,7 @@ def run_gui(config_dir: str | None, demo: bool) -> int:
         extras.append(CloseOnTermination(window.close, window))
         if lock is not None:
             extras.append(ComeForwardRequests(lock.server_name, window.bring_up, window))
+        reporting.open_log(window.background, "the window on the demo emulator" if demo else "the window")
 
     window.started.connect(started)
     # The window is the app: once it has closed, quit. Qt's own quit on the last window closed was

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
     from robocloud_desktop.ui.bridge import MonitorBridge
     from robocloud_desktop.ui.elided_label import ElidedLabel
+    from robocloud_desktop.ui.help_actions import HelpActions
     from robocloud_desktop.ui.history_recovery import HistoryRecovery
     from robocloud_desktop.ui.notifications import Notifier
     from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher
@@ -345,8 +346,18 @@ class MainWindow(QMainWindow):
         self.request_timeout_action.setToolTip("How long one request to Control Room may take in all")
         self.request_timeout_action.triggered.connect(self._ask_request_timeout)
         settings_menu.addAction(self.request_timeout_action)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("&About", self._about)
+        self.help_menu = self.menuBar().addMenu("&Help")
+        # Copy diagnostics and Open log folder are made the first time the menu opens.
+        self.help_actions: HelpActions | None = None
+        self.help_menu.aboutToShow.connect(self._fill_help_menu)
+        self.help_menu.addAction("&About", self._about)
+
+    def _fill_help_menu(self) -> None:
+        if self.help_actions is None:
+            from robocloud_desktop.ui.help_actions import HelpActions
+
+            self.help_actions = HelpActions(self)
+            self.help_menu.insertActions(self.help_menu.actions()[0], [*self.help_actions.actions(), _separator(self)])
 
     def _connect(self) -> None:
         self.profile_list.currentProfileChanged.connect(self._profile_changed)

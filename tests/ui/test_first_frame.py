@@ -24,6 +24,12 @@ LATER = [
     "robocloud_desktop.ui.bridge",
     "robocloud_desktop.ui.notifications",
     "robocloud_desktop.ui.banner",
+    # What is there for when something goes wrong: the log file's handler, the diagnostics, the
+    # dialog of an unexpected error and the Help menu's actions.
+    "logging.handlers",
+    "robocloud_desktop.core.diagnostics",
+    "robocloud_desktop.ui.crash_dialog",
+    "robocloud_desktop.ui.help_actions",
 ]
 
 # A fresh interpreter (this one has loaded everything the other tests use) opens the window on a
