@@ -118,6 +118,10 @@ class CrashDialog(QDialog):
                 self.count.setText(f"{kinds} problems so far{again}; the details hold each.")
             self.count.show()
 
+    def keys(self) -> set[str]:
+        """The problems shown, each once however many times it happened."""
+        return set(self._times)
+
     def text(self) -> str:
         return SEPARATOR.join(self._reports)
 

@@ -42,6 +42,7 @@ class ExceptionHook(QObject):
         self.log_dir = log_dir
         self.dialog: CrashDialog | None = None
         self._times: dict[str, int] = {}
+        self._dismissed: set[str] = set()  # errors of a dialog the user closed: logged, not shown again
         self._lock = threading.Lock()
         self._previous: tuple[Any, Any] | None = None
         # Queued even from the window's own thread: the dialog must not open inside the paint event
@@ -79,12 +80,14 @@ class ExceptionHook(QObject):
 
     def _report(self, kind: type[BaseException], error: BaseException | None, trace: TracebackType | None,
                 thread: str) -> None:
+        # A thread's hook may be given no exception object (threading allows it): one without arguments.
+        error = error if error is not None else kind.__new__(kind)
         try:
             self._report_now(kind, error, trace, thread)
         except Exception:  # the hook itself failed: Python's own way at least prints it
-            sys.__excepthook__(kind, error or kind(), trace)
+            sys.__excepthook__(kind, error, trace)
 
-    def _report_now(self, kind: type[BaseException], error: BaseException | None, trace: TracebackType | None,
+    def _report_now(self, kind: type[BaseException], error: BaseException, trace: TracebackType | None,
                     thread: str) -> None:
         from robocloud_desktop.core.logs import masked
         from robocloud_desktop.core.versions import versions_line
@@ -98,7 +101,7 @@ class ExceptionHook(QObject):
         # The same error over and over (a paintEvent that raises at every frame) is logged in full
         # once, then only counted, at its 2nd, 4th, 8th... time.
         if times == 1:
-            log.error("Unexpected error%s", where, exc_info=(kind, error or kind(), trace))
+            log.error("Unexpected error%s", where, exc_info=(kind, error, trace))
         else:
             if times & (times - 1) == 0:
                 log.error("The same unexpected error%s again (%d times so far): %s", where, times, kind.__qualname__)
@@ -113,6 +116,8 @@ class ExceptionHook(QObject):
 
     @Slot(object)
     def _show(self, problem: Problem) -> None:
+        if problem.key in self._dismissed:
+            return  # its dialog was closed: an error that keeps coming must not keep the window from use
         if self.dialog is None:
             from robocloud_desktop.ui.crash_dialog import CrashDialog
 
@@ -125,5 +130,6 @@ class ExceptionHook(QObject):
 
     def _closed(self) -> None:
         if self.dialog is not None:
+            self._dismissed |= self.dialog.keys()
             self.dialog.deleteLater()
             self.dialog = None

@@ -103,18 +103,31 @@ def test_the_same_error_over_and_over_is_counted_not_logged_again(qtbot, hook: E
     def fail() -> None:
         raise RuntimeError("at every frame")
 
-    for _ in range(5):
-        error = raised(RuntimeError("placeholder"))
+    def fail_in_a_paint() -> None:  # the same place each time, as a paintEvent raising at every frame
         try:
             fail()
-        except RuntimeError as again:
-            error = again
-        sys.excepthook(type(error), error, error.__traceback__)
+        except RuntimeError as error:
+            sys.excepthook(type(error), error, error.__traceback__)
+
+    for _ in range(5):
+        fail_in_a_paint()
     qtbot.waitUntil(lambda: hook.dialog is not None and "It happened 5 times." in hook.dialog.count.text())
     assert hook.dialog is not None and hook.dialog.text().count("Traceback") == 1
     logged = [record.getMessage() for record in caplog.records if record.name.endswith("exception_hook")]
     assert logged == ["Unexpected error", "The same unexpected error again (2 times so far): RuntimeError",
                       "The same unexpected error again (4 times so far): RuntimeError"]
+
+    # Closed, it stays closed for that error (one at every frame would otherwise keep the window from
+    # use); another error opens it again.
+    hook.dialog.close()
+    qtbot.waitUntil(lambda: hook.dialog is None)
+    for _ in range(3):
+        fail_in_a_paint()
+    other = raised(KeyError("another"))
+    sys.excepthook(type(other), other, other.__traceback__)
+    qtbot.waitUntil(lambda: hook.dialog is not None and hook.dialog.isVisible())
+    assert "(KeyError)" in hook.dialog.message.text() and "RuntimeError" not in hook.dialog.text()
+    assert "The same unexpected error again (8 times so far): RuntimeError" in caplog.text
 
 
 def test_help_copy_diagnostics_gives_what_support_needs_and_no_secret(qtbot, open_window, paths: AppPaths,
