@@ -36,6 +36,9 @@ _SECRET_VARIABLES = (ENV_PREFIX.rstrip("_"), KEY_ENV_PREFIX.rstrip("_"), PLAIN_K
 # States after which the keyring is not asked about the other profiles: it would answer the same, and
 # a locked keyring may prompt once per question.
 _KEYRING_DOWN = (SecretState.LOCKED, SecretState.UNAVAILABLE, SecretState.ERROR)
+_STATE_WORDS = {SecretState.STORED: "stored", SecretState.FROM_ENVIRONMENT: "from the environment",
+                SecretState.MISSING: "missing", SecretState.UNAVAILABLE: "not readable (no keyring)",
+                SecretState.LOCKED: "not readable (keyring locked)", SecretState.ERROR: "not readable (keyring error)"}
 
 
 def keyring_state(secrets: SecretStore) -> str:
@@ -66,7 +69,7 @@ def _secret_states(secrets: SecretStore, profiles: Sequence[Profile], found: lis
                 state = error.state
                 if state in _KEYRING_DOWN:
                     down = state
-        counts[state.value] = counts.get(state.value, 0) + 1
+        counts[_STATE_WORDS[state]] = counts.get(_STATE_WORDS[state], 0) + 1
     return ", ".join(f"{count} {state}" for state, count in counts.items()) or "no profiles"
 
 

@@ -155,7 +155,7 @@ def test_help_copy_diagnostics_gives_what_support_needs_and_no_secret(qtbot, ope
     assert rows["Python"].startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
     assert "platform plugin offscreen" in rows["PySide6"] and rows["keyring"] and rows["OS"]
     assert rows["Keyring"] == "no keyring available" and rows["Keyring state"].startswith("none")
-    assert rows["Secrets and keys"] == "1 from environment"
+    assert rows["Secrets and keys"] == "1 from the environment"
     assert (rows["Config folder"], rows["Data folder"], rows["Log folder"]) == tuple(
         str(folder) for folder in (paths.config_dir, paths.data_dir, paths.log_dir))
     assert rows["Profiles"] == "1 (1 with a process secret, 0 with a workspace API key)"
