@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -177,6 +178,28 @@ class Smoke:
         self._close(window)
         return f"came up ({how}) and closed on SIGTERM with exit 0" if not IS_WINDOWS else f"came up ({how})"
 
+    def check_x11_window(self) -> str:
+        """The xcb platform on a virtual X screen: the libraries a desktop session loads (xcb, GL, fonts)
+        are all found, from the bundle or the system."""
+        display = self._start_xvfb()
+        window = self.start("--demo", env={"QT_QPA_PLATFORM": "xcb", "DISPLAY": display})
+        how = self._wait_until_drawn(window)
+        self._close(window)
+        return f"came up on Xvfb {display} ({how}) and closed on SIGTERM with exit 0"
+
+    def _start_xvfb(self) -> str:
+        read, write = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                                pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write)
+        self.stack.callback(_end_quietly, xvfb)
+        # Xvfb writes the number of the display it took once it accepts connections.
+        with os.fdopen(read) as numbers:
+            number = numbers.readline().strip()
+        if not number.isdigit():
+            raise SmokeFailure("Xvfb did not start (install the Debian package xvfb: scripts/setup-env does).")
+        return f":{number}"
+
     def check_window_and_second_launch(self) -> str:
         home = self.home / "window-home"
         window = self.start("--config-dir", str(home))
@@ -271,6 +294,15 @@ def _secrets_in(service: Any) -> list[str]:
     return [secret for _, _, secret in service.items(SERVICE)]
 
 
+def _end_quietly(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _end(process: subprocess.Popen[str]) -> None:
     if process.poll() is None:
         process.kill()
@@ -305,6 +337,10 @@ def run_smoke(bundle: Path, executable: Path, version: str, *, has_desktop_entry
             ("window on a config folder", smoke.check_window_and_second_launch),
         ]
         if IS_LINUX:
+            if shutil.which("Xvfb"):
+                checks.insert(-1, ("window --demo on X11", smoke.check_x11_window))
+            else:
+                print("  skip  window on X11: no Xvfb here (scripts/setup-env installs it)")
             if has_desktop_entry:
                 checks.append(("install-desktop-entry", lambda: smoke.check_desktop_entry(bundle)))
             else:
