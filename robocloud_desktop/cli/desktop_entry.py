@@ -18,8 +18,8 @@ from pathlib import Path
 from robocloud_desktop import resources
 from robocloud_desktop.cli.common import EXIT_OK, Context, UsageError
 from robocloud_desktop.core.atomic import write_atomic
+from robocloud_desktop.resources import APP_ID
 
-APP_ID = "org.robocloud.Desktop"
 GUI_SCRIPT = "robocloud-desktop-window"
 DISTRIBUTION = "robocloud-desktop"  # as pip knows it
 # The desktop entry specification's reserved characters: an argument of Exec= holding one is quoted.

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# The app's id on the desktop: the desktop entry's file name, and the window's (Wayland's app_id, which
+# desktops match against that file for the window's icon and name).
+APP_ID = "org.robocloud.Desktop"
+
 
 def folder() -> Path:
     """This folder: what `importlib.resources.files("robocloud_desktop.resources")` is for a package on

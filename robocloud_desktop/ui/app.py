@@ -16,6 +16,7 @@ from robocloud_desktop.core.atomic import NotReadable, check_file, keep_aside
 from robocloud_desktop.core.paths import AppPaths, app_paths, private_dir, private_file
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.core.timeouts import DEFAULT_REQUEST_TIMEOUT
+from robocloud_desktop.resources import APP_ID
 from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.look import icon
 from robocloud_desktop.ui.main_window import MAX_REQUEST_TIMEOUT, MIN_REQUEST_TIMEOUT, MainWindow
@@ -106,7 +107,7 @@ def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting)
     app = QApplication.instance() or make_application()
     assert isinstance(app, QApplication)
     app.setApplicationName("robocloud-desktop")
-    app.setDesktopFileName("robocloud-desktop")
+    app.setDesktopFileName(APP_ID)
     app.setWindowIcon(icon("app"))
     follow_os_theme(app)
     demo_env = lock = None

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from robocloud_desktop import __version__, resources
-from robocloud_desktop.cli.desktop_entry import APP_ID, Placement, desktop_entry, launch_command
+from robocloud_desktop.cli.desktop_entry import Placement, desktop_entry, launch_command
+from robocloud_desktop.resources import APP_ID
 from robocloud_desktop.ui.look import OUTCOME_ICONS
 from tests.install.conftest import ROOT
 from tests.install.entries import exec_command, validate
