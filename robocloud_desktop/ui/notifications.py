@@ -1,22 +1,29 @@
-"""A tray icon, and a desktop notification when runs end (unless the user turned them off)."""
+"""A notification when runs end (unless the user turned them off), and a tray icon where there is a tray.
+
+The desktop's notification service tells it (ui/desktop_notifications). Where there is none (GNOME
+without its shell, a bare window manager, a remote session), or it fails, it is told in the window
+(ui/notice), and by the tray where there is one: a run's end is never told to no one."""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from robocloud_desktop.core.models import Outcome
-from robocloud_desktop.ui.look import icon
+from robocloud_desktop.ui.look import OUTCOME_ICONS, icon
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QSystemTrayIcon, QWidget
 
     from robocloud_desktop.core.records import RunRecord
+    from robocloud_desktop.ui.desktop_notifications import DesktopNotifications
+    from robocloud_desktop.ui.notice import RunNotice
 
 # The tray's message icon for each outcome (names of QSystemTrayIcon.MessageIcon), else Information.
-# The tray's classes load with the tray, once the window is up, not before its first frame.
+# The tray's classes load with the tray, once the window is up, not before its first frame; the
+# notification service and the notice in the window with the first notification.
 _TRAY_ICONS = {Outcome.SUCCEEDED: "Information", Outcome.FAILED: "Critical", Outcome.NEEDS_ATTENTION: "Warning",
                Outcome.GONE: "Warning"}
 
@@ -24,20 +31,38 @@ _TRAY_ICONS = {Outcome.SUCCEEDED: "Information", Outcome.FAILED: "Critical", Out
 # Runs that end close together (a batch started at once) make two notifications, not a stack of
 # them: the first is shown at once, and those ending in the next few seconds are summed up in one.
 QUIET_MS = 5000
+# How long the notice in the window stays in sight, while the window is active.
+NOTICE_MS = 10000
+# Notifications whose click is still heard: a click on an older one is not worth keeping its runs for.
+KEPT = 20
+
+
+class Told(NamedTuple):
+    title: str
+    message: str
+    outcome: Outcome
+    run_ids: list[str]  # newest first
 
 
 class Notifier(QObject):
-    notified = Signal(str, str)  # (title, message), whether or not a tray could show it
+    notified = Signal(str, str)  # (title, message), however it is shown
     runsOpened = Signal(list)  # list[str]: run ids of the notification the user clicked, newest first
     windowWanted = Signal()  # the tray icon was clicked, or its Show window
 
-    def __init__(self, window: QWidget, parent: QObject | None = None, *, quiet_ms: int = QUIET_MS) -> None:
+    def __init__(self, window: QWidget, parent: QObject | None = None, *, quiet_ms: int = QUIET_MS,
+                 notice_ms: int = NOTICE_MS) -> None:
         super().__init__(parent)
         self.enabled = True
         self.tray: QSystemTrayIcon | None = None
         self._window = window
         self._held: list[RunRecord] = []
         self._last_told: list[str] = []  # the runs the last notification was about
+        self._told: dict[int, Told] = {}  # the last few notifications, by token
+        self._next_token = 0
+        self._desktop: DesktopNotifications | None = None
+        self._notice: RunNotice | None = None
+        self._notice_token = -1
+        self._notice_ms = notice_ms
         self._quiet = QTimer(self)
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(quiet_ms)
@@ -108,13 +133,45 @@ class Notifier(QObject):
         self._show(f"{len(records)} more runs ended", message, worst, records)
 
     def _show(self, title: str, message: str, outcome: Outcome, records: list[RunRecord]) -> None:
-        self._last_told = [record.run_id for record in sorted(records, key=lambda r: -r.triggered_at)]
+        run_ids = [record.run_id for record in sorted(records, key=lambda r: -r.triggered_at)]
+        self._last_told = run_ids
+        token, self._next_token = self._next_token, self._next_token + 1
+        self._told[token] = Told(title, message, outcome, run_ids)
+        self._told.pop(token - KEPT, None)
+        self.notified.emit(title, message)
+        self._desktop_service().send(token, title, message, OUTCOME_ICONS[outcome])
+
+    def _desktop_service(self) -> DesktopNotifications:
+        if self._desktop is None:
+            from robocloud_desktop.ui.desktop_notifications import DesktopNotifications
+
+            self._desktop = DesktopNotifications(self)
+            self._desktop.missed.connect(self._tell_otherwise)
+            self._desktop.clicked.connect(self._open)
+        return self._desktop
+
+    def _tell_otherwise(self, token: int) -> None:
+        """The desktop could not show it: the window does, and the tray where there is one."""
+        told = self._told.get(token)
+        if told is None or not self.enabled:  # turned off since it was sent
+            return
         if self.tray is not None:
             from PySide6.QtWidgets import QSystemTrayIcon
 
-            kind = QSystemTrayIcon.MessageIcon[_TRAY_ICONS.get(outcome, "Information")]
-            self.tray.showMessage(title, message, kind, 8000)
-        self.notified.emit(title, message)
+            kind = QSystemTrayIcon.MessageIcon[_TRAY_ICONS.get(told.outcome, "Information")]
+            self.tray.showMessage(told.title, told.message, kind, 8000)
+        if self._notice is None:
+            from robocloud_desktop.ui.notice import RunNotice
+
+            self._notice = RunNotice(self._window, self._notice_ms)
+            self._notice.clicked.connect(lambda: self._open(self._notice_token))
+        self._notice_token = token
+        self._notice.tell(told.title, told.message, OUTCOME_ICONS[told.outcome])
+
+    def _open(self, token: int) -> None:
+        told = self._told.get(token)
+        if told is not None:
+            self.runsOpened.emit(list(told.run_ids))
 
 
 # The outcome whose icon a summary of several runs gets: the one most in need of a look.
