@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     # each gets a fresh namespace, and the appending options (`--process`, `--item`) start new lists.
     # The commands' modules load here, not for the window opened with no arguments: see parse().
     from robocloud_desktop.cli import (
+        desktop_entry,
         emulator_command,
         history_commands,
         profile_commands,
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     story_artifacts.add_parsers(commands)
     story_actions.add_parsers(commands)
     emulator_command.add_parser(commands)
+    desktop_entry.add_parser(commands)
     return parser
 
 
