@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from robocloud_desktop import __version__
+from robocloud_desktop.cli.command_log import log_failure, start_command_log
 from robocloud_desktop.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_USAGE,
@@ -55,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         "5 timed out; 130 interrupted (Ctrl+C).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print the log's lines on stderr, each request to Control Room among them (method, "
+                        "host, status, time; never a secret); also after the command's name")
     parser.add_argument("--demo", action="store_true",
                         help="open the window on the built-in Process API emulator, with demo profiles")
     add_config_dir(parser, default=None)
@@ -75,23 +79,27 @@ def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out:
     args = parse(list(sys.argv[1:] if argv is None else argv))
     ctx = Context(args)
     ctx.stdin, ctx.out, ctx.err = stdin or ctx.stdin, out or ctx.out, err or ctx.err
+    app_log = None
     try:
         if args.command is None:
             from robocloud_desktop.ui.app import run_gui  # Qt loads only for the window
 
-            return run_gui(args.config_dir, args.demo)
+            return run_gui(args.config_dir, args.demo, verbose=args.verbose)
         startup_done()
+        app_log = start_command_log(ctx)
         return int(args.handler(ctx))
     except (UsageError, ProfileError, SecretStoreError, _history_error()) as error:
-        return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None)
+        return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None, error)
     except ProcessApiError as error:
-        return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status)
+        return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status, error)
     except Interrupted as interruption:
         return _fail(ctx, interruption.message, interruption.code, "Interrupted", None)
     except KeyboardInterrupt:
         return _fail(ctx, "Interrupted.", EXIT_INTERRUPTED, "Interrupted", None)
     finally:
         ctx.close()
+        if app_log is not None:
+            app_log.close()
 
 
 def _history_error() -> type[Exception]:
@@ -102,7 +110,8 @@ def _history_error() -> type[Exception]:
 
 
 # What the full parser gives for no arguments at all (tests/cli/test_cli.py checks it does).
-NO_ARGUMENTS = {"command": None, "demo": False, "config_dir": None}
+NO_ARGUMENTS = {"command": None, "demo": False, "config_dir": None, "verbose": False}
+VERBOSE = ("-v", "--verbose")
 
 
 def parse(words: list[str]) -> argparse.Namespace:
@@ -111,10 +120,20 @@ def parse(words: list[str]) -> argparse.Namespace:
     drawing the window; any argument at all goes through the full parser."""
     if not words:
         return argparse.Namespace(**NO_ARGUMENTS)
-    return build_parser().parse_args(words)
+    parser = build_parser()
+    # -v is taken after the command's name too (`trigger invoices -v`), where each command's own
+    # parser leaves it over; anything else left over is refused as parse_args would.
+    args, rest = parser.parse_known_args(words)
+    unknown = [word for word in rest if word not in VERBOSE]
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.verbose = args.verbose or len(unknown) < len(rest)
+    return args
 
 
-def _fail(ctx: Context, message: str, code: int, kind: str, status: int | None) -> int:
+def _fail(ctx: Context, message: str, code: int, kind: str, status: int | None,
+          error: BaseException | None = None) -> int:
+    log_failure(error, kind, code, message)
     if ctx.as_json:
         ctx.print_json({"error": {"type": kind, "message": message, "status": status}})
     ctx.warn(message)

@@ -249,7 +249,8 @@ def test_the_config_folder_and_files_are_private_but_the_given_folder_is_not_tou
     app_home.chmod(0o755)
     assert cli(app_home, *add_args(emulator, process)).returncode == 0
     modes = {p.name: stat.S_IMODE(os.stat(p).st_mode) for p in [app_home, *app_home.rglob("*")]}
-    assert modes == {"home": 0o755, "config": 0o700, "profiles.json": 0o600, "profiles.json.lock": 0o600}
+    assert modes == {"home": 0o755, "config": 0o700, "profiles.json": 0o600, "profiles.json.lock": 0o600,
+                     "logs": 0o700, "robocloud-desktop.log": 0o600}
 
 
 # --- names and ids ------------------------------------------------------------------------------
