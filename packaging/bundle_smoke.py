@@ -172,6 +172,42 @@ class Smoke:
         backend = "a private gnome-keyring" if IS_LINUX else "the system keyring"
         return f"secret stored in {backend}, read back for a trigger, removed with the profile"
 
+    def check_notification(self, emulated: Emulated) -> str:
+        """A run triggered with the command line while the window is open ends in a desktop
+        notification: desktop-notifier and dbus-fast inside the bundle reach a real notification
+        daemon (dunst, on a private D-Bus session and screen: tests/support/notification_service.py)."""
+        sys.path.insert(0, str(ROOT))
+        try:
+            from tests.support.notification_service import PrivateNotificationService
+        except ImportError as error:
+            raise SmokeFailure(f"The notification check needs tests/support ({error}): run it from a checkout.") \
+                from None
+        try:
+            service = PrivateNotificationService()
+        except RuntimeError as error:
+            raise SmokeFailure(str(error)) from None
+        self.stack.callback(service.stop)
+        home = str(self.home / "notified-home")
+        env = {**service.env, SECRET_VARIABLE: emulated.secret}
+        self.run("profile", "add", PROFILE, "--base-url", emulated.base_url, "--workspace", emulated.workspace,
+                 "--process", emulated.process, "--config-dir", home, env=env)
+        window = self.start("--config-dir", home, env=env)
+        self._wait_until_drawn(window)
+        self.run("trigger", PROFILE, "--config-dir", home, env=env)
+        deadline = time.monotonic() + WINDOW_UP_WITHIN_S
+        shown: list[dict[str, str]] = []
+        while not shown and time.monotonic() < deadline:
+            if service.displayed():
+                service.close_all()  # into dunst's history, which says what it showed
+            shown = service.history()
+            time.sleep(0.1)
+        self._close(window)
+        if not shown:
+            raise SmokeFailure(f"No desktop notification within {WINDOW_UP_WITHIN_S} s of the run's trigger.")
+        if shown[0].get("summary") != f"{PROFILE}: Completed" or not Path(shown[0].get("icon_path", "")).is_file():
+            raise SmokeFailure(f"The notification is not the run's end with the app's icon: {shown[0]}")
+        return f"'{shown[0]['summary']}' shown by dunst, with the bundle's icon"
+
     def check_demo_window(self) -> str:
         window = self.start("--demo")
         how = self._wait_until_drawn(window)
@@ -341,6 +377,7 @@ def run_smoke(bundle: Path, executable: Path, version: str, *, has_desktop_entry
                 checks.insert(-1, ("window --demo on X11", smoke.check_x11_window))
             else:
                 print("  skip  window on X11: no Xvfb here (scripts/setup-env installs it)")
+            checks.append(("desktop notification", lambda: smoke.check_notification(emulated[0])))
             if has_desktop_entry:
                 checks.append(("install-desktop-entry", lambda: smoke.check_desktop_entry(bundle)))
             else:
