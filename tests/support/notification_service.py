@@ -16,22 +16,9 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-REQUIRED = ("dbus-daemon", "Xvfb", "dunst", "dunstctl")
+from tests.support.private_bus import start_bus
 
-# A session bus without service activation: the daemon is started here, never by the bus.
-_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={runtime}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
+REQUIRED = ("dbus-daemon", "Xvfb", "dunst", "dunstctl")
 
 
 class PrivateNotificationService:
@@ -56,12 +43,7 @@ class PrivateNotificationService:
             raise
 
     def _start(self, runtime: Path) -> None:
-        config = self.home / "bus.conf"
-        config.write_text(_BUS_CONFIG.format(runtime=runtime))
-        out = subprocess.run(["dbus-daemon", f"--config-file={config}", "--print-address=1", "--print-pid=1",
-                              "--fork"], env=self._env, capture_output=True, text=True, check=True, timeout=20).stdout
-        self.address, pid = out.split()[:2]
-        self._bus_pid = int(pid)
+        self.address, self._bus_pid = start_bus(self.home, runtime, self._env)
         self._env["DBUS_SESSION_BUS_ADDRESS"] = self.address
         self._env["DISPLAY"] = self._start_screen()
         log = self.home / "dunst.log"

@@ -19,25 +19,11 @@ import secretstorage
 from jeepney import DBusAddress, new_method_call
 from jeepney.bus_messages import message_bus
 
+from tests.support.private_bus import start_bus
+
 REQUIRED = ("dbus-daemon", "gnome-keyring-daemon")
 PASSWORD = b"test-keyring-password"
 SECRETS_NAME = "org.freedesktop.secrets"
-
-# A session bus without service activation: otherwise the first client call could start a second,
-# locked gnome-keyring before ours has registered, and ours would then give up.
-_BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir={runtime}</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-"""
 
 
 class PrivateSecretService:
@@ -54,14 +40,8 @@ class PrivateSecretService:
         self._env = {**os.environ, "HOME": str(self.home), "XDG_DATA_HOME": str(self.home / "data"),
                      "XDG_RUNTIME_DIR": str(runtime)}
         self._env.pop("DBUS_SESSION_BUS_ADDRESS", None)
-        config = self.home / "bus.conf"
-        config.write_text(_BUS_CONFIG.format(runtime=runtime))
-        out = subprocess.run(["dbus-daemon", f"--config-file={config}", "--print-address=1", "--print-pid=1",
-                              "--fork"],
-                             env=self._env, capture_output=True, text=True, check=True, timeout=20).stdout
-        address, pid = out.split()[:2]
-        self.address, self._bus_pid = address, int(pid)
-        self._env["DBUS_SESSION_BUS_ADDRESS"] = address
+        self.address, self._bus_pid = start_bus(self.home, runtime, self._env)
+        self._env["DBUS_SESSION_BUS_ADDRESS"] = self.address
         # The password on stdin creates and unlocks the login keyring without any prompt.
         self._daemon = subprocess.Popen(
             ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
