@@ -73,27 +73,29 @@ def run(ctx: Context) -> int:
              f"--process {process.process_id}")
     where_v1 = (f"--api v1 --base-url {emulator.v1_base_url} --workspace {process.workspace_id} "
                 f"--process {process.process_id}")
-    ctx.print("\n".join([
-        "Process API emulator running (Ctrl+C to stop).",
-        f"  base URL:     {emulator.base_url}",
-        f"  workspace id: {process.workspace_id}",
-        f"  process id:   {process.process_id}",
-        f"  secret:       {process.secret}",
-        "Control Room API v1:",
-        f"  base URL:     {emulator.v1_base_url}",
-        f"  workspace id: {process.workspace_id}",
-        *(f"  process:      {p.process_id}  {p.name}" for p in processes),
-        f"  API key:      {emulator.default_key}",
-        f"  read-only key: {read_only}  ({', '.join(READ_ONLY)})",
-        *([f"  schedule:     a run of {process.name} every {schedule:g} s"] if schedule > 0 else []),
-        "Try:",
-        f"  export {SECRET_ENV}='{process.secret}'",
-        f"  robocloud-desktop trigger {where} --payload '{{\"a\": 1}}'",
-        f"  export {API_KEY_ENV}='{emulator.default_key}'",
-        f"  robocloud-desktop trigger {where_v1} --payload '{{\"a\": 1}}'",
-    ]))
-    ctx.out.flush()
+    # Ctrl+C may come as soon as the first lines are out (a script reading them), so it is a clean stop from
+    # the first printed line on.
     try:
+        ctx.print("\n".join([
+            "Process API emulator running (Ctrl+C to stop).",
+            f"  base URL:     {emulator.base_url}",
+            f"  workspace id: {process.workspace_id}",
+            f"  process id:   {process.process_id}",
+            f"  secret:       {process.secret}",
+            "Control Room API v1:",
+            f"  base URL:     {emulator.v1_base_url}",
+            f"  workspace id: {process.workspace_id}",
+            *(f"  process:      {p.process_id}  {p.name}" for p in processes),
+            f"  API key:      {emulator.default_key}",
+            f"  read-only key: {read_only}  ({', '.join(READ_ONLY)})",
+            *([f"  schedule:     a run of {process.name} every {schedule:g} s"] if schedule > 0 else []),
+            "Try:",
+            f"  export {SECRET_ENV}='{process.secret}'",
+            f"  robocloud-desktop trigger {where} --payload '{{\"a\": 1}}'",
+            f"  export {API_KEY_ENV}='{emulator.default_key}'",
+            f"  robocloud-desktop trigger {where_v1} --payload '{{\"a\": 1}}'",
+        ]))
+        ctx.out.flush()
         threading.Event().wait()
     except KeyboardInterrupt:
         pass
