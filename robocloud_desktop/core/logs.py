@@ -28,6 +28,10 @@ LOG_FILE = "robocloud-desktop.log"
 # holds several hours, and the four files before it a day or two.
 MAX_BYTES = 2 * 1024 * 1024
 BACKUPS = 4
+# Beside the log: held by the process rotating it, for a moment; after that long another process
+# writes on and tries again later.
+ROTATION_LOCK_SUFFIX = ".lock"
+ROTATION_WAIT_S = 2.0
 # The app's own loggers, and those Qt's messages go to (ui/qt_messages.py); other libraries' lines are
 # kept only from WARNING up (urllib3's DEBUG lines hold each URL's path).
 OWN_LOGGERS = ("robocloud_desktop", "qt")
@@ -165,8 +169,20 @@ def _rotating_file(path: Path, max_bytes: int, backups: int) -> RotatingFileHand
             return super().shouldRollover(record)
 
         def doRollover(self) -> None:
+            # One process rotates at a time: two renaming the same files at once would each remove
+            # the other's first backup, and the lines in it.
+            from robocloud_desktop.core.process_lock import ProcessLock
+
+            lock = ProcessLock(Path(self.baseFilename + ROTATION_LOCK_SUFFIX))
             try:
-                super().doRollover()
+                if not lock.acquire(ROTATION_WAIT_S):
+                    raise OSError("another process is rotating the log")
+                try:
+                    self._follow_rotation()
+                    if self.stream is not None:  # not rotated by another process meanwhile
+                        super().doRollover()
+                finally:
+                    lock.release()
             except OSError:
                 self.retry_above = os.path.getsize(self.baseFilename) + self.maxBytes // 10
             else:
