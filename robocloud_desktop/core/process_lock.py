@@ -16,8 +16,12 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robocloud_desktop.core.paths import tighten_fd
+
+if TYPE_CHECKING:
+    from filelock import BaseFileLock
 
 # Windows locks byte 0 of the file, and a locked byte cannot be read by another process: the
 # holder's id goes on the line after it, and is read from there. Elsewhere the file is read from
@@ -28,16 +32,9 @@ _READ_FROM = 1 if sys.platform == "win32" else 0
 
 class ProcessLock:
     def __init__(self, path: Path) -> None:
-        # Loaded with the first lock made: the window takes its own before its first frame, and
-        # needs none of the rest of filelock's options.
-        from filelock import FileLock
-
         self.path = path
         self._fd: int | None = None
-        # Shared by every thread of the process (the window releases it from whichever thread ends
-        # it); kept in place when released, as said above; 0600 like every file of the app.
-        self._lock = FileLock(path, mode=0o600, thread_local=False, preserve_lock_file=True,
-                              on_acquired=self._taken)
+        self._lock: BaseFileLock | None = None
 
     def acquire(self, wait_s: float = 0.0) -> bool:
         """True if this process now holds the lock; False if another held it for `wait_s` seconds
@@ -46,8 +43,15 @@ class ProcessLock:
         file system without locks)."""
         if self._fd is not None:
             return True
-        from filelock import Timeout
+        # Loaded with the first lock asked for, not with the window: filelock and what it imports
+        # take a tenth of the window's start, and the window asks for its lock once it is drawn.
+        from filelock import FileLock, Timeout
 
+        if self._lock is None:
+            # Shared by every thread of the process (the window releases it from whichever thread
+            # ends it); kept in place when released, as said above; 0600 like every file of the app.
+            self._lock = FileLock(self.path, mode=0o600, thread_local=False, preserve_lock_file=True,
+                                  on_acquired=self._taken)
         try:
             self._lock.acquire(timeout=wait_s)
         except Timeout:
@@ -89,7 +93,8 @@ class ProcessLock:
                 if _is_file(fd):
                     os.ftruncate(fd, 0)  # no process id left behind for a process that is gone
             finally:
-                self._lock.release()
+                if self._lock is not None:
+                    self._lock.release()
 
 
 def _is_file(fd: int) -> bool:

@@ -32,6 +32,8 @@ from robocloud_desktop.ui.single_instance import (
 from robocloud_desktop.ui.theme import follow_os_theme, make_application
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from robocloud_desktop.core.monitor import PollPlan
     from robocloud_desktop.ui.termination import CloseOnTermination
 
@@ -64,12 +66,12 @@ def window_settings(paths: AppPaths) -> QSettings:
 
 
 def create_window(paths: AppPaths, secrets: SecretStore | None = None, *, demo: bool = False,
-                  plan: PollPlan | None = None) -> MainWindow:
+                  plan: PollPlan | None = None, may_start: Callable[[], bool] | None = None) -> MainWindow:
     settings = window_settings(paths)
     keep = settings.value("keepPayloads", True, type=bool)
     services = Services.create(paths, secrets, keep_payloads=bool(keep), demo=demo, plan=plan,
                                request_timeout=_request_timeout(settings))
-    return MainWindow(services, settings)
+    return MainWindow(services, settings, may_start=may_start)
 
 
 def _request_timeout(settings: QSettings) -> float:
@@ -111,6 +113,23 @@ def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting)
     app.setWindowIcon(icon("app"))
     follow_os_theme(app)
     demo_env = lock = None
+    claim: Claim | None = None
+
+    def settle_claim() -> bool:
+        """Once the window is drawn, before it reads the history or follows a run: whether it may go on."""
+        nonlocal claim, lock
+        if lock is None:
+            return True
+        if claim is None:
+            claim = lock.claim()
+        if claim is Claim.TAKEN:  # opened at the same moment as another window, which has the files
+            window.hide()
+            app.exit(_bring_forward_the_open_window(lock))
+            return False
+        if claim is not Claim.OURS:
+            lock = None
+        return True
+
     if demo:  # a demo has its own throw-away files: several can be open
         from robocloud_desktop.demo import start_demo
 
@@ -121,12 +140,13 @@ def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting)
         paths = app_paths(Path(config_dir) if config_dir else None)
         reporting.use_log_dir(paths.log_dir)
         lock = WindowLock(paths)
-        claim = lock.claim()
-        if claim is Claim.TAKEN:
-            return _bring_forward_the_open_window(lock)
-        window = create_window(paths)
-        if claim is not Claim.OURS:
-            lock = None
+        # Taking the lock loads filelock, a tenth of the start: before the window only when a window is
+        # most likely open (its file names a process), so that a second launch draws nothing.
+        if lock.may_be_taken():
+            claim = lock.claim()
+            if claim is Claim.TAKEN:
+                return _bring_forward_the_open_window(lock)
+        window = create_window(paths, may_start=settle_claim)
     # Set up once the window is drawn: they load modules the first frame does not need.
     extras: list[CloseOnTermination | ComeForwardRequests] = []
 

@@ -5,6 +5,11 @@ two notifications for every run that ends, and runs triggered in one never shown
 
 The first window holds a lock file beside the history. A later launch that finds the lock taken asks
 that window, over a local socket, to come to the front, and exits.
+
+The lock is taken once the window is drawn, unless its file already names a process: then before the
+window, so that a second launch shows nothing. Two launches at the same moment each draw a window; the
+one that finds the lock taken hides its window before it has read or followed anything, and asks the
+other to come forward.
 """
 
 from __future__ import annotations
@@ -60,6 +65,11 @@ class WindowLock:
 
     def owner_pid(self) -> int | None:
         return self._lock.holder_pid()
+
+    def may_be_taken(self) -> bool:
+        """Whether the lock file names a process: a window most likely open on these files, or one that
+        crashed. Read without taking the lock."""
+        return self.owner_pid() is not None
 
     def release(self) -> None:
         self._lock.release()

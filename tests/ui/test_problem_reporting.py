@@ -182,7 +182,7 @@ def look():
     tops = QApplication.topLevelWidgets()
     window = next((w for w in tops if type(w).__name__ == "MainWindow" and w.isVisible()), None)
     dialog = next((w for w in tops if w.objectName() == "crashDialog" and w.isVisible()), None)
-    if window is None:
+    if window is None or window.run_table.loading:  # up, with its log opened once it was drawn
         return
     if not seen:
         seen["raised"] = True

@@ -137,6 +137,55 @@ def test_opening_robocloud_desktop_again_leaves_one_window(app_home: Path, paths
         QLocalServer.removeServer(WindowLock(paths).server_name)
 
 
+OTHER_WINDOW_TAKING_THE_LOCK = textwrap.dedent(
+    """
+    import os, sys
+    from PySide6.QtCore import QCoreApplication
+    from robocloud_desktop.core.paths import app_paths
+    from robocloud_desktop.ui.single_instance import LOCK_NAME, Claim, ComeForwardRequests, WindowLock
+
+    app = QCoreApplication([])
+    paths = app_paths(sys.argv[1])
+    lock = WindowLock(paths)
+    assert lock.claim() is Claim.OURS
+    # As a window that took the lock after the other launch had looked at its file: no process named yet.
+    os.truncate(paths.data_dir / LOCK_NAME, 0)
+
+    def come_forward():
+        print("asked to come forward", flush=True)
+        app.quit()
+
+    requests = ComeForwardRequests(lock.server_name, come_forward)
+    print("open", requests.listening, flush=True)
+    app.exec()
+    """
+)
+
+
+def test_of_two_windows_opened_at_once_the_one_without_the_files_gives_way(app_home: Path, paths) -> None:
+    """The lock is taken once the window is drawn; the window that finds it taken then hides before it
+    has read or written anything, and brings the other forward."""
+    other = subprocess.Popen([sys.executable, "-c", OTHER_WINDOW_TAKING_THE_LOCK, str(app_home)],
+                             stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert other.stdout is not None
+        assert other.stdout.readline().split() == ["open", "True"]
+
+        late = subprocess.run([sys.executable, "-m", "robocloud_desktop", "--config-dir", str(app_home)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+        assert late.returncode == 0, late.stderr
+        assert "its window was brought to the front" in late.stdout
+        assert other.stdout.readline().strip() == "asked to come forward"
+        assert other.wait(timeout=10) == 0
+    finally:
+        other.kill()
+        other.wait()
+    window_ini = paths.config_dir / "window.ini"
+    assert "geometry" not in (window_ini.read_text() if window_ini.exists() else "")  # it left nothing of itself
+    assert not paths.history_db.exists()  # nor opened the history
+
+
 def test_the_data_folder_the_window_makes_is_private(tmp_path):
     import stat
 
