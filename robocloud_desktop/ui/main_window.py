@@ -37,7 +37,7 @@ from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.board.actions import BoardActions
-from robocloud_desktop.ui.board.details import RunDetails
+from robocloud_desktop.ui.board.details_hint import details_placeholder
 from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.board.table import RunTableView, configure_run_table
 from robocloud_desktop.ui.look import icon, outcome_colour
@@ -49,11 +49,14 @@ from robocloud_desktop.ui.services import Services
 from robocloud_desktop.ui.workers import Background
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.banner import Banner
+    from robocloud_desktop.ui.board.details import RunDetails
     from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
     from robocloud_desktop.ui.bridge import MonitorBridge
     from robocloud_desktop.ui.elided_label import ElidedLabel
@@ -93,10 +96,14 @@ _NETWORK_TROUBLE = (CannotConnect, RequestTimeout, ServerError, OutcomeUnknown)
 class MainWindow(QMainWindow):
     started = Signal()  # the first frame is drawn and the board is being loaded
 
-    def __init__(self, services: Services, settings: QSettings) -> None:
+    def __init__(self, services: Services, settings: QSettings, *,
+                 may_start: Callable[[], bool] | None = None) -> None:
+        """`may_start` is asked once the first frame is drawn, before the history is read or a run
+        followed: False leaves the window as drawn, to be hidden (another window has its files)."""
         super().__init__()
         self.services = services
         self.settings = settings
+        self._may_start = may_start
         self.background = Background(self)
         self.background.hold()  # released once the run history is on the board
         # Nothing of these shows in the first frame: each is made when first used (see below).
@@ -174,10 +181,13 @@ class MainWindow(QMainWindow):
         self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
-        self.run_details = RunDetails(self, story=services.story_access)  # made for the first run shown
-        # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
-        # check runs now (F5), the run's payload back in the editor (to send it again or a variation
-        # of it), and removing runs.
+        # The details pane is made once the window is drawn (see run_details); its place shows the same
+        # hint until then.
+        self._run_details: RunDetails | None = None
+        self._details_placeholder = details_placeholder(self)
+        # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl
+        # (once the details pane is made), check runs now (F5), the run's payload back in the editor
+        # (to send it again or a variation of it), and removing runs.
         self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model,
                                           check_now=services.check_runs_now, remove=services.remove_runs,
                                           background=self.background, parent=self)
@@ -185,15 +195,10 @@ class MainWindow(QMainWindow):
         self.reuse_payload_action.setEnabled(False)
         self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
         actions = self.board_actions
-        self.run_table.addActions([actions.copy_ids_action, self.run_details.copy_curl_action, _separator(self),
+        self._after_copy_ids = _separator(self)
+        self.run_table.addActions([actions.copy_ids_action, self._after_copy_ids,
                                    actions.check_now_action, self.reuse_payload_action, _separator(self)])
         self.run_table.addActions([actions.remove_action, actions.remove_ended_action])
-        # Stop, Terminate, Retry, Mark done (those that fit the run) go before Remove once the details
-        # pane has made them, for the first run shown: until then none fits, and the menu looks the same.
-        self.run_details.runActionsMade.connect(
-            lambda made: self.run_table.insertActions(actions.remove_action, [*made, _separator(self)]))
-        # Never squeezed below a useful width; at the default size it shows a whole run id.
-        self.run_details.setMinimumWidth(250)
 
         self.scope_filter = QComboBox(self)
         self.scope_filter.setObjectName("scopeFilter")
@@ -235,7 +240,7 @@ class MainWindow(QMainWindow):
         self.board_splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.board_splitter.setObjectName("boardSplitter")
         self.board_splitter.addWidget(self.run_table)
-        self.board_splitter.addWidget(self.run_details)
+        self.board_splitter.addWidget(self._details_placeholder)
         self.board_splitter.setStretchFactor(0, 3)
         self.board_splitter.setStretchFactor(1, 1)
         self.board_splitter.setSizes([620, 420])  # the details' tabs and run actions fit side by side
@@ -418,6 +423,9 @@ class MainWindow(QMainWindow):
 
     def _start(self) -> None:
         startup_done()
+        if self._may_start is not None and not self._may_start():
+            return
+        self.run_details  # noqa: B018  (made now, before the board fills)
         self.editor.colour_syntax()
         self.notifier.show_tray()
         # Profiles added or changed from the command line come into the list (F5 reads them too).
@@ -515,7 +523,8 @@ class MainWindow(QMainWindow):
             self.runs_elsewhere.stop()
         if self.history_recovery is not None:
             self.history_recovery.stop()
-        self.run_details.shutdown()
+        if self._run_details is not None:
+            self._run_details.shutdown()
         self.background.wait_idle(5000)
         self.payloads.save_now()
         self.services.close()
@@ -572,7 +581,7 @@ class MainWindow(QMainWindow):
             self.editor.set_recent(list(profile.recent_payloads))
             self.profile_title.setText(profile.name)
         self._update_trigger_button()
-        self._update_reuse_action(self.run_details.record)
+        self._update_reuse_action(self._shown_run())
         self.background.run(lambda: self.services.watch_processes(if_watching=True))
 
     # --- trigger ----------------------------------------------------------------------------------
@@ -713,7 +722,7 @@ class MainWindow(QMainWindow):
     @Slot(list)
     def _runs_updated(self, records: list[RunRecord]) -> None:
         self.run_model.upsert(records)
-        current = self.run_details.record
+        current = self._shown_run()
         if current is not None and any(r.run_id == current.run_id for r in records):
             self._show_selected_run()
         self._update_status()
@@ -763,6 +772,29 @@ class MainWindow(QMainWindow):
         self._select_runs(on_board)
         self.run_table.setFocus()
 
+    @property
+    def run_details(self) -> RunDetails:
+        """The details pane, made on first use: once the window is drawn, or before if asked for."""
+        if self._run_details is None:
+            from robocloud_desktop.ui.board.details import RunDetails  # not needed for the first frame
+
+            details = self._run_details = RunDetails(self, story=self.services.story_access)
+            sizes = self.board_splitter.sizes()
+            self.board_splitter.replaceWidget(self.board_splitter.indexOf(self._details_placeholder), details)
+            self.board_splitter.setSizes(sizes)  # as the user sees them, or as they were restored
+            self._details_placeholder.deleteLater()
+            actions = self.board_actions
+            self.run_table.insertAction(self._after_copy_ids, details.copy_curl_action)
+            # Stop, Terminate, Retry, Mark done (those that fit the run) go before Remove once the
+            # details pane has made them, for the first run shown: until then none fits, and the menu
+            # looks the same.
+            details.runActionsMade.connect(
+                lambda made: self.run_table.insertActions(actions.remove_action, [*made, _separator(self)]))
+        return self._run_details
+
+    def _shown_run(self) -> RunRecord | None:
+        return self._run_details.record if self._run_details is not None else None
+
     def _show_selected_run(self) -> None:
         index = self.run_table.selectionModel().currentIndex()
         record = None
@@ -782,7 +814,7 @@ class MainWindow(QMainWindow):
         self.reuse_payload_action.setEnabled(usable)
 
     def _reuse_run_payload(self) -> None:
-        record = self.run_details.record
+        record = self._shown_run()
         if record is None or record.payload is None or not self.profile_list.select_profile(record.profile_id):
             return
         self.editor.use_payload(record.payload)

@@ -248,6 +248,7 @@ def test_main_widgets_have_object_and_accessible_names(qtbot, profiles, open_win
     window = open_window()
     from PySide6.QtWidgets import QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QTableView, QWidget
 
+    qtbot.waitUntil(lambda: window.findChild(QWidget, "runDetails") is not None)  # made once drawn
     for name in ("profileList", "payloadEditor", "triggerButton", "runTable", "runDetails"):
         assert window.findChild(QWidget, name) is not None, name
     controls = [w for kind in (QAbstractButton, QComboBox, QLineEdit, QPlainTextEdit, QTableView)

@@ -14,7 +14,8 @@ from robocloud_desktop.core.curl import SECRET_PLACEHOLDER
 from robocloud_desktop.core.records import RunRecord
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.ui.board import details as run_details
-from robocloud_desktop.ui.board.details import EMPTY_HINT, RunDetails
+from robocloud_desktop.ui.board.details import RunDetails
+from robocloud_desktop.ui.board.details_hint import EMPTY_HINT
 from robocloud_desktop.ui.services import Services
 
 RUN_ID = "1b2c3d4e-0000-4000-8000-00000000abf5"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QBoxLayout,
     QFrame,
@@ -36,6 +36,7 @@ from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.target import API_V1
 from robocloud_desktop.core.visible import visible
 from robocloud_desktop.ui import look
+from robocloud_desktop.ui.board.details_hint import MIN_WIDTH, details_hint
 from robocloud_desktop.ui.board.model import (
     NO_PROFILE,
     format_duration,
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
     from robocloud_desktop.ui.board.story.access import StoryAccess
     from robocloud_desktop.ui.board.story.tabs import StoryTabs
 
-EMPTY_HINT = "Select a run to see its details"
 COPIED_FOR_MS = 1500
 WIDE_FROM = 640  # px: from here the raw texts go beside the form instead of under it
 _NONE = "—"
@@ -192,14 +192,8 @@ class RunDetails(QWidget):
         self._story_access = story
         self.story: StoryTabs | None = None  # made with the rest of the pane, for the first run shown
 
-        self._hint = QLabel(EMPTY_HINT, self)
-        self._hint.setObjectName("runDetailsHint")
-        self._hint.setAccessibleName("No run selected")
-        self._hint.setToolTip("Pick a run in the runs table")
-        self._hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._hint.setWordWrap(True)
-        # Muted like a placeholder, yet readable; the palette role follows light and dark themes.
-        self._hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self._hint = details_hint(self)
+        self.setMinimumWidth(MIN_WIDTH)
 
         self._main = QWidget(self)
         self._main.setObjectName("runDetailsMain")
