@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     Signal,
     Slot,
 )
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -36,10 +35,10 @@ from robocloud_desktop.core.models import Outcome
 from robocloud_desktop.core.profiles import Profile
 from robocloud_desktop.core.secrets import SecretState, SecretStoreError
 from robocloud_desktop.startup import startup_done
-from robocloud_desktop.ui.board.actions import BoardActions
 from robocloud_desktop.ui.board.details_hint import details_placeholder
 from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.board.table import RunTableView, configure_run_table
+from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.payload.editor import PayloadEditor
 from robocloud_desktop.ui.payload.saving import PayloadSaver
@@ -51,11 +50,12 @@ from robocloud_desktop.ui.workers import Background
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QAction, QCloseEvent
     from PySide6.QtWidgets import QDialog, QMessageBox
 
     from robocloud_desktop.core.records import RunRecord
     from robocloud_desktop.ui.banner import Banner
+    from robocloud_desktop.ui.board.actions import BoardActions
     from robocloud_desktop.ui.board.details import RunDetails
     from robocloud_desktop.ui.board.runs_elsewhere import RunsFromElsewhere
     from robocloud_desktop.ui.bridge import MonitorBridge
@@ -95,6 +95,13 @@ _NETWORK_TROUBLE = (CannotConnect, RequestTimeout, ServerError, OutcomeUnknown)
 
 class MainWindow(QMainWindow):
     started = Signal()  # the first frame is drawn and the board is being loaded
+    # Made once the first frame is drawn (_make_the_rest): none of them shows in it.
+    run_details: RunDetails
+    board_actions: BoardActions
+    reuse_payload_action: QAction
+    notify_action: QAction
+    keep_payloads_action: QAction
+    request_timeout_action: QAction
 
     def __init__(self, services: Services, settings: QSettings, *,
                  may_start: Callable[[], bool] | None = None) -> None:
@@ -112,6 +119,7 @@ class MainWindow(QMainWindow):
         self._banner: Banner | None = None
         self._network_label: ElidedLabel | None = None
         self._triggering = False
+        self._made = False  # what the first frame does not show: see _make_the_rest
         self._shown_profile: Profile | None = None
         self.runs_elsewhere: RunsFromElsewhere | None = None  # made once the history is on the board
         self.profile_watch: ProfileFileWatcher | None = None  # made once the window is drawn
@@ -181,25 +189,9 @@ class MainWindow(QMainWindow):
         self.run_table = RunTableView(self)
         self.run_table.setModel(self.run_proxy)
         configure_run_table(self.run_table)
-        # The details pane is made once the window is drawn (see run_details); its place shows the same
-        # hint until then.
-        self._run_details: RunDetails | None = None
+        # The details pane and the board's actions are made once the window is drawn (see
+        # _make_the_rest); the pane's place shows the same hint until then.
         self._details_placeholder = details_placeholder(self)
-        # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl
-        # (once the details pane is made), check runs now (F5), the run's payload back in the editor
-        # (to send it again or a variation of it), and removing runs.
-        self.board_actions = BoardActions(self.run_table, self.run_proxy, self.run_model,
-                                          check_now=services.check_runs_now, remove=services.remove_runs,
-                                          background=self.background, parent=self)
-        self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
-        self.reuse_payload_action.setEnabled(False)
-        self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
-        actions = self.board_actions
-        self._after_copy_ids = _separator(self)
-        self.run_table.addActions([actions.copy_ids_action, self._after_copy_ids,
-                                   actions.check_now_action, self.reuse_payload_action, _separator(self)])
-        self.run_table.addActions([actions.remove_action, actions.remove_ended_action])
-
         self.scope_filter = QComboBox(self)
         self.scope_filter.setObjectName("scopeFilter")
         self.scope_filter.setAccessibleName("Show runs of")
@@ -332,37 +324,78 @@ class MainWindow(QMainWindow):
         return self._notifier
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction("&Import profile from curl…", self.profile_list.import_from_curl)
-        file_menu.addAction("&New profile…", self.profile_list.add_profile)
-        file_menu.addSeparator()
-        file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
-        settings_menu = self.menuBar().addMenu("&Settings")
-        self.notify_action = QAction("&Notify me when runs end", self, checkable=True)
-        self.notify_action.setChecked(True)
-        self.notify_action.toggled.connect(self._set_notifications)
-        settings_menu.addAction(self.notify_action)
-        self.keep_payloads_action = QAction("&Keep payloads in the run history", self, checkable=True)
-        self.keep_payloads_action.setChecked(self.services.keep_payloads)
-        self.keep_payloads_action.setToolTip("When off, only a hash of each payload is kept")
-        self.keep_payloads_action.toggled.connect(self._set_keep_payloads)
-        settings_menu.addAction(self.keep_payloads_action)
-        self.request_timeout_action = QAction("Request &timeout…", self)
-        self.request_timeout_action.setToolTip("How long one request to Control Room may take in all")
-        self.request_timeout_action.triggered.connect(self._ask_request_timeout)
-        settings_menu.addAction(self.request_timeout_action)
+        # The menus' titles show in the first frame; their items are made once it is drawn.
+        self.file_menu = self.menuBar().addMenu("&File")
+        self.settings_menu = self.menuBar().addMenu("&Settings")
         self.help_menu = self.menuBar().addMenu("&Help")
         # Copy diagnostics and Open log folder are made the first time the menu opens.
         self.help_actions: HelpActions | None = None
         self.help_menu.aboutToShow.connect(self._fill_help_menu)
+
+    def _make_the_rest(self) -> None:
+        """What the first frame does not show: the menus' items, the board's actions and keys, the
+        details pane, and Ctrl+Enter. Made at once after it is drawn, before anything is read."""
+        from PySide6.QtGui import QAction, QKeySequence
+
+        from robocloud_desktop.ui.board.actions import BoardActions
+        from robocloud_desktop.ui.board.details import RunDetails
+
+        file_menu = self.file_menu
+        file_menu.addAction("&Import profile from curl…", self.profile_list.import_from_curl)
+        file_menu.addAction("&New profile…", self.profile_list.add_profile)
+        file_menu.addSeparator()
+        file_menu.addAction("&Quit", QKeySequence.StandardKey.Quit, self.close)
+        self.notify_action = QAction("&Notify me when runs end", self, checkable=True)
+        self.notify_action.setChecked(self._notify_saved)
+        self.notify_action.toggled.connect(self._set_notifications)
+        self.keep_payloads_action = QAction("&Keep payloads in the run history", self, checkable=True)
+        self.keep_payloads_action.setChecked(self.services.keep_payloads)
+        self.keep_payloads_action.setToolTip("When off, only a hash of each payload is kept")
+        self.keep_payloads_action.toggled.connect(self._set_keep_payloads)
+        self.request_timeout_action = QAction("Request &timeout…", self)
+        self.request_timeout_action.setToolTip("How long one request to Control Room may take in all")
+        self.request_timeout_action.triggered.connect(self._ask_request_timeout)
+        self.settings_menu.addActions([self.notify_action, self.keep_payloads_action, self.request_timeout_action])
         self.help_menu.addAction("&About", self._about)
+
+        # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
+        # check runs now (F5), the run's payload back in the editor (to send it again or a variation
+        # of it), the shown run's own actions (Stop, Retry...), and removing runs.
+        services = self.services
+        actions = self.board_actions = BoardActions(
+            self.run_table, self.run_proxy, self.run_model, check_now=services.check_runs_now,
+            remove=services.remove_runs, background=self.background, parent=self)
+        actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
+        self.reuse_payload_action = QAction("Load its payload into the editor", self.run_table)
+        self.reuse_payload_action.setEnabled(False)
+        self.reuse_payload_action.triggered.connect(self._reuse_run_payload)
+        details = self.run_details = RunDetails(self, story=services.story_access)
+        self.run_table.addActions([actions.copy_ids_action, details.copy_curl_action, _separator(self),
+                                   actions.check_now_action, self.reuse_payload_action, _separator(self),
+                                   actions.remove_action, actions.remove_ended_action])
+        # Stop, Terminate, Retry, Mark done (those that fit the run) go before Remove once the details
+        # pane has made them, for the first run shown: until then none fits, and the menu looks the same.
+        details.runActionsMade.connect(
+            lambda made: self.run_table.insertActions(actions.remove_action, [*made, _separator(self)]))
+        sizes = self.board_splitter.sizes()
+        self.board_splitter.replaceWidget(self.board_splitter.indexOf(self._details_placeholder), details)
+        self.board_splitter.setSizes(sizes)  # as the user sees them, or as they were restored
+        self._details_placeholder.deleteLater()
+
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut(keys, self, self.trigger, Qt.ShortcutContext.WindowShortcut)
+        self._made = True
 
     def _fill_help_menu(self) -> None:
         if self.help_actions is None:
             from robocloud_desktop.ui.help_actions import HelpActions
 
             self.help_actions = HelpActions(self)
-            self.help_menu.insertActions(self.help_menu.actions()[0], [*self.help_actions.actions(), _separator(self)])
+            made = [*self.help_actions.actions(), _separator(self)]
+            if self.help_menu.actions():  # About, unless the menu opened before it was made
+                self.help_menu.insertActions(self.help_menu.actions()[0], made)
+            else:
+                self.help_menu.addActions(made)
 
     def _connect(self) -> None:
         self.profile_list.currentProfileChanged.connect(self._profile_changed)
@@ -374,14 +407,11 @@ class MainWindow(QMainWindow):
         self.payloads.failed.connect(
             lambda message: self.banner.show_message(f"The payload could not be saved: {message}", "error"))
         self.trigger_button.clicked.connect(self.trigger)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            QShortcut(QKeySequence(keys), self, self.trigger, context=Qt.ShortcutContext.WindowShortcut)
         self.run_table.selectionModel().currentRowChanged.connect(lambda *_: self._show_selected_run())
         self.scope_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.state_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.started_by_filter.currentIndexChanged.connect(lambda *_: self._apply_run_filters())
         self.text_filter.textChanged.connect(self.run_proxy.set_text_filter)
-        self.board_actions.problem.connect(lambda text: self.banner.show_message(text, "error"))
         # Runs removed: the in-flight count, and the details when the run shown went (a reset of the
         # board, after removing many, moves the current row without saying so).
         self.run_model.rowsRemoved.connect(lambda *_: self._update_status())
@@ -406,7 +436,7 @@ class MainWindow(QMainWindow):
                 restore(value)
                 if key == "geometry":  # saved on a monitor since unplugged, or a larger one
                     keep_on_screen(self)
-        self.notify_action.setChecked(cast("bool", s.value("notifications", True, type=bool)))
+        self._notify_saved = cast("bool", s.value("notifications", True, type=bool))
         last = cast("str", s.value("lastProfile", "", type=str))
         if not (last and self.profile_list.select_profile(last)):
             first = next(iter(self.services.profiles.profiles()), None)
@@ -425,7 +455,7 @@ class MainWindow(QMainWindow):
         startup_done()
         if self._may_start is not None and not self._may_start():
             return
-        self.run_details  # noqa: B018  (made now, before the board fills)
+        self._make_the_rest()
         self.editor.colour_syntax()
         self.notifier.show_tray()
         # Profiles added or changed from the command line come into the list (F5 reads them too).
@@ -523,8 +553,8 @@ class MainWindow(QMainWindow):
             self.runs_elsewhere.stop()
         if self.history_recovery is not None:
             self.history_recovery.stop()
-        if self._run_details is not None:
-            self._run_details.shutdown()
+        if self._made:
+            self.run_details.shutdown()
         self.background.wait_idle(5000)
         self.payloads.save_now()
         self.services.close()
@@ -540,7 +570,8 @@ class MainWindow(QMainWindow):
         s.setValue("runColumns", self.run_table.horizontalHeader().saveState())
         profile = self.profile_list.current_profile()
         s.setValue("lastProfile", profile.id if profile else "")
-        s.setValue("notifications", self.notify_action.isChecked())
+        if self._made:  # else it cannot have changed
+            s.setValue("notifications", self.notify_action.isChecked())
         s.sync()
         if self._bridge is not None:
             self._bridge.flush()
@@ -772,28 +803,8 @@ class MainWindow(QMainWindow):
         self._select_runs(on_board)
         self.run_table.setFocus()
 
-    @property
-    def run_details(self) -> RunDetails:
-        """The details pane, made on first use: once the window is drawn, or before if asked for."""
-        if self._run_details is None:
-            from robocloud_desktop.ui.board.details import RunDetails  # not needed for the first frame
-
-            details = self._run_details = RunDetails(self, story=self.services.story_access)
-            sizes = self.board_splitter.sizes()
-            self.board_splitter.replaceWidget(self.board_splitter.indexOf(self._details_placeholder), details)
-            self.board_splitter.setSizes(sizes)  # as the user sees them, or as they were restored
-            self._details_placeholder.deleteLater()
-            actions = self.board_actions
-            self.run_table.insertAction(self._after_copy_ids, details.copy_curl_action)
-            # Stop, Terminate, Retry, Mark done (those that fit the run) go before Remove once the
-            # details pane has made them, for the first run shown: until then none fits, and the menu
-            # looks the same.
-            details.runActionsMade.connect(
-                lambda made: self.run_table.insertActions(actions.remove_action, [*made, _separator(self)]))
-        return self._run_details
-
     def _shown_run(self) -> RunRecord | None:
-        return self._run_details.record if self._run_details is not None else None
+        return self.run_details.record if self._made else None
 
     def _show_selected_run(self) -> None:
         index = self.run_table.selectionModel().currentIndex()
@@ -882,6 +893,8 @@ class MainWindow(QMainWindow):
 
 
 def _separator(parent: QObject) -> QAction:
+    from PySide6.QtGui import QAction
+
     separator = QAction(parent)
     separator.setSeparator(True)
     return separator

@@ -29,7 +29,8 @@ def open_window(qtbot, paths) -> Iterator[Callable[[], MainWindow]]:
     def make() -> MainWindow:
         window = create_window(paths, SecretStore(), plan=FAST)
         qtbot.addWidget(window)
-        window.show()
+        with qtbot.waitSignal(window.started):  # drawn, and all made: menus, board actions, details
+            window.show()
         window.activateWindow()  # Ctrl+Enter is a window shortcut: it needs the active window
         qtbot.waitUntil(window.isActiveWindow)
         windows.append(window)

@@ -30,6 +30,9 @@ LATER = [
     "robocloud_desktop.core.diagnostics",
     "robocloud_desktop.ui.crash_dialog",
     "robocloud_desktop.ui.help_actions",
+    # What the board offers once a run is there: its right-click actions and the details pane.
+    "robocloud_desktop.ui.board.actions",
+    "robocloud_desktop.ui.board.details",
 ]
 
 # A fresh interpreter (this one has loaded everything the other tests use) opens the window on a

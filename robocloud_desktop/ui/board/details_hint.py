@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 EMPTY_HINT = "Select a run to see its details"
 # Never squeezed below a useful width; at the default size it shows a whole run id.
@@ -28,5 +28,6 @@ def details_placeholder(parent: QWidget) -> QWidget:
     """The empty pane as the details pane lays it out, for the window's first frame."""
     placeholder = QWidget(parent)
     placeholder.setMinimumWidth(MIN_WIDTH)
-    QStackedLayout(placeholder).addWidget(details_hint(placeholder))
+    # The margins of the pane's own (stacked) layout, from the same style: the hint stays where it is.
+    QVBoxLayout(placeholder).addWidget(details_hint(placeholder))
     return placeholder
