@@ -15,7 +15,8 @@ def test_demo_opens_with_profiles_and_a_run_reaches_completed(qtbot):
     window = create_window(demo.paths, demo.secrets, demo=True, plan=PollPlan(first_delay=0.1, intervals=((0, 0.3),)))
     qtbot.addWidget(window)
     try:
-        window.show()
+        with qtbot.waitSignal(window.started):  # drawn, and all made
+            window.show()
         window.activateWindow()
         qtbot.waitUntil(window.isActiveWindow)
         assert "demo" in window.windowTitle()
@@ -46,7 +47,8 @@ def test_demo_shows_scheduled_runs_of_its_v1_process_and_starts_an_array_payload
     window = create_window(demo.paths, demo.secrets, demo=True, plan=plan)
     qtbot.addWidget(window)
     try:
-        window.show()
+        with qtbot.waitSignal(window.started):  # drawn, and all made
+            window.show()
         # The schedule's runs come onto the board by themselves, said to be started by it.
         qtbot.waitUntil(lambda: any(window.run_model.record(row).started_by_type == "schedule"
                                     for row in range(window.run_model.rowCount())), timeout=10000)

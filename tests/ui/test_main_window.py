@@ -226,7 +226,8 @@ def test_an_empty_window_says_what_to_do_first(qtbot, paths):
     qtbot.addWidget(window)
     assert window.run_table.text_when_empty() == ""  # not "no runs" before it knows
 
-    window.show()
+    with qtbot.waitSignal(window.started):  # drawn, and all made
+        window.show()
     qtbot.waitUntil(lambda: not window.run_table.loading)
     assert window.run_table.text_when_empty().startswith("No runs yet. Pick a profile and press Trigger run")
     assert window.profile_target.text() == "Add a profile, or import one from the curl command Control Room shows."
@@ -421,7 +422,8 @@ def test_ended_runs_shown_are_removed_and_the_rest_stay(qtbot, profiles, open_wi
 def test_f5_checks_the_selected_run_now_rather_than_when_it_is_due(qtbot, profiles, paths, emulator):
     window = create_window(paths, SecretStore(), plan=PollPlan(first_delay=60.0, intervals=((0, 60.0),)))
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.started):  # drawn, and all made
+        window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     try:

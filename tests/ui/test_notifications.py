@@ -169,7 +169,8 @@ def lone_window(qtbot, memory_paths: AppPaths, emulator: Emulator, process: Emul
         Profile("Invoices", emulator.base_url, process.workspace_id, process.process_id), secret=process.secret)
     window = create_window(memory_paths, secrets, plan=FAST)
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.started):  # drawn, and all made
+        window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     yield window

@@ -36,7 +36,8 @@ def window(qtbot, paths: AppPaths) -> Iterator[MainWindow]:
     memory = MemoryKeyring()
     window = create_window(paths, SecretStore(backend=lambda: memory, environ={}))
     qtbot.addWidget(window)
-    window.show()
+    with qtbot.waitSignal(window.started):  # drawn, and all made
+        window.show()
     yield window
     window.close()
     window.shutdown()
