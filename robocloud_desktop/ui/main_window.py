@@ -333,12 +333,15 @@ class MainWindow(QMainWindow):
         self.help_menu.aboutToShow.connect(self._fill_help_menu)
 
     def _make_the_rest(self) -> None:
-        """What the first frame does not show: the menus' items, the board's actions and keys, the
-        details pane, and Ctrl+Enter. Made at once after it is drawn, before anything is read."""
-        from PySide6.QtGui import QAction, QKeySequence
+        """What the first frame does not show, made at once after it is drawn, before anything is read."""
+        self._fill_menus()
+        self._make_board_actions_and_details()
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut(keys, self, self.trigger, Qt.ShortcutContext.WindowShortcut)
+        self._made = True
 
-        from robocloud_desktop.ui.board.actions import BoardActions
-        from robocloud_desktop.ui.board.details import RunDetails
+    def _fill_menus(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
 
         file_menu = self.file_menu
         file_menu.addAction("&Import profile from curl…", self.profile_list.import_from_curl)
@@ -357,6 +360,12 @@ class MainWindow(QMainWindow):
         self.request_timeout_action.triggered.connect(self._ask_request_timeout)
         self.settings_menu.addActions([self.notify_action, self.keep_payloads_action, self.request_timeout_action])
         self.help_menu.addAction("&About", self._about)
+
+    def _make_board_actions_and_details(self) -> None:
+        from PySide6.QtGui import QAction
+
+        from robocloud_desktop.ui.board.actions import BoardActions
+        from robocloud_desktop.ui.board.details import RunDetails
 
         # Right-click on the board: copy the selected runs' ids (Ctrl+C) or the shown run as curl,
         # check runs now (F5), the run's payload back in the editor (to send it again or a variation
@@ -381,10 +390,6 @@ class MainWindow(QMainWindow):
         self.board_splitter.replaceWidget(self.board_splitter.indexOf(self._details_placeholder), details)
         self.board_splitter.setSizes(sizes)  # as the user sees them, or as they were restored
         self._details_placeholder.deleteLater()
-
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut(keys, self, self.trigger, Qt.ShortcutContext.WindowShortcut)
-        self._made = True
 
     def _fill_help_menu(self) -> None:
         if self.help_actions is None:
@@ -807,6 +812,8 @@ class MainWindow(QMainWindow):
         return self.run_details.record if self._made else None
 
     def _show_selected_run(self) -> None:
+        if not self._made:  # no pane yet, and no run: the board fills once the window is drawn
+            return
         index = self.run_table.selectionModel().currentIndex()
         record = None
         if index.isValid():
