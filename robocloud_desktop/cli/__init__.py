@@ -14,20 +14,6 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from robocloud_desktop import __version__
-from robocloud_desktop.cli.command_log import log_failure, start_command_log
-from robocloud_desktop.cli.common import (
-    EXIT_INTERRUPTED,
-    EXIT_USAGE,
-    Context,
-    Interrupted,
-    UsageError,
-    add_config_dir,
-    exit_code_for,
-)
-from robocloud_desktop.core.errors import ProcessApiError
-from robocloud_desktop.core.profiles import ProfileError
-from robocloud_desktop.core.secrets import SecretStoreError
-from robocloud_desktop.startup import startup_done
 
 
 @functools.cache
@@ -47,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         story_artifacts,
         story_commands,
     )
+    from robocloud_desktop.cli.common import add_config_dir
 
     parser = argparse.ArgumentParser(
         prog="robocloud-desktop",
@@ -77,36 +64,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, *, stdin: TextIO | None = None, out: TextIO | None = None,
          err: TextIO | None = None) -> int:
     args = parse(list(sys.argv[1:] if argv is None else argv))
-    ctx = Context(args)
-    ctx.stdin, ctx.out, ctx.err = stdin or ctx.stdin, out or ctx.out, err or ctx.err
-    app_log = None
-    try:
-        if args.command is None:
-            from robocloud_desktop.ui.app import run_gui  # Qt loads only for the window
+    if args.command is None:
+        # Qt loads only for the window, and the commands' context and log only for a command.
+        from robocloud_desktop.ui.app import run_gui
 
+        try:
             return run_gui(args.config_dir, args.demo, verbose=args.verbose)
-        startup_done()
-        app_log = start_command_log(ctx)
-        return int(args.handler(ctx))
-    except (UsageError, ProfileError, SecretStoreError, _history_error()) as error:
-        return _fail(ctx, str(error), EXIT_USAGE, type(error).__name__, None, error)
-    except ProcessApiError as error:
-        return _fail(ctx, error.message, exit_code_for(error), type(error).__name__, error.status, error)
-    except Interrupted as interruption:
-        return _fail(ctx, interruption.message, interruption.code, "Interrupted", None)
-    except KeyboardInterrupt:
-        return _fail(ctx, "Interrupted.", EXIT_INTERRUPTED, "Interrupted", None)
-    finally:
-        ctx.close()
-        if app_log is not None:
-            app_log.close()
+        except KeyboardInterrupt:  # Ctrl+C in the terminal before the window has taken it over
+            from robocloud_desktop.cli.common import EXIT_INTERRUPTED
 
+            print("robocloud-desktop: Interrupted.", file=err or sys.stderr)
+            return EXIT_INTERRUPTED
+    from robocloud_desktop.cli.running import run_command
 
-def _history_error() -> type[Exception]:
-    # Looked up only while an error is being handled: the window starts without the history's modules.
-    from robocloud_desktop.core.records import HistoryError
-
-    return HistoryError
+    return run_command(args, stdin=stdin, out=out, err=err)
 
 
 # What the full parser gives for no arguments at all (tests/cli/test_cli.py checks it does).
@@ -129,12 +100,3 @@ def parse(words: list[str]) -> argparse.Namespace:
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.verbose = args.verbose or len(unknown) < len(rest)
     return args
-
-
-def _fail(ctx: Context, message: str, code: int, kind: str, status: int | None,
-          error: BaseException | None = None) -> int:
-    log_failure(error, kind, code, message)
-    if ctx.as_json:
-        ctx.print_json({"error": {"type": kind, "message": message, "status": status}})
-    ctx.warn(message)
-    return code

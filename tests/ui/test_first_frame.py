@@ -94,3 +94,14 @@ def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows
     assert seen["coloured"]
     assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch",
             "robocloud_desktop.ui.bridge", "robocloud_desktop.ui.notifications"} <= set(seen["after_start"])
+
+
+def test_the_command_with_no_arguments_goes_to_the_window_without_the_commands_modules(tmp_path: Path) -> None:
+    """`robocloud-desktop` as a menu starts it: the window, without the context, log and errors of a
+    command. With no display the window stops at once, having loaded what it loads first."""
+    opening = ("import sys; from robocloud_desktop.cli import main; code = main([]); "
+               "print(code, ' '.join(sorted(name for name in sys.modules if name.startswith('robocloud_desktop.cli'))))")
+    done = subprocess.run([sys.executable, "-c", opening], capture_output=True, text=True, timeout=60,
+                          env={"PATH": "", "HOME": str(tmp_path)})
+    assert "no display to open the window on" in done.stderr
+    assert done.stdout.split() == ["2", "robocloud_desktop.cli"]
