@@ -98,10 +98,23 @@ def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows
 
 def test_the_command_with_no_arguments_goes_to_the_window_without_the_commands_modules(tmp_path: Path) -> None:
     """`robocloud-desktop` as a menu starts it: the window, without the context, log and errors of a
-    command. With no display the window stops at once, having loaded what it loads first."""
-    opening = ("import sys; from robocloud_desktop.cli import main; code = main([]); "
-               "print(code, ' '.join(sorted(name for name in sys.modules if name.startswith('robocloud_desktop.cli'))))")
+    command; and the core it uses loads before Qt, which would otherwise read each module's source.
+    With no display the window stops at once, having loaded what it loads first."""
+    opening = """
+import sys
+from robocloud_desktop.cli import main
+code = main([])
+names = list(sys.modules)
+after_qt = names[names.index("PySide6.QtCore"):]
+print(code)
+print(" ".join(sorted(name for name in names if name.startswith("robocloud_desktop.cli"))))
+print(" ".join(name for name in after_qt if name.startswith("robocloud_desktop.core")) or "-")
+print(len([name for name in names if name.startswith("robocloud_desktop.core.")]))
+"""
     done = subprocess.run([sys.executable, "-c", opening], capture_output=True, text=True, timeout=60,
                           env={"PATH": "", "HOME": str(tmp_path)})
     assert "no display to open the window on" in done.stderr
-    assert done.stdout.split() == ["2", "robocloud_desktop.cli"]
+    code, cli_modules, core_after_qt, core_count = done.stdout.splitlines()
+    assert (code, cli_modules) == ("2", "robocloud_desktop.cli")
+    assert core_after_qt == "-"
+    assert int(core_count) >= 10  # the window's files, profiles, secrets and log: loaded, and before Qt
