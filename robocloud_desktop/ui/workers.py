@@ -11,33 +11,18 @@ import itertools
 import logging
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QThreadPool
 
 log = logging.getLogger(__name__)
 
 Done = Callable[[Any], None]
 Failed = Callable[[Exception], None]
-
-
-class _Job(QRunnable):
-    def __init__(self, token: int, fn: Callable[[], Any], relay: Background) -> None:
-        super().__init__()
-        self._token, self._fn, self._relay = token, fn, relay
-
-    def run(self) -> None:
-        try:
-            result = self._fn()
-        except Exception as error:  # handed to the caller's on_error on the GUI thread
-            self._emit(self._relay.failed, error)
-        else:
-            self._emit(self._relay.finished, result)
-
-    def _emit(self, signal: Any, value: object) -> None:
-        # RuntimeError: the window is gone (the app is quitting), so nobody is left to tell.
-        with contextlib.suppress(RuntimeError):
-            signal.emit(self._token, value)
+Job = Callable[[], None]
 
 
 class Background(QObject):
@@ -48,11 +33,13 @@ class Background(QObject):
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
         super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max_threads)
+        self._max_threads = max_threads
+        # Made for the first job: the window holds its jobs until it is drawn, and its first frame
+        # does without the pool.
+        self._pool: QThreadPool | None = None
         self._tokens = itertools.count(1)
         self._callbacks: dict[int, tuple[Done | None, Failed | None]] = {}
-        self._held: list[_Job] | None = None
+        self._held: list[Job] | None = None
         self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         self.failed.connect(self._deliver_error, Qt.ConnectionType.QueuedConnection)
 
@@ -61,11 +48,19 @@ class Background(QObject):
         """Run `fn` off the GUI thread; while held, jobs wait for release() unless `now` is set."""
         token = next(self._tokens)
         self._callbacks[token] = (on_done, on_error)
-        job = _Job(token, fn, self)
+
+        def job() -> None:
+            try:
+                result = fn()
+            except Exception as error:  # handed to the caller's on_error on the GUI thread
+                self._emit(self.failed, token, error)
+            else:
+                self._emit(self.finished, token, result)
+
         if self._held is not None and not now:
             self._held.append(job)
         else:
-            self._pool.start(job)
+            self._start(job)
 
     def hold(self) -> None:
         """Queue new jobs instead of starting them: at start-up, the first jobs that matter (the
@@ -76,14 +71,28 @@ class Background(QObject):
     def release(self) -> None:
         held, self._held = self._held or [], None
         for job in held:
-            self._pool.start(job)
+            self._start(job)
+
+    def _start(self, job: Job) -> None:
+        if self._pool is None:
+            from PySide6.QtCore import QThreadPool
+
+            self._pool = QThreadPool(self)
+            self._pool.setMaxThreadCount(self._max_threads)
+        self._pool.start(job)
+
+    @staticmethod
+    def _emit(signal: Any, token: int, value: object) -> None:
+        # RuntimeError: the window is gone (the app is quitting), so nobody is left to tell.
+        with contextlib.suppress(RuntimeError):
+            signal.emit(token, value)
 
     @property
     def busy(self) -> int:
         return len(self._callbacks)
 
     def wait_idle(self, msecs: int = 5000) -> bool:
-        return self._pool.waitForDone(msecs)
+        return self._pool is None or self._pool.waitForDone(msecs)
 
     @Slot(int, object)
     def _deliver(self, token: int, result: object) -> None:
