@@ -38,7 +38,6 @@ from robocloud_desktop.startup import startup_done
 from robocloud_desktop.ui.board.details_hint import details_placeholder
 from robocloud_desktop.ui.board.model import RunFilterProxy, RunTableModel, format_full
 from robocloud_desktop.ui.board.table import RunTableView, configure_run_table
-from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.look import icon, outcome_colour
 from robocloud_desktop.ui.payload.editor import PayloadEditor
 from robocloud_desktop.ui.payload.saving import PayloadSaver
@@ -143,7 +142,7 @@ class MainWindow(QMainWindow):
 
     def _build(self) -> None:
         services = self.services
-        self.profile_list = ProfileList(services.profiles, services.secrets, self.background, self)
+        self.profile_list = ProfileList(services.profiles, services.secrets, self.background, self, keys_now=False)
 
         self.profile_title = QLabel("No profile selected", self)
         self.profile_title.setObjectName("profileTitle")
@@ -157,7 +156,7 @@ class MainWindow(QMainWindow):
         self.profile_target.setAccessibleName("Selected process")
         self.profile_target.setWordWrap(True)
 
-        self.editor = PayloadEditor(self, colour_now=False)  # coloured once the window is drawn
+        self.editor = PayloadEditor(self, complete_now=False)  # coloured, and its keys bound, once drawn
         self.payloads = PayloadSaver(services.profiles, self.background,
                                      lambda: (self._shown_profile, self.editor.text()), self)
         self.trigger_button = QPushButton(icon("running"), "Trigger run", self)
@@ -334,8 +333,11 @@ class MainWindow(QMainWindow):
 
     def _make_the_rest(self) -> None:
         """What the first frame does not show, made at once after it is drawn, before anything is read."""
+        from robocloud_desktop.ui.keys import shortcut
+
         self._fill_menus()
         self._make_board_actions_and_details()
+        self.profile_list.bind_keys()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut(keys, self, self.trigger, Qt.ShortcutContext.WindowShortcut)
         self._made = True
@@ -461,7 +463,7 @@ class MainWindow(QMainWindow):
         if self._may_start is not None and not self._may_start():
             return
         self._make_the_rest()
-        self.editor.colour_syntax()
+        self.editor.complete()
         self.notifier.show_tray()
         # Profiles added or changed from the command line come into the list (F5 reads them too).
         from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher  # Qt's file watcher loads after the frame

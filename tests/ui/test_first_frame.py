@@ -33,6 +33,8 @@ LATER = [
     # What the board offers once a run is there: its right-click actions and the details pane.
     "robocloud_desktop.ui.board.actions",
     "robocloud_desktop.ui.board.details",
+    # Keys: none can be pressed in a window not yet drawn.
+    "robocloud_desktop.ui.keys",
 ]
 
 # A fresh interpreter (this one has loaded everything the other tests use) opens the window on a
@@ -93,7 +95,8 @@ def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows
     # Once drawn, the window goes on: the payload is coloured, its file watched, the runs followed.
     assert seen["coloured"]
     assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch",
-            "robocloud_desktop.ui.bridge", "robocloud_desktop.ui.notifications"} <= set(seen["after_start"])
+            "robocloud_desktop.ui.bridge", "robocloud_desktop.ui.notifications",
+            "robocloud_desktop.ui.keys"} <= set(seen["after_start"])
 
 
 def test_the_command_with_no_arguments_goes_to_the_window_without_the_commands_modules(tmp_path: Path) -> None:

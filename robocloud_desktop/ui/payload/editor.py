@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeyEvent, QKeySequence, QPalette
+from PySide6.QtGui import QAction, QColor, QFontDatabase, QKeyEvent, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from robocloud_desktop.core.errors import InvalidPayload
@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # the text classes load when an error is first marked, not fo
 
 INDENT = "  "
 PREVIEW_CHARS = 60
-FORMAT_KEYS = QKeySequence("Ctrl+Shift+F")
-GO_TO_ERROR_KEYS = QKeySequence("F8")  # as in code editors: go to the next problem
+FORMAT_KEYS = "Ctrl+Shift+F"
+GO_TO_ERROR_KEYS = "F8"  # as in code editors: go to the next problem
+FORMAT_TIP = "Pretty-print the JSON with two-space indents, keeping the key order"
 KEYS_HINT = "Tab indents · Ctrl+Tab leaves"
 
 # Core words a JSON error as "...: <what> at line L, column C. <advice>". The status line leads with
@@ -126,9 +127,9 @@ class PayloadEditor(QWidget):
     validityChanged = Signal(bool, str)  # (valid, reason): reason is "" when valid
     payloadEdited = Signal()  # the user changed the text (typing, Format, Recent, undo)
 
-    def __init__(self, parent: QWidget | None = None, *, colour_now: bool = True) -> None:
-        """`colour_now` False leaves the JSON's colours until colour_syntax() is called: the window
-        calls it once it is drawn."""
+    def __init__(self, parent: QWidget | None = None, *, complete_now: bool = True) -> None:
+        """`complete_now` False leaves the JSON's colours and the editor's keys until complete() is
+        called: the window calls it once it is drawn."""
         super().__init__(parent)
         self.validation_delay_ms = 250
         self._allow_array = False
@@ -143,8 +144,6 @@ class PayloadEditor(QWidget):
         self._highlighter: JsonHighlighter | None = None
         self.format_action = self._build_format_action()
         self.error_action = QAction("Go to the error", self)
-        self.error_action.setShortcut(GO_TO_ERROR_KEYS)
-        self.error_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.error_action.triggered.connect(self.go_to_error)
         self.addAction(self.error_action)
         self.status_icon = QLabel(self)
@@ -190,8 +189,8 @@ class PayloadEditor(QWidget):
         self.editor.textChanged.connect(self._text_changed)
         self.set_recent([])
         self._show(self._verdict)
-        if colour_now:
-            self.colour_syntax()
+        if complete_now:
+            self.complete()
 
     def _build_editor(self) -> CodeEdit:
         editor = CodeEdit(self)
@@ -209,30 +208,35 @@ class PayloadEditor(QWidget):
 
     def _build_format_action(self) -> QAction:
         action = QAction("Format", self)
-        action.setShortcut(FORMAT_KEYS)
-        # Only while focus is in this widget: elsewhere in the window Ctrl+Shift+F may mean something else.
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        keys = FORMAT_KEYS.toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"Pretty-print the JSON with two-space indents, keeping the key order ({keys})")
+        action.setToolTip(FORMAT_TIP)
         action.triggered.connect(self.format_json)
         self.addAction(action)
         return action
 
     # --- API --------------------------------------------------------------------------------------
 
-    def colour_syntax(self) -> None:
-        """Colour the JSON from now on (once is enough)."""
-        if self._highlighter is None:
-            from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
+    def complete(self) -> None:
+        """Colour the JSON and bind the editor's keys (once is enough)."""
+        if self._highlighter is not None:
+            return
+        from PySide6.QtGui import QKeySequence  # a class the first frame does without
 
-            # Coloured at once rather than on Qt's next turn: colouring fires textChanged, which is
-            # not an edit.
-            self._quiet = True
-            try:
-                self._highlighter = JsonHighlighter(self.editor.document())
-                self._highlighter.rehighlight()
-            finally:
-                self._quiet = False
+        from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
+
+        for action, keys in ((self.format_action, FORMAT_KEYS), (self.error_action, GO_TO_ERROR_KEYS)):
+            action.setShortcut(keys)
+            # Only while focus is in this widget: elsewhere in the window Ctrl+Shift+F may mean something else.
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shown = QKeySequence(FORMAT_KEYS).toString(QKeySequence.SequenceFormat.NativeText)  # ⇧⌘F on macOS
+        self.format_action.setToolTip(f"{FORMAT_TIP} ({shown})")
+        self.format_button.setToolTip(self.format_action.toolTip())
+        # Coloured at once rather than on Qt's next turn: colouring fires textChanged, which is not an edit.
+        self._quiet = True
+        try:
+            self._highlighter = JsonHighlighter(self.editor.document())
+            self._highlighter.rehighlight()
+        finally:
+            self._quiet = False
 
     def text(self) -> str:
         # toPlainText() would turn non-breaking spaces into plain ones and so change string values;

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QSize, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 from robocloud_desktop.core.profiles import API_V1, Profile, ProfileError, ProfileStore
 from robocloud_desktop.core.secrets import SecretState, SecretStore, SecretStoreError
 from robocloud_desktop.core.workspaces import workspace_key_name
-from robocloud_desktop.ui.keys import shortcut
 from robocloud_desktop.ui.profiles.rows import ProfileDelegate, ProfileModel, ProfileView, SearchRole
 from robocloud_desktop.ui.workers import Background, SerialJobs
 
@@ -62,7 +61,9 @@ class ProfileList(QWidget):
     profilesChanged = Signal()
 
     def __init__(self, store: ProfileStore, secrets: SecretStore, background: Background,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, keys_now: bool = True) -> None:
+        """`keys_now` False leaves the list's keys until bind_keys() is called: the window calls it
+        once it is drawn."""
         super().__init__(parent)
         if store.secrets is None:
             # The store adds secrets with rollback and deletes them with the profile; without a
@@ -77,8 +78,11 @@ class ProfileList(QWidget):
         self._dialog: QDialog | None = None
         self._background = background
         self._keyring_jobs = SerialJobs(background)
+        self._keys: list[tuple[QAction, list[str]]] | None = []  # None once bound
         self._build()
         self._connect()
+        if keys_now:
+            self.bind_keys()
         self.reload()
         # An empty store is no change for reload(), which would then leave these as built.
         self._update_actions()
@@ -163,18 +167,29 @@ class ProfileList(QWidget):
         layout.addLayout(making)
         layout.addLayout(changing)
 
-        # Down from the filter box goes into the list, as in a search field with results below.
-        shortcut(Qt.Key.Key_Down, self.filter_edit, self._focus_list, Qt.ShortcutContext.WidgetShortcut)
-
     def _action(self, text: str, tip: str, name: str, keys: list[str] | None = None) -> QAction:
         action = QAction(text, self)
         action.setObjectName(name + "Action")
         action.setToolTip(tip)
-        if keys:
+        if keys and self._keys is not None:
+            self._keys.append((action, keys))
+        return action
+
+    def bind_keys(self) -> None:
+        """The list's keys (F2, Enter, Delete, F5) and Down from the filter box (once is enough)."""
+        if self._keys is None:
+            return
+        from PySide6.QtGui import QKeySequence  # Qt's key classes: the first frame does without
+
+        from robocloud_desktop.ui.keys import shortcut
+
+        for action, keys in self._keys:
             action.setShortcuts([QKeySequence(k) for k in keys])
             # Only while the list has focus: Enter and Delete mean other things in other widgets.
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        return action
+        self._keys = None
+        # Down from the filter box goes into the list, as in a search field with results below.
+        shortcut(Qt.Key.Key_Down, self.filter_edit, self._focus_list, Qt.ShortcutContext.WidgetShortcut)
 
     def _button(self, action: QAction, accessible: str, theme_icon: QIcon.ThemeIcon) -> QToolButton:
         button = QToolButton(self)
