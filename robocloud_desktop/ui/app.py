@@ -110,7 +110,6 @@ def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting)
     assert isinstance(app, QApplication)
     app.setApplicationName("robocloud-desktop")
     app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(icon("app"))
     follow_os_theme(app)
     demo_env = lock = None
     claim: Claim | None = None
@@ -153,6 +152,7 @@ def _run_window(config_dir: str | None, demo: bool, reporting: ProblemReporting)
     def started() -> None:
         from robocloud_desktop.ui.termination import CloseOnTermination
 
+        app.setWindowIcon(icon("app"))  # for the dialogs; the window has taken it already
         extras.append(CloseOnTermination(window.close, window))
         if lock is not None:
             extras.append(ComeForwardRequests(lock.server_name, window.bring_up, window))

@@ -127,7 +127,6 @@ class MainWindow(QMainWindow):
         self.send_again_dialog: QMessageBox | None = None  # "Send again?" after a trigger's answer was lost
         self._send_again_agreed: set[str] = set()  # triggers of unknown outcome the user chose to send past
         self.setWindowTitle("robocloud-desktop" + (" — demo on the built-in emulator" if services.demo else ""))
-        self.setWindowIcon(icon("app"))
         place_first(self)  # the preferred size, or what the screen has room for
         self._build()
         self._build_menus()
@@ -159,7 +158,7 @@ class MainWindow(QMainWindow):
         self.editor = PayloadEditor(self, complete_now=False)  # coloured, and its keys bound, once drawn
         self.payloads = PayloadSaver(services.profiles, self.background,
                                      lambda: (self._shown_profile, self.editor.text()), self)
-        self.trigger_button = QPushButton(icon("running"), "Trigger run", self)
+        self.trigger_button = QPushButton("Trigger run", self)  # its icon comes once the window is drawn
         self.trigger_button.setObjectName("triggerButton")
         self.trigger_button.setAccessibleName("Trigger run")
         self.trigger_button.setDefault(True)
@@ -338,6 +337,10 @@ class MainWindow(QMainWindow):
         self._fill_menus()
         self._make_board_actions_and_details()
         self.profile_list.bind_keys()
+        # The first SVG icon loads Qt's SVG renderer: the button beside its empty message takes its
+        # icon now, without moving anything.
+        self.setWindowIcon(icon("app"))
+        self.trigger_button.setIcon(icon("running"))
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut(keys, self, self.trigger, Qt.ShortcutContext.WindowShortcut)
         self._made = True

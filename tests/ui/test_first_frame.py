@@ -52,6 +52,7 @@ from robocloud_desktop.core.profiles import Profile, ProfileStore
 from robocloud_desktop.core.secrets import SecretStore
 from robocloud_desktop.demo import MemoryKeyring
 from robocloud_desktop.ui.app import create_window
+from robocloud_desktop.ui.look import icon
 
 paths = app_paths(Path(sys.argv[1]))
 ProfileStore(paths.profiles_file).add(Profile("Invoices", "https://api.eu1.robocloud.eu", "ws-1", "proc-1",
@@ -65,12 +66,16 @@ class FirstPaint(QObject):
     def eventFilter(self, watched, event):
         if event.type() == QEvent.Type.Paint and "at_first_paint" not in seen:
             seen["at_first_paint"] = sorted(sys.modules)
+            seen["icons_at_first_paint"] = icon.cache_info().currsize
         return False
 
 def started():
     block = window.editor.editor.document().firstBlock()
     seen["coloured"] = bool(block.layout().formats())
     seen["after_start"] = sorted(sys.modules)
+    seen["icons_after_start"] = icon.cache_info().currsize
+    seen["trigger_icon"] = not window.trigger_button.icon().isNull()
+    seen["status_icon"] = not window.editor.status_icon.pixmap().isNull()
     QTimer.singleShot(0, app.quit)
 
 spy = FirstPaint()
@@ -92,6 +97,9 @@ def test_the_first_frame_does_without_what_it_does_not_show_and_the_rest_follows
     seen = json.loads(done.stdout.splitlines()[-1])
     assert "robocloud_desktop.ui.main_window" in seen["at_first_paint"]
     assert not set(LATER) & set(seen["at_first_paint"])
+    # No SVG icon is drawn in the first frame (the first loads Qt's SVG renderer); they come once it is.
+    assert seen["icons_at_first_paint"] == 0
+    assert seen["icons_after_start"] > 0 and seen["trigger_icon"] and seen["status_icon"]
     # Once drawn, the window goes on: the payload is coloured, its file watched, the runs followed.
     assert seen["coloured"]
     assert {"robocloud_desktop.ui.payload.highlighter", "robocloud_desktop.ui.profiles.watch",

@@ -128,8 +128,8 @@ class PayloadEditor(QWidget):
     payloadEdited = Signal()  # the user changed the text (typing, Format, Recent, undo)
 
     def __init__(self, parent: QWidget | None = None, *, complete_now: bool = True) -> None:
-        """`complete_now` False leaves the JSON's colours and the editor's keys until complete() is
-        called: the window calls it once it is drawn."""
+        """`complete_now` False leaves the JSON's colours, the status icon and the editor's keys until
+        complete() is called: the window calls it once it is drawn."""
         super().__init__(parent)
         self.validation_delay_ms = 250
         self._allow_array = False
@@ -146,9 +146,12 @@ class PayloadEditor(QWidget):
         self.error_action = QAction("Go to the error", self)
         self.error_action.triggered.connect(self.go_to_error)
         self.addAction(self.error_action)
+        self.status = ElidedLabel(self)
         self.status_icon = QLabel(self)
         self.status_icon.setObjectName("payloadStatusIcon")
-        self.status = ElidedLabel(self)
+        # Its place is kept until complete() shows it: the status beside it does not move then.
+        icon_size = self.status.fontMetrics().height()
+        self.status_icon.setFixedSize(icon_size, icon_size)
         self.status.clicked.connect(self.go_to_error)
         self.status.setObjectName("payloadStatus")
         # Tab indents here, unlike anywhere else: while the editor has focus, the line under it says
@@ -216,10 +219,11 @@ class PayloadEditor(QWidget):
     # --- API --------------------------------------------------------------------------------------
 
     def complete(self) -> None:
-        """Colour the JSON and bind the editor's keys (once is enough)."""
+        """Colour the JSON, show the status icon and bind the editor's keys (once is enough). The
+        first frame does without what they load: the highlighter, the SVG renderer, Qt's key classes."""
         if self._highlighter is not None:
             return
-        from PySide6.QtGui import QKeySequence  # a class the first frame does without
+        from PySide6.QtGui import QKeySequence
 
         from robocloud_desktop.ui.payload.highlighter import JsonHighlighter
 
@@ -237,6 +241,7 @@ class PayloadEditor(QWidget):
             self._highlighter.rehighlight()
         finally:
             self._quiet = False
+        self._show_icon(self._verdict)
 
     def text(self) -> str:
         # toPlainText() would turn non-breaking spaces into plain ones and so change string values;
@@ -370,11 +375,8 @@ class PayloadEditor(QWidget):
         else:
             self.status.unsetCursor()
         self.status.setAccessibleName(f"Payload status: {verdict.status}")
-        size = self.status.fontMetrics().height()
-        self.status_icon.setPixmap(outcome_icon(Outcome.SUCCEEDED if verdict.valid else Outcome.FAILED)
-                                   .pixmap(QSize(size, size), self.devicePixelRatioF()))
-        self.status_icon.setToolTip("Valid payload" if verdict.valid else "Invalid payload")
-        self.status_icon.setAccessibleName(self.status_icon.toolTip())
+        if self._highlighter is not None:  # complete
+            self._show_icon(verdict)
         self.editor.setAccessibleDescription(verdict.status)
         if verdict.place is not None:
             self.editor.setExtraSelections(self._marks(*verdict.place, error))
@@ -383,6 +385,13 @@ class PayloadEditor(QWidget):
             self.editor.setExtraSelections([])
             self._marked = False
 
+
+    def _show_icon(self, verdict: Verdict) -> None:
+        size = self.status_icon.height()
+        self.status_icon.setPixmap(outcome_icon(Outcome.SUCCEEDED if verdict.valid else Outcome.FAILED)
+                                   .pixmap(QSize(size, size), self.devicePixelRatioF()))
+        self.status_icon.setToolTip("Valid payload" if verdict.valid else "Invalid payload")
+        self.status_icon.setAccessibleName(self.status_icon.toolTip())
     def _marks(self, line: int, column: int, colour: QColor) -> list[QTextEdit.ExtraSelection]:
         """A faint wash over the line core names and a wavy underline on the character it points at.
 
