@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QMouseEvent, QResizeEvent
@@ -21,7 +21,6 @@ class ElidedLabel(QLabel):
         super().__init__(parent)
         self._full = ""
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def full_text(self) -> str:
         return self._full
@@ -30,6 +29,10 @@ class ElidedLabel(QLabel):
         self._full = " ".join(text.split())  # one line, whatever the message held
         self.setToolTip(self._full)
         self._elide()
+
+    # No width of its own, as with an Ignored size policy: it takes the width its layout gives.
+    def sizeHint(self) -> QSize:
+        return QSize(0, super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:
         return QSize(0, super().minimumSizeHint().height())
