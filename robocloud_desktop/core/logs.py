@@ -111,11 +111,14 @@ class _Relay(logging.Handler):
         for target in self._targets:
             target.handle(record)
 
-    def attach(self, target: logging.Handler) -> None:
+    def attach(self, target: logging.Handler, first: logging.LogRecord | None = None) -> None:
         """Hand `target` the records held so far, then every new one (under the handler's lock, so that
-        none comes between)."""
+        none comes between). `first` goes before them, and to the targets already there."""
         self.acquire()
         try:
+            if first is not None:
+                for each in (target, *self._targets):
+                    each.handle(first)
             for record in self._held:
                 target.handle(record)
             self._held.clear()
@@ -260,8 +263,7 @@ class AppLog:
         handler = _rotating_file(path, max_bytes, backups)
         start = logging.LogRecord(__name__, logging.INFO, __file__, 0, "Started %s, pid %d: %s",
                                   (started, os.getpid(), versions_line(qt)), None)
-        handler.handle(start)
-        self._relay.attach(handler)
+        self._relay.attach(handler, first=start)  # and on stderr too, with --verbose
         self.file = path
         return path
 

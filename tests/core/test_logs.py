@@ -5,6 +5,7 @@ emulator."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import stat
@@ -118,6 +119,18 @@ def test_records_made_before_the_file_opens_come_after_the_start_line(app_log, t
     lines = lines_of(tmp_path)
     assert "Started the test" in lines[0]
     assert "before the file" in lines[1] and "after it" in lines[2]
+
+
+def test_with_verbose_the_start_line_with_the_versions_is_on_stderr_too(app_log, tmp_path: Path):
+    # What a support person asks for first (`robocloud-desktop -v`) says which versions were running.
+    stream = io.StringIO()
+    app_log.to_stream(stream)
+    logging.getLogger("robocloud_desktop.test").info("before the file")
+    app_log.open_file(tmp_path, "the test")
+    shown = stream.getvalue().splitlines()
+    assert "before the file" in shown[0]
+    assert f"Started the test, pid {os.getpid()}: robocloud-desktop {__version__}" in shown[1]
+    assert "Started the test" in lines_of(tmp_path)[0]
 
 
 def test_other_libraries_debug_lines_stay_out_and_their_warnings_come_in(app_log, tmp_path: Path):
