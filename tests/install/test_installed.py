@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,9 +93,38 @@ def check_installed_copy(app: Installed) -> None:
     assert window.returncode == 0, err
     assert "Traceback" not in err
 
+    demo_opens_its_window(app)
+
     removed = app.run("install-desktop-entry", "--remove", "--prefix", menu)
     assert removed.returncode == 0, removed.stderr
     assert not [path for path in place.files if path.exists()]
+
+
+def demo_opens_its_window(app: Installed) -> None:
+    """`robocloud-desktop --demo`, as the README has users try it: the window opens on the emulator. With -v
+    its log's lines come on stderr too, the first of them once the window is drawn."""
+    window = app.start([str(app.command()), "--demo", "-v"])
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in window.stderr], daemon=True)
+    reader.start()
+    seen: list[str] = []
+    give_up_at = time.monotonic() + 60
+    try:
+        while not any("Started the window on the demo emulator" in line for line in seen):
+            try:  # the demo's emulator logs its requests meanwhile: the wait is for the whole, not a line
+                seen.append(lines.get(timeout=max(give_up_at - time.monotonic(), 0)))
+            except queue.Empty:
+                pytest.fail("the demo window did not start: " + "".join(seen))
+        window.send_signal(signal.SIGTERM)
+        assert window.wait(timeout=30) == 0
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+        reader.join(timeout=30)
+    while not lines.empty():  # what it wrote as it ended
+        seen.append(lines.get_nowait())
+    assert "Traceback" not in "".join(seen)
 
 
 @contextlib.contextmanager
