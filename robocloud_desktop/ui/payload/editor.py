@@ -375,7 +375,7 @@ class PayloadEditor(QWidget):
         else:
             self.status.unsetCursor()
         self.status.setAccessibleName(f"Payload status: {verdict.status}")
-        if self._highlighter is not None:  # complete
+        if self._highlighter is not None:  # complete() has run
             self._show_icon(verdict)
         self.editor.setAccessibleDescription(verdict.status)
         if verdict.place is not None:
@@ -385,13 +385,13 @@ class PayloadEditor(QWidget):
             self.editor.setExtraSelections([])
             self._marked = False
 
-
     def _show_icon(self, verdict: Verdict) -> None:
         size = self.status_icon.height()
         self.status_icon.setPixmap(outcome_icon(Outcome.SUCCEEDED if verdict.valid else Outcome.FAILED)
                                    .pixmap(QSize(size, size), self.devicePixelRatioF()))
         self.status_icon.setToolTip("Valid payload" if verdict.valid else "Invalid payload")
         self.status_icon.setAccessibleName(self.status_icon.toolTip())
+
     def _marks(self, line: int, column: int, colour: QColor) -> list[QTextEdit.ExtraSelection]:
         """A faint wash over the line core names and a wavy underline on the character it points at.
 
