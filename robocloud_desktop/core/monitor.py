@@ -346,17 +346,17 @@ class RunMonitor(ListFollowing):
     # --- one poll -------------------------------------------------------------------------------
 
     def _poll(self, record: RunRecord) -> None:
+        try:
+            secret = self._secret(record)
+        except SecretStoreError as error:
+            self._cannot_ask(record, error)
+            return
         if not self._polls_itself(record.run_id):
             self._read_from_history(record)
             return
         host = record.target().host
         try:
-            secret = self._secret(record)
             status = self.client.get_run(record.target(), secret, record.run_id, retry=NO_RETRY)
-        except SecretStoreError as error:
-            self._failed(record, error.message, self.plan.unknown_interval,
-                         needs_user=error.state in (SecretState.MISSING, SecretState.UNAVAILABLE))
-            return
         except ProcessApiError as error:
             self._api_error(record, host, error)
             return
@@ -404,6 +404,20 @@ class RunMonitor(ListFollowing):
                 self._leases[run_id] = until
         return taken
 
+    def _cannot_ask(self, record: RunRecord, error: SecretStoreError) -> None:
+        """Without the run's secret this follower cannot ask about it. Another that can (`trigger --wait`
+        with the secret in its environment, beside a window) may follow it: then what that one writes is
+        read. Else the problem is recorded, and the run's poll lease left free for one that can."""
+        try:
+            elsewhere = self.history.followed_elsewhere(record.run_id, self.owner, longest=LONGEST_LEASE)
+        except HistoryError:
+            elsewhere = False
+        if elsewhere:
+            self._read_from_history(record)
+            return
+        self._failed(record, error.message, self.plan.unknown_interval, hold=False,
+                     needs_user=error.state in (SecretState.MISSING, SecretState.UNAVAILABLE))
+
     def _read_from_history(self, record: RunRecord) -> None:
         """Another follower polls this run: take what it last wrote, and look again at the usual time."""
         try:
@@ -415,10 +429,10 @@ class RunMonitor(ListFollowing):
             return
         self._finish(record, latest, None if latest.finished else self._interval_for(latest))
 
-    def _save(self, record: RunRecord, next_in: float | None) -> str:
-        """Write the record and hold (or, when it has finished, give up) its poll lease until the next
-        poll is due. Returns '' or, when the history cannot keep it, why."""
-        until = 0.0 if next_in is None else time.time() + next_in + max(LEASE_GRACE, next_in / 2)
+    def _save(self, record: RunRecord, next_in: float | None, *, hold: bool = True) -> str:
+        """Write the record and hold (or, when it has finished or `hold` is False, give up) its poll lease
+        until the next poll is due. Returns '' or, when the history cannot keep it, why."""
+        until = 0.0 if next_in is None or not hold else time.time() + next_in + max(LEASE_GRACE, next_in / 2)
         try:
             held = self.history.save(record, lease=(self.owner, until))
         except HistoryError as error:
@@ -462,12 +476,12 @@ class RunMonitor(ListFollowing):
         return wait
 
     def _failed(self, record: RunRecord, message: str, retry_in: float, *, finished: bool = False,
-                gone: bool = False, needs_user: bool = False) -> None:
+                gone: bool = False, needs_user: bool = False, hold: bool = True) -> None:
         if self._stopping:
             return
         updated = self.history.with_error(record, message, finished=finished, gone=gone)
         next_in = None if finished else retry_in
-        self._finish(record, updated, next_in, self._save(updated, next_in), needs_user=needs_user)
+        self._finish(record, updated, next_in, self._save(updated, next_in, hold=hold), needs_user=needs_user)
 
     def _finish(self, previous: RunRecord, updated: RunRecord, next_in: float | None, unsaved: str = "", *,
                 needs_user: bool = False) -> None:

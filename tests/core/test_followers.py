@@ -160,3 +160,35 @@ def test_a_run_another_follower_saw_finish_is_read_not_polled_again(emulator, cl
         history.close()
     assert recorder.latest(record.run_id).outcome is Outcome.SUCCEEDED
     assert gets_for(emulator, record.run_id) == 0
+
+
+def test_a_follower_without_the_runs_secret_leaves_it_to_one_that_has_it(emulator, client, target, process,
+                                                                          tmp_path):
+    """A window open on the files of `trigger --base-url ... --wait`, whose secret is only in that command's
+    environment: the window cannot ask about the run, and must not keep the command from asking."""
+    from robocloud_desktop.core.secrets import SecretNotFound
+
+    def no_secret(record: RunRecord) -> str:
+        raise SecretNotFound(f"Run {record.run_id} was triggered without a profile.")
+
+    path = tmp_path / "h.sqlite3"
+    window_seen, command_seen = Recorder(), Recorder()
+    window_history = RunHistory(path)
+    window = RunMonitor(client, window_history, no_secret, plan=PLAN, workers=2, on_update=window_seen)
+    window.start(resume=False)
+    command, command_history = follower(path, client, process.secret, command_seen)
+    try:
+        record = started(client, window_history, target, process.secret)
+        window.track(record, delay=0)  # the window comes to it first
+        wait_for(lambda: window_seen.latest(record.run_id) is not None)
+        assert window_seen.latest(record.run_id).last_error  # it says why it cannot follow the run
+        command.track(record)
+        wait_for(lambda: (latest := command_seen.latest(record.run_id)) is not None and latest.finished, timeout=15)
+        assert command_seen.latest(record.run_id).outcome is Outcome.SUCCEEDED
+        # What the command learnt reaches the window through the history.
+        wait_for(lambda: (latest := window_seen.latest(record.run_id)) is not None and latest.finished, timeout=15)
+    finally:
+        window.stop()
+        command.stop()
+        window_history.close()
+        command_history.close()

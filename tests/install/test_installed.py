@@ -65,10 +65,11 @@ def check_installed_copy(app: Installed) -> None:
     place = Placement(menu / "share")
     command = exec_command(place.entry)
     assert command == [str(app.command("robocloud-desktop-window"))]
-    # As the desktop starts it from its menu. On files of its own: a window on the files of a `trigger --wait`
-    # that started a run without a profile takes the run up and leaves that command waiting.
-    window_home = app.cwd / "window-home"
-    window = app.start(command, env={"ROBOCLOUD_DESKTOP_HOME": str(window_home)})
+    # As the desktop starts it from its menu, on the files the commands below use: the window cannot follow
+    # the run `trigger --wait` starts without a profile (the secret is in that command's environment only),
+    # and leaves it to the command.
+    window_home = Path(app.env["ROBOCLOUD_DESKTOP_HOME"])
+    window = app.start(command)
     try:
         validate(place.entry, place.metainfo)
         assert place.icon.read_bytes() == (resources.folder() / "icons" / "app.svg").read_bytes()
