@@ -828,6 +828,8 @@ class MainWindow(QMainWindow):
 
     def _update_reuse_action(self, record: RunRecord | None) -> None:
         """The menu says why when the payload cannot come back: menus show no tooltips."""
+        if not self._made:  # the action comes with the board's others, once the window is drawn
+            return
         text, usable = "Load its payload into the editor", record is not None
         if record is not None and record.payload is None:
             text, usable = "Load its payload (not kept: see Settings)", False

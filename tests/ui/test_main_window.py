@@ -235,6 +235,23 @@ def test_an_empty_window_says_what_to_do_first(qtbot, paths):
     window.shutdown()
 
 
+def test_profiles_changed_before_the_window_is_drawn_are_taken_in(qtbot, paths):
+    """A profile added while the window is being opened (by a program that embeds it, or the command line
+    just then): the list takes it in before the board's actions exist, and the window opens all the same."""
+    memory = MemoryKeyring()
+    window = create_window(paths, SecretStore(backend=lambda: memory, environ={}))
+    qtbot.addWidget(window)
+    window.services.profiles.add(Profile("Invoices", "https://api.eu1.robocloud.eu", "ws-1", "proc-1"),
+                                 secret="s3cret")
+    window.profile_list.reload()
+    with qtbot.waitSignal(window.started):
+        window.show()
+    assert window.profile_list.model.rowCount() == 1
+    assert not window.reuse_payload_action.isEnabled()  # no run shown yet
+    window.close()
+    window.shutdown()
+
+
 def test_a_board_whose_filters_hide_every_run_says_so(qtbot, profiles, open_window):
     window = open_window()
     trigger_and_get_run(qtbot, window)
