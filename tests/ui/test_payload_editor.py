@@ -84,15 +84,18 @@ def test_typing_flips_validity_once_per_burst_after_the_delay(qtbot, editor: Pay
     editor.validityChanged.connect(lambda valid, reason: emitted.append((valid, reason, time.monotonic())))
     delay = editor.validation_delay_ms / 1000
 
-    qtbot.keyClicks(editor.editor, '{"a": }')
-    typed_at = time.monotonic()
+    qtbot.keyClicks(editor.editor, '{"a": ')
+    # Taken before the last key, whose press restarts the wait: a slow machine's pause after it cannot
+    # make the wait look shorter than it was.
+    last_key_at = time.monotonic()
+    qtbot.keyClicks(editor.editor, "}")
     assert emitted == []  # nothing while typing: each key restarted the wait
 
     qtbot.waitUntil(lambda: len(emitted) == 1)
     valid, reason, at = emitted[0]
     assert not valid
     assert "line 1, column 7" in reason
-    assert at - typed_at >= delay * 0.9  # Qt's coarse timers may fire up to 5% early
+    assert at - last_key_at >= delay * 0.9  # Qt's coarse timers may fire up to 5% early
     qtbot.wait(editor.validation_delay_ms * 2)
     assert len(emitted) == 1  # seven keystrokes, each leaving the text invalid differently: one signal
 
