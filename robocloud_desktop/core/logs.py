@@ -96,32 +96,35 @@ class _OwnOrProblems(logging.Filter):
 
 
 class _Relay(logging.Handler):
-    """The one handler the app puts on the root logger: it holds records until the file or the stream
-    is there, then hands each record to them."""
+    """The one handler the app puts on the root logger: it holds records until the file is there,
+    hands each record to the streams (stderr with --verbose) at once, then everything to the file."""
 
     def __init__(self) -> None:
         super().__init__()
         self.addFilter(_OwnOrProblems())
-        self._held: collections.deque[logging.LogRecord] = collections.deque(maxlen=HELD_RECORDS)
+        self._held: collections.deque[logging.LogRecord] | None = collections.deque(maxlen=HELD_RECORDS)
         self._targets: list[logging.Handler] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self._targets:
+        if self._held is not None:
             self._held.append(record)
         for target in self._targets:
             target.handle(record)
 
-    def attach(self, target: logging.Handler, first: logging.LogRecord | None = None) -> None:
+    def attach(self, target: logging.Handler, first: logging.LogRecord | None = None, *,
+               is_file: bool = False) -> None:
         """Hand `target` the records held so far, then every new one (under the handler's lock, so that
-        none comes between). `first` goes before them, and to the targets already there."""
+        none comes between). `first` goes before them, and to the targets already there. Records are
+        held until the file is attached: a stream attached before it takes them without using them up."""
         self.acquire()
         try:
             if first is not None:
                 for each in (target, *self._targets):
                     each.handle(first)
-            for record in self._held:
+            for record in self._held or ():
                 target.handle(record)
-            self._held.clear()
+            if is_file:
+                self._held = None
             self._targets.append(target)
         finally:
             self.release()
@@ -133,7 +136,7 @@ class _Relay(logging.Handler):
     def holds_problems(self) -> bool:
         self.acquire()
         try:
-            return any(record.levelno >= logging.WARNING for record in self._held)
+            return any(record.levelno >= logging.WARNING for record in self._held or ())
         finally:
             self.release()
 
@@ -263,7 +266,7 @@ class AppLog:
         handler = _rotating_file(path, max_bytes, backups)
         start = logging.LogRecord(__name__, logging.INFO, __file__, 0, "Started %s, pid %d: %s",
                                   (started, os.getpid(), versions_line(qt)), None)
-        self._relay.attach(handler, first=start)  # and on stderr too, with --verbose
+        self._relay.attach(handler, first=start, is_file=True)  # the start on stderr too, with --verbose
         self.file = path
         return path
 

@@ -127,10 +127,14 @@ def test_with_verbose_the_start_line_with_the_versions_is_on_stderr_too(app_log,
     app_log.to_stream(stream)
     logging.getLogger("robocloud_desktop.test").info("before the file")
     app_log.open_file(tmp_path, "the test")
+    logging.getLogger("robocloud_desktop.test").info("after it")
     shown = stream.getvalue().splitlines()
     assert "before the file" in shown[0]
     assert f"Started the test, pid {os.getpid()}: robocloud-desktop {__version__}" in shown[1]
-    assert "Started the test" in lines_of(tmp_path)[0]
+    assert "after it" in shown[2]
+    # The file has it all too: what came before it had a stream to go to is not lost to it.
+    kept = lines_of(tmp_path)
+    assert "Started the test" in kept[0] and "before the file" in kept[1] and "after it" in kept[2]
 
 
 def test_other_libraries_debug_lines_stay_out_and_their_warnings_come_in(app_log, tmp_path: Path):
