@@ -535,17 +535,6 @@ class RunHistory:
                        (run_id, owner, until))
         return True, until
 
-    def followed_elsewhere(self, run_id: str, owner: str, *, longest: float) -> bool:
-        """Whether a follower other than `owner` holds the run's poll lease (one that has not run out, and
-        reaches no further than now + `longest`), or has seen the run finish."""
-        now = time.time()
-        with self._connection(write=False) as db:
-            done = db.execute("SELECT finished FROM runs WHERE run_id = ?", (run_id,)).fetchone()
-            row = db.execute("SELECT owner, until FROM poll_leases WHERE run_id = ?", (run_id,)).fetchone()
-        if done is not None and done[0]:
-            return True
-        return row is not None and row[0] != owner and now < row[1] <= now + longest
-
     @staticmethod
     def _hold(db: sqlite3.Connection, run_id: str, owner: str, until: float) -> bool:
         if until <= 0:

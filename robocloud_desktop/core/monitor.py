@@ -346,15 +346,19 @@ class RunMonitor(ListFollowing):
     # --- one poll -------------------------------------------------------------------------------
 
     def _poll(self, record: RunRecord) -> None:
-        try:
-            secret = self._secret(record)
-        except SecretStoreError as error:
-            self._cannot_ask(record, error)
-            return
         if not self._polls_itself(record.run_id):
             self._read_from_history(record)
             return
         host = record.target().host
+        try:
+            secret = self._secret(record)
+        except SecretStoreError as error:
+            # Without the run's secret this follower cannot ask: it says why and gives the run's poll
+            # lease back, for one that can (`trigger --wait` with the secret in its environment, beside
+            # a window) to take up. What that one writes is read here then.
+            self._failed(record, error.message, self.plan.unknown_interval, hold=False,
+                         needs_user=error.state in (SecretState.MISSING, SecretState.UNAVAILABLE))
+            return
         try:
             status = self.client.get_run(record.target(), secret, record.run_id, retry=NO_RETRY)
         except ProcessApiError as error:
@@ -403,20 +407,6 @@ class RunMonitor(ListFollowing):
             with self._cond:
                 self._leases[run_id] = until
         return taken
-
-    def _cannot_ask(self, record: RunRecord, error: SecretStoreError) -> None:
-        """Without the run's secret this follower cannot ask about it. Another that can (`trigger --wait`
-        with the secret in its environment, beside a window) may follow it: then what that one writes is
-        read. Else the problem is recorded, and the run's poll lease left free for one that can."""
-        try:
-            elsewhere = self.history.followed_elsewhere(record.run_id, self.owner, longest=LONGEST_LEASE)
-        except HistoryError:
-            elsewhere = False
-        if elsewhere:
-            self._read_from_history(record)
-            return
-        self._failed(record, error.message, self.plan.unknown_interval, hold=False,
-                     needs_user=error.state in (SecretState.MISSING, SecretState.UNAVAILABLE))
 
     def _read_from_history(self, record: RunRecord) -> None:
         """Another follower polls this run: take what it last wrote, and look again at the usual time."""
