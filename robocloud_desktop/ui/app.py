@@ -183,6 +183,7 @@ def _bring_forward_the_open_window(lock: WindowLock) -> int:
     if code != 0:  # started from a menu, nobody sees the terminal
         from PySide6.QtWidgets import QMessageBox
 
+        QApplication.setWindowIcon(icon("app"))  # no window of this launch has set it
         QMessageBox.warning(None, "robocloud-desktop", message)
     return code
 

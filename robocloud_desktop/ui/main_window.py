@@ -337,6 +337,7 @@ class MainWindow(QMainWindow):
         self._fill_menus()
         self._make_board_actions_and_details()
         self.profile_list.bind_keys()
+        self.editor.complete()  # its colours, status icon and keys
         # The first SVG icon loads Qt's SVG renderer: the button beside its empty message takes its
         # icon now, without moving anything.
         self.setWindowIcon(icon("app"))
@@ -466,7 +467,6 @@ class MainWindow(QMainWindow):
         if self._may_start is not None and not self._may_start():
             return
         self._make_the_rest()
-        self.editor.complete()
         self.notifier.show_tray()
         # Profiles added or changed from the command line come into the list (F5 reads them too).
         from robocloud_desktop.ui.profiles.watch import ProfileFileWatcher  # Qt's file watcher loads after the frame
