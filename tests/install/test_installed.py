@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -105,9 +106,7 @@ def demo_opens_its_window(app: Installed) -> None:
     """`robocloud-desktop --demo`, as the README has users try it: the window opens on the emulator. With -v
     its log's lines come on stderr too, the first of them once the window is drawn."""
     window = app.start([str(app.command()), "--demo", "-v"])
-    lines: queue.Queue[str] = queue.Queue()
-    reader = threading.Thread(target=lambda: [lines.put(line) for line in window.stderr], daemon=True)
-    reader.start()
+    lines, reader = read_lines(window.stderr)
     seen: list[str] = []
     give_up_at = time.monotonic() + 60
     try:
@@ -128,16 +127,22 @@ def demo_opens_its_window(app: Installed) -> None:
     assert "Traceback" not in "".join(seen)
 
 
+def read_lines(stream: IO[str]) -> tuple[queue.Queue[str], threading.Thread]:
+    """The lines of a program's output as they come, read on a thread: a program that never prints the line
+    a test waits for fails it instead of hanging it."""
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in stream], daemon=True)
+    reader.start()
+    return lines, reader
+
+
 @contextlib.contextmanager
 def emulator(app: Installed) -> Iterator[tuple[str, list[str]]]:
     """The copy's own `robocloud-desktop emulator`; yields the secret and the trigger command (without the
     program's name) it prints for trying it out."""
     with subprocess.Popen([app.command(), "emulator", "--run-duration", "0.3"], stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, text=True, cwd=app.cwd, env=app.env) as process:
-        # Read on a thread, so that an emulator that never prints fails the test instead of hanging it.
-        lines: queue.Queue[str] = queue.Queue()
-        reader = threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True)
-        reader.start()
+        lines, reader = read_lines(process.stdout)
         try:
             secret, trigger = "", []
             while not trigger:
